@@ -1,0 +1,79 @@
+/**
+ * A faithful model of an AttributeStatement, read from the DOM of a *verified* assertion.
+ *
+ * samlify zips `Attribute/@Name` with the AttributeValue texts from two separate XPath lists,
+ * so one Name-less attribute shifts every later value (SP-SECURITY ATTR9), duplicates merge
+ * (ATTR3) and `[]` stands for "empty" (ATTR7). We keep every attribute as its own record, with
+ * its NameFormat and each value's kind, and let policy functions decide.
+ */
+import { NS } from './constants.ts';
+
+export type AttributeValue =
+  | { kind: 'text'; text: string }
+  | { kind: 'empty' }
+  | { kind: 'nil' }
+  | { kind: 'element' };
+
+export interface SamlAttribute {
+  /** null when the Attribute element has no Name (schema-invalid: ATTR9). */
+  name: string | null;
+  nameFormat: string | null;
+  friendlyName: string | null;
+  values: AttributeValue[];
+  /** 0-based index of the AttributeStatement it came from (ATTR6). */
+  statement: number;
+}
+
+const ELEMENT_NODE = 1;
+const TEXT_NODE = 3;
+const CDATA_SECTION_NODE = 4;
+
+function childElements(parent: Element, ns: string, localName: string): Element[] {
+  const out: Element[] = [];
+  for (let node = parent.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === ELEMENT_NODE) {
+      const el = node as Element;
+      if (el.namespaceURI === ns && el.localName === localName) out.push(el);
+    }
+  }
+  return out;
+}
+
+function readValue(el: Element): AttributeValue {
+  if (el.getAttributeNS(NS.xsi, 'nil') === 'true' || el.getAttributeNS(NS.xsi, 'nil') === '1') return { kind: 'nil' };
+  let text = '';
+  for (let node = el.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === ELEMENT_NODE) return { kind: 'element' };
+    // Comments are already gone in the canonical signed bytes we parse; CDATA counts as text (ATTR12).
+    if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE) text += node.nodeValue ?? '';
+  }
+  return text === '' ? { kind: 'empty' } : { kind: 'text', text };
+}
+
+/** Every Attribute of every AttributeStatement directly under `assertion`, in document order. */
+export function readAttributes(assertion: Element): SamlAttribute[] {
+  const out: SamlAttribute[] = [];
+  childElements(assertion, NS.assertion, 'AttributeStatement').forEach((statement, index) => {
+    for (const attr of childElements(statement, NS.assertion, 'Attribute')) {
+      out.push({
+        name: attr.hasAttribute('Name') ? attr.getAttribute('Name') : null,
+        nameFormat: attr.hasAttribute('NameFormat') ? attr.getAttribute('NameFormat') : null,
+        friendlyName: attr.hasAttribute('FriendlyName') ? attr.getAttribute('FriendlyName') : null,
+        values: childElements(attr, NS.assertion, 'AttributeValue').map(readValue),
+        statement: index,
+      });
+    }
+  });
+  return out;
+}
+
+/** Encrypted attributes cannot be judged without decrypting; the policy refuses them (ATTR14). */
+export function countEncryptedAttributes(assertion: Element): number {
+  let n = 0;
+  for (const statement of childElements(assertion, NS.assertion, 'AttributeStatement')) {
+    n += childElements(statement, NS.assertion, 'EncryptedAttribute').length;
+  }
+  return n;
+}
+
+export { childElements };

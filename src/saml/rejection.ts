@@ -1,0 +1,50 @@
+/**
+ * Why a SAML message was refused. Like jose's error classes: a stable `code` to switch on and
+ * to test against, a `detail` for operators (logs, the debug view), and a `publicMessage` for the
+ * browser that gives an attacker nothing (DESIGN 5, STYLE: crewjam's private/public reasons).
+ */
+export const REJECTION_CODES = {
+  E_TRANSPORT: 'the SAML message did not arrive in the form the binding requires',
+  E_XML: 'the SAML message is not well-formed, or uses XML features samlgate refuses',
+  E_SCHEMA: 'the SAML message does not follow the SAML 2.0 schema',
+  E_STRUCT: 'the SAML message has an unexpected structure (possible signature wrapping)',
+  E_SIGNATURE: 'the SAML message is not signed by the trusted IdP key',
+  E_ALGORITHM: 'the SAML message uses a signature or digest algorithm samlgate does not allow',
+  E_VERSION: 'the SAML message is not SAML 2.0',
+  E_STATUS: 'the IdP reported that the login did not succeed',
+  E_ISSUER: 'the SAML message comes from an IdP this gateway does not trust',
+  E_DESTINATION: 'the SAML response was addressed to another endpoint',
+  E_AUDIENCE: 'the assertion was issued for another service provider',
+  E_RECIPIENT: 'the assertion was issued for another endpoint',
+  E_SUBJECT: 'the assertion does not identify the user in a usable way',
+  E_TIME: 'the assertion is not valid at this time',
+  E_CONDITIONS: 'the assertion carries conditions samlgate cannot honour',
+  E_AUTHN: 'the assertion does not say how the user authenticated',
+  E_IN_RESPONSE_TO: 'the response does not answer a login request of this browser',
+  E_UNSOLICITED: 'the response was not requested and IdP-initiated login is off',
+  E_REPLAY: 'the assertion was already used',
+  E_ATTR: 'the assertion carries ambiguous or malformed attributes',
+  E_USER: 'the user may not log in',
+} as const;
+
+export type RejectionCode = keyof typeof REJECTION_CODES;
+
+export class SamlRejection extends Error {
+  readonly code: RejectionCode;
+  /** Operator-facing explanation: what was found, what was expected, how to fix it. */
+  readonly detail: string;
+  /** Safe for the browser: no values from the document, no internals. */
+  readonly publicMessage: string;
+
+  constructor(code: RejectionCode, detail: string) {
+    super(`${code}: ${detail}`);
+    this.name = 'SamlRejection';
+    this.code = code;
+    this.detail = detail;
+    this.publicMessage = `Sign-in failed: ${REJECTION_CODES[code]}. Ask your administrator to check the gateway log (code ${code}).`;
+  }
+}
+
+export function reject(code: RejectionCode, detail: string): never {
+  throw new SamlRejection(code, detail);
+}
