@@ -1,0 +1,38 @@
+/**
+ * TFE's admin users API: list, suspend, unsuspend (rule S4). Site admins only; everyone else
+ * gets 404 so the endpoints' existence is not revealed (rule T7).
+ */
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { GatewayContext } from '../context.ts';
+import { setSuspended } from '../users.ts';
+import { sendDocument, sendError, sendNotFound } from './jsonapi.ts';
+import { userResource } from './serializers.ts';
+
+function requireSiteAdmin(req: Request, res: Response, next: NextFunction) {
+  if (!req.principal?.user.isSiteAdmin) return sendNotFound(res);
+  next();
+}
+
+export function adminUserRoutes(ctx: GatewayContext): Router {
+  const router = Router();
+  router.use('/admin', requireSiteAdmin);
+
+  router.get('/admin/users', async (_req, res) => {
+    const users = await ctx.store.users.list();
+    users.sort((a, b) => a.username.localeCompare(b.username));
+    sendDocument(res, 200, { data: users.map(userResource) });
+  });
+
+  for (const action of ['suspend', 'unsuspend'] as const) {
+    router.post(`/admin/users/:id/actions/${action}`, async (req, res) => {
+      const result = await setSuspended(ctx, req.params.id as string, action === 'suspend');
+      if (!result.ok) {
+        if (result.error === 'not-found') return sendNotFound(res);
+        return sendError(res, 400, 'bad request', `user is already ${action === 'suspend' ? 'suspended' : 'active'}`);
+      }
+      ctx.logger.info({ userId: result.user.id, by: req.principal!.user.id }, `user ${action}ed`);
+      sendDocument(res, 200, { data: userResource(result.user) });
+    });
+  }
+  return router;
+}

@@ -1,0 +1,54 @@
+/**
+ * JSON:API plumbing shared by every /api/v2 resource: the media type, error documents in TFE's
+ * shape, and input parsing with zod that turns every bad body into a 422 naming the field.
+ */
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+
+export const JSONAPI = 'application/vnd.api+json';
+
+export interface ApiErrorObject {
+  status: string;
+  title: string;
+  detail?: string;
+  source?: { pointer: string };
+}
+
+export function sendDocument(res: Response, status: number, doc: unknown): void {
+  res.status(status).type(JSONAPI).send(JSON.stringify(doc));
+}
+
+export function sendErrors(res: Response, status: number, errors: ApiErrorObject[]): void {
+  sendDocument(res, status, { errors });
+}
+
+export function sendError(res: Response, status: number, title: string, detail?: string): void {
+  sendErrors(res, status, [{ status: String(status), title, ...(detail !== undefined ? { detail } : {}) }]);
+}
+
+/** TFE answers 404 (never 403) when a valid token may not see a resource (rule T7). */
+export function sendNotFound(res: Response): void {
+  sendErrors(res, 404, [{ status: '404', title: 'not found' }]);
+}
+
+export class ApiInputError extends Error {
+  constructor(readonly errors: ApiErrorObject[]) {
+    super(errors.map((e) => e.detail).join('; '));
+  }
+}
+
+/** Parses a JSON:API request body with a zod schema; throws ApiInputError (422) on failure. */
+export function parseBody<S extends z.ZodType>(req: Request, schema: S): z.output<S> {
+  const parsed = schema.safeParse(req.body ?? {});
+  if (parsed.success) return parsed.data;
+  throw new ApiInputError(
+    parsed.error.issues.map((issue) => ({
+      status: '422',
+      title: 'invalid attribute',
+      detail: `${issue.path.join('.') || 'body'}: ${issue.message}`,
+      source: { pointer: `/${issue.path.join('/')}` },
+    })),
+  );
+}
+
+export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());

@@ -1,0 +1,27 @@
+/**
+ * Dev-only clock control (DESIGN 2b): GET/POST /api/v2/_sim/clock, present only with
+ * `--clock manual`. With the system clock the routes do not exist (404).
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { isManualClock, type Clock } from '../../clock.ts';
+import { parseDuration } from '../../duration.ts';
+import { parseBody, sendDocument } from './jsonapi.ts';
+
+const clockBody = z.union([
+  z.strictObject({ advance: z.string().refine((v) => { try { parseDuration(v); return true; } catch { return false; } }, 'must be a duration such as 90s, 15m, 3h or 14d') }),
+  z.strictObject({ set: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }) }),
+], { error: 'send {"advance":"15m"} or {"set":"<ISO-8601>"}' });
+
+export function simClockRoutes(clock: Clock): Router {
+  const router = Router();
+  if (!isManualClock(clock)) return router;
+  router.get('/_sim/clock', (_req, res) => sendDocument(res, 200, { now: new Date(clock.now()).toISOString() }));
+  router.post('/_sim/clock', (req, res) => {
+    const body = parseBody(req, clockBody);
+    if ('advance' in body) clock.advance(parseDuration(body.advance));
+    else clock.set(Date.parse(body.set));
+    sendDocument(res, 200, { now: new Date(clock.now()).toISOString() });
+  });
+  return router;
+}

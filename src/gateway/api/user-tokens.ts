@@ -1,0 +1,86 @@
+/**
+ * User API tokens, TFE's paths and shapes:
+ *   POST/GET /api/v2/users/:id/authentication-tokens, GET/DELETE /api/v2/authentication-tokens/:id
+ * A user manages only their own tokens; anything else is 404 (rule T7).
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { TokenRecord } from '../../store/types.ts';
+import type { GatewayContext } from '../context.ts';
+import { generateTokenSecret, hashTokenSecret } from '../tokens.ts';
+import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
+import { tokenResource } from './serializers.ts';
+
+const createTokenBody = z.object({
+  data: z.object({
+    type: z.literal('authentication-tokens', { error: 'must be "authentication-tokens"' }).optional(),
+    attributes: z
+      .object({
+        description: z.string().max(255).nullish(),
+        'expired-at': z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2030-01-01T00:00:00Z' }).nullish(),
+      })
+      .default({}),
+  }),
+});
+
+/** Domain: create a user token and return the record plus its one-time secret. */
+export async function createUserToken(
+  ctx: GatewayContext,
+  userId: string,
+  input: { description: string | null; expiredAt: number | null },
+): Promise<{ token: TokenRecord; secret: string }> {
+  const secret = generateTokenSecret(ctx.ids);
+  const token: TokenRecord = {
+    id: `at-${ctx.ids.random(16)}`,
+    kind: 'user',
+    ownerId: userId,
+    description: input.description,
+    secretHash: hashTokenSecret(secret),
+    createdAt: ctx.clock.now(),
+    lastUsedAt: null,
+    expiredAt: input.expiredAt,
+    createdById: userId,
+  };
+  await ctx.store.tokens.create(token);
+  ctx.logger.info({ tokenId: token.id, userId }, 'user token created');
+  return { token, secret };
+}
+
+export function userTokenRoutes(ctx: GatewayContext): Router {
+  const router = Router();
+
+  router.post('/users/:id/authentication-tokens', async (req, res) => {
+    const principal = req.principal!;
+    if (principal.user.id !== req.params.id) return sendNotFound(res);
+    const body = parseBody(req, createTokenBody);
+    const expiredAtRaw = body.data.attributes['expired-at'];
+    const expiredAt = expiredAtRaw ? Date.parse(expiredAtRaw) : null;
+    const { token, secret } = await createUserToken(ctx, principal.user.id, {
+      description: body.data.attributes.description ?? null,
+      expiredAt,
+    });
+    sendDocument(res, 201, { data: tokenResource(token, secret) });
+  });
+
+  router.get('/users/:id/authentication-tokens', async (req, res) => {
+    if (req.principal!.user.id !== req.params.id) return sendNotFound(res);
+    const tokens = await ctx.store.tokens.listByOwner('user', req.params.id);
+    sendDocument(res, 200, { data: tokens.map((t) => tokenResource(t)) });
+  });
+
+  router.get('/authentication-tokens/:id', async (req, res) => {
+    const token = await ctx.store.tokens.get(req.params.id);
+    if (!token || token.kind !== 'user' || token.ownerId !== req.principal!.user.id) return sendNotFound(res);
+    sendDocument(res, 200, { data: tokenResource(token) });
+  });
+
+  router.delete('/authentication-tokens/:id', async (req, res) => {
+    const token = await ctx.store.tokens.get(req.params.id);
+    if (!token || token.kind !== 'user' || token.ownerId !== req.principal!.user.id) return sendNotFound(res);
+    await ctx.store.tokens.delete(token.id);
+    ctx.logger.info({ tokenId: token.id }, 'user token revoked');
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,133 @@
+/**
+ * The SSO session gateway: a SAML SP plus a TFE-shaped /api/v2, in one express app.
+ * createGateway() wires the context; each concern lives in its own module.
+ */
+import express, { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { IdGenerator } from '../ids.ts';
+import type { Logger } from '../log.ts';
+import type { SigningCredentials } from '../saml/keys.ts';
+import type { IdpTrust } from '../saml/trust.ts';
+import type { Store } from '../store/types.ts';
+import { KeyedMutex } from '../util/keyed-mutex.ts';
+import { accountRoutes } from './api/account.ts';
+import { adminUserRoutes } from './api/admin-users.ts';
+import { ApiInputError, JSONAPI, sendError, sendErrors } from './api/jsonapi.ts';
+import { simClockRoutes } from './api/sim-clock.ts';
+import { userTokenRoutes } from './api/user-tokens.ts';
+import { requireApiPrincipal } from './auth.ts';
+import { RejectionLog, type GatewayContext } from './context.ts';
+import { GatewaySessionStore } from './session-store.ts';
+import { spRoutes } from './sp-routes.ts';
+import { webSessionMiddleware } from './web-session-middleware.ts';
+import { webRoutes } from './web-routes.ts';
+
+export const SESSION_COOKIE = 'samlgate_session';
+
+export interface GatewayOptions {
+  config: Config;
+  clock: Clock;
+  ids: IdGenerator;
+  store: Store;
+  logger: Logger;
+  idp: IdpTrust;
+  sp: SigningCredentials;
+  /** express-session secret; a random one per process when omitted. */
+  sessionSecret?: string;
+}
+
+export interface Gateway {
+  app: express.Express;
+  context: GatewayContext;
+}
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction) {
+  res.set({
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'same-origin',
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'",
+  });
+  next();
+}
+
+export function createGateway(o: GatewayOptions): Gateway {
+  const gw = o.config.gateway;
+  const ctx: GatewayContext = {
+    config: o.config,
+    clock: o.clock,
+    ids: o.ids,
+    store: o.store,
+    logger: o.logger,
+    idp: o.idp,
+    sp: o.sp,
+    policy: { idleTimeoutMs: gw.idleTimeout, sessionExpirationMs: gw.sessionExpiration },
+    userLocks: new KeyedMutex(),
+    loginUrl: `${gw.baseUrl}/session`,
+    rejections: new RejectionLog(),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(securityHeaders);
+
+  const sessionMiddleware = session({
+    name: SESSION_COOKIE,
+    secret: o.sessionSecret ?? o.ids.random(48),
+    store: new GatewaySessionStore(o.store, o.clock, ctx.policy),
+    resave: false,
+    saveUninitialized: false,
+    unset: 'destroy',
+    // No maxAge: the cookie lives for the browser session; S1's limits are enforced server-side
+    // on the injected clock (express-session's own expiry reads the real time).
+    cookie: { httpOnly: true, sameSite: 'lax', secure: gw.baseUrl.startsWith('https:'), path: '/' },
+  });
+  // API calls with a token are not web activity (S1) and skip the session entirely.
+  const browserSession = [
+    (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : sessionMiddleware(req, res, next)),
+    (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : webSessionMiddleware(ctx)(req, res, next)),
+  ];
+
+  app.get('/.well-known/terraform.json', (_req, res) => {
+    res.json({ 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'motd.v1': '/api/terraform/motd' });
+  });
+
+  const api = Router();
+  api.get('/ping', (_req, res) => {
+    res.status(204).end();
+  });
+  api.use(simClockRoutes(o.clock));
+  api.use(requireApiPrincipal(ctx));
+  api.use(accountRoutes(ctx));
+  api.use(userTokenRoutes(ctx));
+  api.use(adminUserRoutes(ctx));
+  api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
+  app.use('/api/v2', express.json({ type: [JSONAPI, 'application/json'], limit: '1mb' }), ...browserSession, api);
+
+  app.use(...browserSession);
+  app.use(spRoutes(ctx));
+  app.use(webRoutes(ctx));
+  app.use((_req, res) => {
+    res.status(404).type('text').send('Not found');
+  });
+
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    const isApi = req.originalUrl.startsWith('/api/');
+    if (err instanceof ApiInputError) return sendErrors(res, 422, err.errors);
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) o.logger.error({ err, url: req.originalUrl }, 'unhandled error');
+    const detail =
+      err?.type === 'entity.parse.failed' ? 'the request body is not valid JSON'
+      : err?.type === 'entity.too.large' ? 'the request body is too large'
+      : status === 500 ? 'internal error; see the gateway log'
+      : String(err?.message ?? 'bad request');
+    if (isApi) return sendError(res, status, status === 500 ? 'internal error' : 'bad request', detail);
+    res.status(status).type('text').send(detail);
+  };
+  app.use(onError);
+
+  return { app, context: ctx };
+}

@@ -1,0 +1,92 @@
+/**
+ * Who is calling: a bearer token (API automation) or the browser session (the UI calling the API,
+ * as TFE's UI does). Produces req.principal or answers 401. Token validity itself is decided by
+ * decideTokenValidity() (token-policy.ts); this module only gathers the facts.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { TokenRecord, UserRecord } from '../store/types.ts';
+import type { GatewayContext } from './context.ts';
+import { sendError } from './api/jsonapi.ts';
+import { webSessionLiveUntil } from './session-store.ts';
+import { decideTokenValidity, needsWebSession, type Api } from './token-policy.ts';
+import { extractBearer, hashesEqual, hashTokenSecret, TOKEN_SHAPE } from './tokens.ts';
+
+export type Principal =
+  | { kind: 'user'; user: UserRecord; via: 'session' }
+  | { kind: 'user'; user: UserRecord; via: 'token'; token: TokenRecord };
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+    /** Set by the web-session middleware when the browser has a live login. */
+    webUser?: UserRecord;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function unauthorized(res: Response, detail: string) {
+  sendError(res, 401, 'unauthorized', detail);
+}
+
+export function csrfTokenMatches(expected: string | undefined, given: unknown): boolean {
+  if (typeof expected !== 'string' || typeof given !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Resolves a token secret to a principal, or the 401 detail explaining why not. */
+export async function authenticateToken(
+  ctx: GatewayContext,
+  secret: string,
+  api: Api,
+): Promise<{ ok: true; principal: Principal } | { ok: false; detail: string }> {
+  // Malformed secrets never reach the store (and never get logged).
+  if (!TOKEN_SHAPE.test(secret)) return { ok: false, detail: 'the token is not a valid API token' };
+  const hash = hashTokenSecret(secret);
+  const token = await ctx.store.tokens.getBySecretHash(hash);
+  if (!token || !hashesEqual(token.secretHash, hash)) return { ok: false, detail: 'the token is invalid or has been revoked' };
+  const owner = token.kind === 'user' ? await ctx.store.users.get(token.ownerId) : undefined;
+  const now = ctx.clock.now();
+  const decision = decideTokenValidity({
+    token,
+    owner,
+    now,
+    api,
+    webSessionLiveUntil: needsWebSession(token, owner) ? await webSessionLiveUntil(ctx.store, owner!.id, now) : null,
+    apiTokenTimeoutMs: ctx.config.gateway.apiTokenTimeout,
+    loginUrl: ctx.loginUrl,
+  });
+  if (!decision.ok) {
+    ctx.logger.info({ tokenId: token.id, reason: decision.reason }, 'token refused');
+    return { ok: false, detail: decision.detail };
+  }
+  await ctx.store.tokens.touch(token.id, now);
+  if (token.kind !== 'user' || !owner) return { ok: false, detail: 'team and organization tokens are not supported yet' };
+  return { ok: true, principal: { kind: 'user', user: owner, via: 'token', token } };
+}
+
+/** /api/v2 authentication: bearer token first, then the browser session with its CSRF header. */
+export function requireApiPrincipal(ctx: GatewayContext): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization;
+    if (header !== undefined) {
+      const secret = extractBearer(header);
+      if (!secret) return unauthorized(res, 'the Authorization header must be "Bearer <token>"');
+      const result = await authenticateToken(ctx, secret, 'v2');
+      if (!result.ok) return unauthorized(res, result.detail);
+      req.principal = result.principal;
+      return next();
+    }
+    if (req.webUser) {
+      if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(req.session?.csrfToken, req.get('x-csrf-token'))) {
+        return sendError(res, 403, 'forbidden', 'session-authenticated requests that change state must send the X-CSRF-Token header from the page\'s <meta name="csrf-token">');
+      }
+      req.principal = { kind: 'user', user: req.webUser, via: 'session' };
+      return next();
+    }
+    unauthorized(res, `no API token or session: send "Authorization: Bearer <token>", or log in at ${ctx.loginUrl}`);
+  };
+}

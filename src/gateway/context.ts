@@ -1,0 +1,46 @@
+/** Everything a gateway handler may depend on, built once in createGateway() and passed down. */
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { IdGenerator } from '../ids.ts';
+import type { Logger } from '../log.ts';
+import type { SigningCredentials } from '../saml/keys.ts';
+import type { IdpTrust } from '../saml/trust.ts';
+import type { Store } from '../store/types.ts';
+import type { KeyedMutex } from '../util/keyed-mutex.ts';
+import type { SessionPolicy } from './web-session.ts';
+
+export interface GatewayContext {
+  config: Config;
+  clock: Clock;
+  ids: IdGenerator;
+  store: Store;
+  logger: Logger;
+  idp: IdpTrust;
+  sp: SigningCredentials;
+  policy: SessionPolicy;
+  /** Serialises logins per user (concurrent logins of one user stay consistent). */
+  userLocks: KeyedMutex;
+  /** Absolute URL of /session, quoted in 401 details. */
+  loginUrl: string;
+  /** Recent SAML rejections with their private detail, for the admin debug view. */
+  rejections: RejectionLog;
+}
+
+export interface RejectionEntry {
+  at: number;
+  code: string;
+  detail: string;
+}
+
+/** Bounded ring of the latest rejections: the "debug view" of DESIGN 5, never shown to non-admins. */
+export class RejectionLog {
+  private entries: RejectionEntry[] = [];
+  constructor(private readonly capacity = 50) {}
+  add(entry: RejectionEntry) {
+    this.entries.push(entry);
+    if (this.entries.length > this.capacity) this.entries.shift();
+  }
+  latest(): RejectionEntry[] {
+    return [...this.entries].reverse();
+  }
+}

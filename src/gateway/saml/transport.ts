@@ -1,0 +1,50 @@
+/**
+ * HTTP-POST binding transport checks (SP-SECURITY 10.2 step 1; SAML bindings 3.5.4): the
+ * SAMLResponse form field must be one string of strict base64 that decodes to bounded, valid
+ * UTF-8. Everything here runs before any XML parser sees a byte.
+ */
+import { DEFAULT_XML_LIMITS } from '../../saml/xml.ts';
+import { reject } from '../../saml/rejection.ts';
+
+/** Decoded-size cap: the same ceiling the XML parser applies (SIZE1). */
+export const MAX_DECODED_BYTES = DEFAULT_XML_LIMITS.maxBytes;
+/** Encoded-size cap: base64 of MAX_DECODED_BYTES plus room for line breaks every 64-76 chars. */
+export const MAX_ENCODED_CHARS = Math.ceil((Math.ceil(MAX_DECODED_BYTES / 3) * 4 * 80) / 64) + 16;
+
+const BASE64_WHITESPACE = /[\x20\x09\x0d\x0a]/g;
+const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Returns the XML text of a posted SAMLResponse, or throws E_TRANSPORT. */
+export function decodePostedMessage(encoded: unknown, field = 'SAMLResponse'): string {
+  if (Array.isArray(encoded)) {
+    // PARAM1: `SAMLResponse=a&SAMLResponse=b` must not let two layers pick different copies.
+    reject('E_TRANSPORT', `the form carries ${encoded.length} ${field} fields; the HTTP-POST binding sends exactly one`);
+  }
+  if (encoded === undefined || encoded === null || encoded === '') {
+    reject('E_TRANSPORT', `the POST body has no ${field} field: the IdP must post the response as an HTML form field named ${field} (HTTP-POST binding)`);
+  }
+  if (typeof encoded !== 'string') {
+    reject('E_TRANSPORT', `${field} is a ${typeof encoded}, expected a base64 string (is a JSON or extended urlencoded parser in front of the ACS?)`);
+  }
+  if (encoded.length > MAX_ENCODED_CHARS) {
+    reject('E_TRANSPORT', `${field} is ${encoded.length} characters, more than the ${MAX_ENCODED_CHARS} allowed (decoded limit ${MAX_DECODED_BYTES} bytes)`);
+  }
+  const compact = encoded.replace(BASE64_WHITESPACE, '');
+  if (compact === '' || !STRICT_BASE64.test(compact)) {
+    reject('E_TRANSPORT', `${field} is not strict base64 (RFC 4648 alphabet with correct padding; URL-safe base64 and stray characters are refused)`);
+  }
+  const bytes = Buffer.from(compact, 'base64');
+  // B64: non-zero padding bits decode "fine" but give two encodings of one message.
+  if (bytes.toString('base64') !== compact) {
+    reject('E_TRANSPORT', `${field} is not canonical base64 (non-zero padding bits)`);
+  }
+  if (bytes.length > MAX_DECODED_BYTES) {
+    reject('E_TRANSPORT', `${field} decodes to ${bytes.length} bytes, more than the ${MAX_DECODED_BYTES} allowed`);
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    reject('E_TRANSPORT', `${field} does not decode to valid UTF-8 (UTF1): the IdP must send the XML as UTF-8`);
+  }
+}

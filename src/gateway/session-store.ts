@@ -1,0 +1,60 @@
+/**
+ * express-session Store backed by samlgate's Store, so browser sessions live wherever users and
+ * tokens live (memory now; SQLite/Redis later) and survive restarts with them.
+ *
+ * Each record also carries `userId` and `expiresAt` = the instant the login stops being live
+ * (rule S1), which is what the token check (rule S2) reads: one indexed lookup, no JSON parsing.
+ */
+import session from 'express-session';
+import type { Clock } from '../clock.ts';
+import type { Store } from '../store/types.ts';
+import { PENDING_LOGIN_TTL_MS, sessionLiveUntil, type GatewaySessionData, type SessionPolicy } from './web-session.ts';
+
+type Callback = (err?: unknown, value?: unknown) => void;
+
+export class GatewaySessionStore extends session.Store {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly policy: SessionPolicy,
+  ) {
+    super();
+  }
+
+  override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {
+    this.store.sessions.get(sid).then(
+      (rec) => cb(null, rec ? JSON.parse(rec.data) : null),
+      (err) => cb(err),
+    );
+  }
+
+  override set(sid: string, data: session.SessionData & GatewaySessionData, cb?: Callback): void {
+    const login = data.login;
+    const expiresAt = login ? sessionLiveUntil(login, this.policy) : this.clock.now() + PENDING_LOGIN_TTL_MS;
+    this.store.sessions.set({ sid, userId: login?.userId ?? null, expiresAt, data: JSON.stringify(data) }).then(
+      () => cb?.(),
+      (err) => cb?.(err),
+    );
+  }
+
+  override destroy(sid: string, cb?: Callback): void {
+    this.store.sessions.destroy(sid).then(
+      () => cb?.(),
+      (err) => cb?.(err),
+    );
+  }
+
+  override touch(_sid: string, _data: session.SessionData, cb?: Callback): void {
+    // Idle time is tracked in LoginState.lastSeenAt on the dev-aware clock; nothing to do here.
+    cb?.();
+  }
+}
+
+/** Latest live-until among a user's web sessions, or null when none is live (rule S2's input). */
+export async function webSessionLiveUntil(store: Store, userId: string, now: number): Promise<number | null> {
+  let latest: number | null = null;
+  for (const rec of await store.sessions.listByUser(userId)) {
+    if (rec.expiresAt > now && (latest === null || rec.expiresAt > latest)) latest = rec.expiresAt;
+  }
+  return latest;
+}

@@ -1,0 +1,149 @@
+/**
+ * TFE's SAML paths on the gateway: /session (start login), /users/saml/metadata (SP metadata,
+ * also the entity ID), /users/saml/auth (ACS), /users/saml/slo, and POST /logout.
+ */
+import express, { Router, type Request, type Response } from 'express';
+import { SamlRejection } from '../saml/rejection.ts';
+import { spMetadataXml } from '../saml/metadata.ts';
+import { encodeRedirectMessage, signRedirectQuery } from '../saml/sign.ts';
+import { isoInstant } from '../clock.ts';
+import { NS } from '../saml/constants.ts';
+import { escapeXml } from '../saml/xml.ts';
+import type { GatewayContext } from './context.ts';
+import { authnRequestRedirectUrl } from './authn-request.ts';
+import { verifyLoginResponse } from './saml/verify-response.ts';
+import { syncUserAtLogin } from './users.ts';
+import { csrfTokenMatches } from './auth.ts';
+import { MAX_PENDING_LOGINS, PENDING_LOGIN_TTL_MS, safeReturnPath } from './web-session.ts';
+import { messagePage, type PageContext } from './views/pages.ts';
+
+/** How old an AuthnInstant may be when the assertion arrives (SP-SECURITY AUTHN2). */
+const MAX_AUTHN_AGE_MS = 24 * 3_600_000;
+/** Cap on an assertion's validity window (TIME10). */
+const MAX_ASSERTION_LIFETIME_MS = 24 * 3_600_000;
+/** The ACS takes one form field of base64 XML; 256 KiB is far above any real assertion (SIZE1). */
+const ACS_BODY_LIMIT = '256kb';
+
+export function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+}
+
+export function pageContext(ctx: GatewayContext, req: Request): PageContext {
+  const flash = req.session?.flash;
+  if (flash) delete req.session.flash;
+  return { user: req.webUser, csrfToken: req.webUser ? req.session.csrfToken : undefined, flash, now: ctx.clock.now(), manualClock: ctx.clock.kind === 'manual' };
+}
+
+function logoutRequestUrl(ctx: GatewayContext, nameId: string, sessionIndex: string | null): string | null {
+  if (!ctx.idp.sloUrl) return null;
+  const id = ctx.ids.samlId();
+  const xml =
+    `<samlp:LogoutRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${id}" Version="2.0" IssueInstant="${isoInstant(ctx.clock.now())}" Destination="${escapeXml(ctx.idp.sloUrl)}">` +
+    `<saml:Issuer>${escapeXml(ctx.config.gateway.entityId)}</saml:Issuer><saml:NameID>${escapeXml(nameId)}</saml:NameID>` +
+    (sessionIndex ? `<samlp:SessionIndex>${escapeXml(sessionIndex)}</samlp:SessionIndex>` : '') +
+    `</samlp:LogoutRequest>`;
+  const query = signRedirectQuery({ type: 'SAMLRequest', message: encodeRedirectMessage(xml), privateKey: ctx.sp.privateKey });
+  return `${ctx.idp.sloUrl}${ctx.idp.sloUrl.includes('?') ? '&' : '?'}${query}`;
+}
+
+export function spRoutes(ctx: GatewayContext): Router {
+  const router = Router();
+  const gw = ctx.config.gateway;
+  const metadata = spMetadataXml({ entityId: gw.entityId, acsUrl: gw.acsUrl, sloUrl: gw.sloUrl, certificate: ctx.sp.certificate, authnRequestsSigned: true });
+
+  router.get('/users/saml/metadata', (_req, res) => {
+    res.type('application/samlmetadata+xml').send(metadata);
+  });
+
+  router.get('/session', async (req, res) => {
+    if (req.webUser && req.query.force === undefined) return res.redirect(303, safeReturnPath(req.query.return_to));
+    const now = ctx.clock.now();
+    const requestId = ctx.ids.samlId();
+    const relayState = ctx.ids.random(24);
+    const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);
+    pending.push({ requestId, relayState, expiresAt: now + PENDING_LOGIN_TTL_MS, returnTo: safeReturnPath(req.query.return_to) });
+    req.session.pending = pending.slice(-MAX_PENDING_LOGINS);
+    const url = authnRequestRedirectUrl(
+      { id: requestId, issueInstant: now, spEntityId: gw.entityId, acsUrl: gw.acsUrl, destination: ctx.idp.ssoRedirectUrl },
+      relayState,
+      ctx.sp.privateKey,
+    );
+    res.redirect(302, url);
+  });
+
+  const acsBody = express.urlencoded({ extended: false, limit: ACS_BODY_LIMIT, parameterLimit: 10 });
+  router.post('/users/saml/auth', acsBody, async (req, res) => {
+    const now = ctx.clock.now();
+    const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);
+    try {
+      const verified = await verifyLoginResponse(req.body?.SAMLResponse, pending.map((p) => p.requestId), {
+        sp: { entityId: gw.entityId, acsUrl: gw.acsUrl },
+        idp: ctx.idp,
+        clock: ctx.clock,
+        clockSkewMs: gw.clockSkew,
+        maxAuthnAgeMs: MAX_AUTHN_AGE_MS,
+        maxAssertionLifetimeMs: MAX_ASSERTION_LIFETIME_MS,
+        replay: ctx.store.replay,
+        attributePolicy: { allowAbsentNameFormat: gw.relaxNameFormat },
+        allowUnsolicited: gw.allowIdpInitiated,
+      });
+      const used = pending.find((p) => p.requestId === verified.inResponseTo);
+      if (used && typeof req.body?.RelayState === 'string' && req.body.RelayState !== used.relayState) {
+        throw new SamlRejection('E_IN_RESPONSE_TO', 'RelayState does not match the one sent with the AuthnRequest this response answers');
+      }
+      const user = await syncUserAtLogin(ctx, {
+        nameId: verified.nameId,
+        username: verified.user.username,
+        memberOf: verified.user.memberOf,
+        siteAdmin: verified.user.siteAdmin,
+        isServiceAccount: verified.serviceAccount.flagged,
+      });
+      for (const f of verified.serviceAccount.findings) {
+        ctx.logger.warn({ userId: user.id, code: f.code }, `IsServiceAccount near-miss: ${f.message}; fix: ${f.fix}`);
+      }
+      const remaining = pending.filter((p) => p !== used);
+      // A fresh session id at login defeats session fixation.
+      await regenerateSession(req);
+      req.session.pending = remaining;
+      req.session.csrfToken = ctx.ids.random(32);
+      req.session.login = {
+        userId: user.id,
+        loginAt: now,
+        lastSeenAt: now,
+        samlNotOnOrAfter: verified.sessionNotOnOrAfter,
+        sessionIndex: verified.sessionIndex,
+        nameId: verified.nameId,
+      };
+      ctx.logger.info({ userId: user.id, username: user.username, serviceAccount: user.isServiceAccount }, 'SAML login');
+      res.redirect(303, used?.returnTo ?? '/');
+    } catch (err) {
+      if (!(err instanceof SamlRejection)) throw err;
+      ctx.logger.warn({ code: err.code, detail: err.detail }, 'SAML response rejected');
+      ctx.rejections.add({ at: now, code: err.code, detail: err.detail });
+      res.status(err.code === 'E_TRANSPORT' ? 400 : 403).type('html').send(messagePage(pageContext(ctx, req), 'Sign-in failed', err.publicMessage));
+    }
+  });
+
+  router.all('/users/saml/auth', (_req, res) => {
+    res.status(405).set('Allow', 'POST').type('text').send('The ACS accepts only HTTP-POST (SAML bindings 3.5).');
+  });
+
+  router.get('/users/saml/slo', (req, res) => {
+    // The IdP's answer to our LogoutRequest: the local session is already gone.
+    req.session.flash = 'You are signed out.';
+    res.redirect(303, '/');
+  });
+
+  router.post('/logout', express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response) => {
+    const login = req.session?.login;
+    if (login && !csrfTokenMatches(req.session.csrfToken, req.body?._csrf ?? req.get('x-csrf-token'))) {
+      return res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Sign-out refused', 'The form was missing its CSRF token; reload the page and try again.'));
+    }
+    await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+    if (login) ctx.logger.info({ userId: login.userId }, 'logout');
+    const slo = login ? logoutRequestUrl(ctx, login.nameId, login.sessionIndex) : null;
+    res.redirect(303, slo ?? '/');
+  });
+
+  return router;
+}

@@ -1,0 +1,75 @@
+/**
+ * The gateway's HTML pages: account, tokens (create shows the secret once), admin users.
+ * Form posts carry the session's CSRF token in `_csrf`.
+ */
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { GatewayContext } from './context.ts';
+import { csrfTokenMatches } from './auth.ts';
+import { createUserToken } from './api/user-tokens.ts';
+import { pageContext } from './sp-routes.ts';
+import { setSuspended } from './users.ts';
+import { sessionLiveUntil } from './web-session.ts';
+import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
+
+export function webRoutes(ctx: GatewayContext): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+
+  const signedIn = (req: Request, res: Response, next: NextFunction) => {
+    if (!req.webUser) {
+      const page = pageContext(ctx, req);
+      return res.status(401).type('html').send(messagePage(page, 'Sign in required', page.flash ?? 'Sign in with SSO to see this page.'));
+    }
+    next();
+  };
+  const csrf = (req: Request, res: Response, next: NextFunction) => {
+    if (!csrfTokenMatches(req.session.csrfToken, req.body?._csrf)) {
+      return res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Request refused', 'The form was missing its CSRF token; reload the page and try again.'));
+    }
+    next();
+  };
+
+  router.get('/', (req, res) => {
+    const page = pageContext(ctx, req);
+    if (!req.webUser) return res.type('html').send(anonymousHome(page));
+    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.config.gateway.apiTokenTimeout }));
+  });
+
+  router.get('/app/settings/tokens', signedIn, async (req, res) => {
+    const tokens = await ctx.store.tokens.listByOwner('user', req.webUser!.id);
+    res.type('html').send(tokensPage(pageContext(ctx, req), tokens));
+  });
+
+  router.post('/app/settings/tokens', form, signedIn, csrf, async (req, res) => {
+    const description = typeof req.body.description === 'string' && req.body.description.trim() !== '' ? req.body.description.trim().slice(0, 255) : null;
+    const created = await createUserToken(ctx, req.webUser!.id, { description, expiredAt: null });
+    const tokens = await ctx.store.tokens.listByOwner('user', req.webUser!.id);
+    // The secret is rendered once, in this response only; no-store keeps it out of caches.
+    res.set('Cache-Control', 'no-store').status(201).type('html').send(tokensPage(pageContext(ctx, req), tokens, created));
+  });
+
+  router.post('/app/settings/tokens/:id/delete', form, signedIn, csrf, async (req, res) => {
+    const token = await ctx.store.tokens.get(req.params.id as string);
+    if (token && token.kind === 'user' && token.ownerId === req.webUser!.id) await ctx.store.tokens.delete(token.id);
+    req.session.flash = token ? `Token ${token.id} revoked.` : 'No such token.';
+    res.redirect(303, '/app/settings/tokens');
+  });
+
+  router.get('/app/admin/users', signedIn, async (req, res) => {
+    if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
+    const users = (await ctx.store.users.list()).sort((a, b) => a.username.localeCompare(b.username));
+    res.type('html').send(adminUsersPage(pageContext(ctx, req), users, ctx.rejections.latest()));
+  });
+
+  router.post('/app/admin/users/:id/:action', form, signedIn, csrf, async (req, res) => {
+    const action = req.params.action;
+    if (!req.webUser!.isSiteAdmin || (action !== 'suspend' && action !== 'unsuspend')) {
+      return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
+    }
+    const result = await setSuspended(ctx, req.params.id as string, action === 'suspend');
+    req.session.flash = result.ok ? `${result.user.username} ${action}ed.` : result.error === 'already' ? `Already ${action}ed.` : 'No such user.';
+    res.redirect(303, '/app/admin/users');
+  });
+
+  return router;
+}

@@ -1,0 +1,28 @@
+/**
+ * Runs on browser requests after express-session: ends logins that passed an S1 limit or whose
+ * user was suspended, records web activity (lastSeenAt: the idle timeout's reference) and exposes
+ * the live user as req.webUser. Requests carrying an API token skip all of this: token calls are
+ * not web activity (rule S1) and should not pay for a session lookup.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { GatewayContext } from './context.ts';
+import { SESSION_END_TEXT, sessionEndReason } from './web-session.ts';
+
+export function webSessionMiddleware(ctx: GatewayContext): RequestHandler {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const login = req.session?.login;
+    if (!login) return next();
+    const now = ctx.clock.now();
+    const ended = sessionEndReason(login, ctx.policy, now);
+    const user = ended ? undefined : await ctx.store.users.get(login.userId);
+    if (ended || !user || user.isSuspended) {
+      delete req.session.login;
+      req.session.flash = ended ? SESSION_END_TEXT[ended] : 'Your account is suspended.';
+      ctx.logger.info({ userId: login.userId, reason: ended ?? 'suspended' }, 'web session ended');
+      return next();
+    }
+    login.lastSeenAt = now;
+    req.webUser = user;
+    next();
+  };
+}

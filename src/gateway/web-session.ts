@@ -1,0 +1,80 @@
+/**
+ * The gateway's browser session (rule S1). express-session carries it in a cookie; this module
+ * owns what is in it and when it ends. All times come from the injected Clock, never from
+ * express-session's cookie expiry (which reads the real time and would ignore the dev clock).
+ */
+export interface LoginState {
+  userId: string;
+  loginAt: number;
+  /** Last web request (pages and session-authenticated API calls; token calls don't count). */
+  lastSeenAt: number;
+  /** The assertion's SessionNotOnOrAfter, when the IdP sent one. */
+  samlNotOnOrAfter: number | null;
+  sessionIndex: string | null;
+  nameId: string;
+}
+
+export interface PendingLogin {
+  /** The AuthnRequest ID the response must answer (InResponseTo). */
+  requestId: string;
+  /** Opaque value sent as RelayState; the response must echo it. */
+  relayState: string;
+  expiresAt: number;
+  /** Local path to land on after login; never a URL (RELAY1). */
+  returnTo: string;
+}
+
+/** What samlgate keeps in express-session's data. Plain JSON so any store can hold it. */
+export interface GatewaySessionData {
+  login?: LoginState;
+  pending?: PendingLogin[];
+  csrfToken?: string;
+  /** One-shot message for the next page (e.g. why the session ended). */
+  flash?: string;
+}
+
+export interface SessionPolicy {
+  idleTimeoutMs: number;
+  sessionExpirationMs: number;
+}
+
+export type SessionEnd = 'idle-timeout' | 'absolute-timeout' | 'saml-session-not-on-or-after';
+
+/** The instant the session stops being live, whichever of the S1 limits comes first. */
+export function sessionLiveUntil(login: LoginState, policy: SessionPolicy): number {
+  let until = Math.min(login.lastSeenAt + policy.idleTimeoutMs, login.loginAt + policy.sessionExpirationMs);
+  if (login.samlNotOnOrAfter !== null) until = Math.min(until, login.samlNotOnOrAfter);
+  return until;
+}
+
+/** null while live; otherwise which limit ended it. */
+export function sessionEndReason(login: LoginState, policy: SessionPolicy, now: number): SessionEnd | null {
+  if (now < sessionLiveUntil(login, policy)) return null;
+  if (login.samlNotOnOrAfter !== null && now >= login.samlNotOnOrAfter) return 'saml-session-not-on-or-after';
+  if (now >= login.loginAt + policy.sessionExpirationMs) return 'absolute-timeout';
+  return 'idle-timeout';
+}
+
+export const SESSION_END_TEXT: Record<SessionEnd, string> = {
+  'idle-timeout': 'Your session ended after a period of inactivity.',
+  'absolute-timeout': 'Your session reached its maximum length.',
+  'saml-session-not-on-or-after': 'Your identity provider limited the session length (SessionNotOnOrAfter), and it has passed.',
+};
+
+/** Pending AuthnRequests live this long: enough to type a password, short enough to limit replay. */
+export const PENDING_LOGIN_TTL_MS = 15 * 60_000;
+/** At most this many logins in flight per browser (tabs); older ones are dropped. */
+export const MAX_PENDING_LOGINS = 5;
+
+/** Only same-site absolute paths; `//evil`, `/\evil` and URLs fall back to "/" (RELAY1-2). */
+export function safeReturnPath(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 512) return '/';
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
+  if (/[\x00-\x1f\\]/.test(value)) return '/';
+  return value;
+}
+
+declare module 'express-session' {
+  // Our session payload, typed for req.session everywhere.
+  interface SessionData extends GatewaySessionData {}
+}

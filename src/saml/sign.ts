@@ -1,0 +1,241 @@
+/**
+ * XML signatures for messages samlgate issues, and the HTTP-Redirect binding's detached
+ * signatures. Keys arrive as KeyObjects parsed once (src/saml/keys.ts): handing xml-crypto a
+ * PEM string would re-parse it on every signature (DESIGN 5, performance).
+ */
+import { createSign, createVerify, type KeyObject } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { SignedXml } from 'xml-crypto';
+import { ALGORITHMS, NS } from './constants.ts';
+import type { Certificate, SigningCredentials } from './keys.ts';
+import { reject } from './rejection.ts';
+
+export type SignableElement = 'Response' | 'Assertion' | 'LogoutRequest' | 'LogoutResponse' | 'AuthnRequest';
+
+const ELEMENT_NS: Record<SignableElement, string> = {
+  Response: NS.protocol,
+  Assertion: NS.assertion,
+  LogoutRequest: NS.protocol,
+  LogoutResponse: NS.protocol,
+  AuthnRequest: NS.protocol,
+};
+
+function elementXpath(name: SignableElement): string {
+  return `(//*[local-name(.)='${name}' and namespace-uri(.)='${ELEMENT_NS[name]}'])[1]`;
+}
+
+/**
+ * Signs the first `elementLocalName` element of the document (enveloped, exc-c14n, RSA-SHA256,
+ * SHA-256 digest). The ds:Signature goes right after that element's own saml:Issuer, where the
+ * schema puts it (SAML core 5.4.1: Signature follows Issuer in Assertion and every protocol
+ * message); without an Issuer it becomes the first child.
+ */
+export function signElement(xml: string, o: { credentials: SigningCredentials; elementLocalName: SignableElement }): string {
+  const { credentials, elementLocalName } = o;
+  const target = elementXpath(elementLocalName);
+  const sig = new SignedXml({
+    privateKey: credentials.privateKey,
+    publicCert: credentials.certificate.pem,
+    signatureAlgorithm: ALGORITHMS.rsaSha256,
+    canonicalizationAlgorithm: ALGORITHMS.excC14n,
+  });
+  sig.addReference({
+    xpath: target,
+    transforms: [ALGORITHMS.envelopedSignature, ALGORITHMS.excC14n],
+    digestAlgorithm: ALGORITHMS.sha256,
+  });
+  const issuer = `${target}/*[local-name(.)='Issuer' and namespace-uri(.)='${NS.assertion}']`;
+  const hasIssuer = issuerPresent(xml, elementLocalName);
+  sig.computeSignature(xml, {
+    prefix: 'ds',
+    location: hasIssuer ? { reference: issuer, action: 'after' } : { reference: target, action: 'prepend' },
+  });
+  return sig.getSignedXml();
+}
+
+/** Cheap textual probe: our templates always emit `<saml:Issuer` right after the start tag. */
+function issuerPresent(xml: string, name: SignableElement): boolean {
+  const start = xml.search(new RegExp(`<(?:[A-Za-z_][\\w.-]*:)?${name}[\\s>]`));
+  if (start < 0) return false;
+  const open = xml.indexOf('>', start);
+  return /^\s*<(?:[A-Za-z_][\w.-]*:)?Issuer[\s>]/.test(xml.slice(open + 1));
+}
+
+/**
+ * Verifies the enveloped signature of the document's root element (HTTP-POST binding, e.g. a
+ * signed AuthnRequest). The key comes only from `certificates` (never from KeyInfo), the
+ * Signature must be a direct child of the root, and its one Reference must point at the root's
+ * ID (no signature wrapping: SP-SECURITY 10.2 step 5).
+ */
+export function verifyRootSignature(xml: string, doc: Document, certificates: readonly Certificate[]): void {
+  const root = doc.documentElement;
+  const signatures: Element[] = [];
+  for (let n = root.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1 && (n as Element).localName === 'Signature' && (n as Element).namespaceURI === NS.dsig) signatures.push(n as Element);
+  }
+  if (signatures.length === 0) reject('E_SIGNATURE', `the ${root.localName} is not signed`);
+  if (signatures.length > 1) reject('E_STRUCT', `the ${root.localName} carries ${signatures.length} signatures`);
+  const id = root.getAttribute('ID');
+  if (!id) reject('E_STRUCT', `the ${root.localName} has no ID`);
+  const sigAlg = signatures[0]!.getElementsByTagNameNS(NS.dsig, 'SignatureMethod')[0]?.getAttribute('Algorithm');
+  if (sigAlg !== ALGORITHMS.rsaSha256 && sigAlg !== ALGORITHMS.rsaSha512) reject('E_ALGORITHM', `signature algorithm ${sigAlg ?? '(none)'} is not allowed (use rsa-sha256)`);
+  for (const cert of certificates) {
+    const sig = new SignedXml({ publicCert: cert.pem });
+    sig.loadSignature(signatures[0]!);
+    let ok = false;
+    try {
+      ok = sig.checkSignature(xml);
+    } catch {
+      ok = false;
+    }
+    if (!ok) continue;
+    const refs = sig.getReferences();
+    if (refs.length !== 1 || refs[0]!.uri !== `#${id}`) reject('E_STRUCT', `the ${root.localName}'s signature does not reference the ${root.localName} itself`);
+    return;
+  }
+  reject('E_SIGNATURE', `the ${root.localName}'s signature does not verify with the registered certificate`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP-Redirect binding (SAML bindings 3.4.4): DEFLATE + base64 in the query string, and a
+// detached signature over the raw octets `SAMLRequest=..&RelayState=..&SigAlg=..` (3.4.4.1).
+
+export type RedirectMessageType = 'SAMLRequest' | 'SAMLResponse';
+export const REDIRECT_SIG_ALGS = [ALGORITHMS.rsaSha256, ALGORITHMS.rsaSha512] as const;
+export type RedirectSigAlg = (typeof REDIRECT_SIG_ALGS)[number];
+
+const NODE_HASH: Record<RedirectSigAlg, string> = {
+  [ALGORITHMS.rsaSha256]: 'RSA-SHA256',
+  [ALGORITHMS.rsaSha512]: 'RSA-SHA512',
+};
+
+/** DEFLATE (raw, RFC 1951) then base64, as the Redirect binding carries a message (3.4.4.1). */
+export function encodeRedirectMessage(xml: string): string {
+  return deflateRawSync(Buffer.from(xml, 'utf8')).toString('base64');
+}
+
+/** Strict base64 (B64-1..4), bounded inflate (INFL1) and fatal UTF-8 decoding (UTF1). */
+export function decodeRedirectMessage(value: string, maxInflatedBytes = 64 * 1024): string {
+  const raw = decodeBase64Strict(value);
+  let inflated: Buffer;
+  try {
+    inflated = inflateRawSync(raw, { maxOutputLength: maxInflatedBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject('E_TRANSPORT', `the inflated message is larger than ${maxInflatedBytes} bytes`);
+    reject('E_TRANSPORT', 'the message is not valid DEFLATE data (HTTP-Redirect binding requires raw DEFLATE + base64)');
+  }
+  return decodeUtf8(inflated);
+}
+
+/** HTTP-POST binding: plain base64 of the XML (bindings 3.5.4). */
+export function decodePostMessage(value: string, maxBytes = 256 * 1024): string {
+  const raw = decodeBase64Strict(value);
+  if (raw.length > maxBytes) reject('E_TRANSPORT', `the message is larger than ${maxBytes} bytes`);
+  return decodeUtf8(raw);
+}
+
+export function decodeBase64Strict(value: string): Buffer {
+  const compact = value.replace(/[\r\n\t ]/g, '');
+  if (compact === '' || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
+    reject('E_TRANSPORT', 'the message is not valid base64');
+  }
+  return Buffer.from(compact, 'base64');
+}
+
+function decodeUtf8(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    reject('E_TRANSPORT', 'the message is not valid UTF-8');
+  }
+}
+
+/**
+ * Builds a signed Redirect-binding query string (without the leading `?`). `message` is the
+ * already encoded (DEFLATE + base64) value. The octets signed are exactly the octets sent.
+ */
+export function signRedirectQuery(o: {
+  type: RedirectMessageType;
+  message: string;
+  relayState?: string | null;
+  privateKey: KeyObject;
+  sigAlg?: RedirectSigAlg;
+}): string {
+  const sigAlg = o.sigAlg ?? ALGORITHMS.rsaSha256;
+  let query = `${o.type}=${encodeURIComponent(o.message)}`;
+  if (o.relayState !== undefined && o.relayState !== null) query += `&RelayState=${encodeURIComponent(o.relayState)}`;
+  query += `&SigAlg=${encodeURIComponent(sigAlg)}`;
+  const signature = createSign(NODE_HASH[sigAlg]).update(query, 'utf8').sign(o.privateKey).toString('base64');
+  return `${query}&Signature=${encodeURIComponent(signature)}`;
+}
+
+export interface RedirectQuery {
+  type: RedirectMessageType;
+  /** Decoded parameter values. */
+  message: string;
+  relayState: string | null;
+  sigAlg: string | null;
+  signature: string | null;
+  /** The raw (still URL-encoded) octets to verify, rebuilt from the received parameters. */
+  signedOctets: string | null;
+}
+
+/**
+ * Splits a raw query string, keeping each parameter's original encoding: the signature covers
+ * the octets the sender produced, which re-encoding would not reproduce (bindings 3.4.4.1).
+ * Every SAML parameter may appear once (PARAM1).
+ */
+export function parseRedirectQuery(rawQuery: string, type: RedirectMessageType): RedirectQuery {
+  const raw = new Map<string, string>();
+  for (const part of rawQuery.replace(/^\?/, '').split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = safeDecode(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : part.slice(eq + 1);
+    if (![type, 'RelayState', 'SigAlg', 'Signature'].includes(name)) continue;
+    if (raw.has(name)) reject('E_TRANSPORT', `the query string carries ${name} more than once`);
+    raw.set(name, value);
+  }
+  const message = raw.get(type);
+  if (message === undefined) reject('E_TRANSPORT', `the query string has no ${type}`);
+  const relay = raw.get('RelayState');
+  const sigAlg = raw.get('SigAlg');
+  const signature = raw.get('Signature');
+  let signedOctets: string | null = null;
+  if (sigAlg !== undefined) {
+    signedOctets = `${type}=${message}`;
+    if (relay !== undefined) signedOctets += `&RelayState=${relay}`;
+    signedOctets += `&SigAlg=${sigAlg}`;
+  }
+  return {
+    type,
+    message: safeDecode(message),
+    relayState: relay === undefined ? null : safeDecode(relay),
+    sigAlg: sigAlg === undefined ? null : safeDecode(sigAlg),
+    signature: signature === undefined ? null : safeDecode(signature),
+    signedOctets,
+  };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    reject('E_TRANSPORT', 'the query string is not valid percent-encoding');
+  }
+}
+
+/**
+ * Verifies the detached signature of a Redirect-binding message against the registered
+ * certificates. Only rsa-sha256 and rsa-sha512 are accepted (SP-SECURITY ALG1).
+ */
+export function verifyRedirectSignature(query: RedirectQuery, certificates: readonly Certificate[]): void {
+  if (query.signature === null || query.sigAlg === null || query.signedOctets === null) reject('E_SIGNATURE', `the ${query.type} is not signed (no Signature/SigAlg parameters)`);
+  if (!(REDIRECT_SIG_ALGS as readonly string[]).includes(query.sigAlg)) reject('E_ALGORITHM', `SigAlg ${query.sigAlg} is not allowed (use ${ALGORITHMS.rsaSha256})`);
+  const signature = decodeBase64Strict(query.signature);
+  for (const cert of certificates) {
+    const ok = createVerify(NODE_HASH[query.sigAlg as RedirectSigAlg]).update(query.signedOctets, 'utf8').verify(cert.publicKey, signature);
+    if (ok) return;
+  }
+  reject('E_SIGNATURE', `the ${query.type}'s query signature does not verify with the registered certificate`);
+}

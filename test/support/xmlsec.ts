@@ -1,0 +1,63 @@
+/**
+ * Independent signature verification with xmlsec1 (libxmlsec), so our signatures are checked by
+ * an implementation that shares no code with xml-crypto. A missing xmlsec1 is a test failure,
+ * not a skip: the signature tests would otherwise pass vacuously.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const XMLSEC1 = process.env.XMLSEC1 ?? 'xmlsec1';
+
+export type SignedElement = 'Response' | 'Assertion' | 'LogoutRequest' | 'LogoutResponse' | 'AuthnRequest';
+
+const ELEMENT_NS: Record<SignedElement, string> = {
+  Response: 'urn:oasis:names:tc:SAML:2.0:protocol',
+  Assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
+  LogoutRequest: 'urn:oasis:names:tc:SAML:2.0:protocol',
+  LogoutResponse: 'urn:oasis:names:tc:SAML:2.0:protocol',
+  AuthnRequest: 'urn:oasis:names:tc:SAML:2.0:protocol',
+};
+
+export interface XmlsecResult {
+  ok: boolean;
+  output: string;
+}
+
+export function assertXmlsecInstalled(): void {
+  const probe = spawnSync(XMLSEC1, ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(`xmlsec1 is required for the signature tests but could not be run (${probe.error?.message ?? `exit ${probe.status}`}): install it (Debian/Ubuntu: apt-get install xmlsec1; macOS: brew install libxmlsec1) or set XMLSEC1=/path/to/xmlsec1`);
+  }
+}
+
+/**
+ * Verifies the ds:Signature that is a direct child of the first `element` in the document, with
+ * the public key of `certFile` only (`--enabled-key-data rsa`: ignore the certificate in
+ * KeyInfo, as an SP pinned to metadata does).
+ */
+export function xmlsecVerify(xml: string, o: { certFile: string; element: SignedElement }): XmlsecResult {
+  assertXmlsecInstalled();
+  const dir = mkdtempSync(path.join(tmpdir(), 'samlgate-xmlsec-'));
+  try {
+    const file = path.join(dir, 'doc.xml');
+    writeFileSync(file, xml);
+    const ns = ELEMENT_NS[o.element];
+    const result = spawnSync(
+      XMLSEC1,
+      [
+        '--verify',
+        '--enabled-key-data', 'rsa',
+        '--pubkey-cert-pem', o.certFile,
+        '--id-attr:ID', `${ns}:${o.element}`,
+        '--node-xpath', `(//*[local-name()='${o.element}' and namespace-uri()='${ns}'])[1]/*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#']`,
+        file,
+      ],
+      { encoding: 'utf8' },
+    );
+    return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
