@@ -6,7 +6,6 @@ import { webcrypto } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as x509 from '@peculiar/x509';
 
 export class CertificateGenerationError extends Error {
   readonly code = 'ERR_CERTS';
@@ -20,7 +19,17 @@ function pem(label: string, der: ArrayBuffer): string {
   return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
 }
 
+/**
+ * Loaded on demand: @peculiar/x509 needs a Reflect metadata polyfill (tsyringe) imported before
+ * it, and nothing else in samlgate should pay its start-up cost.
+ */
+async function loadX509() {
+  await import('reflect-metadata');
+  return import('@peculiar/x509');
+}
+
 async function generatePair(name: string, now: number, days: number): Promise<{ key: string; cert: string }> {
+  const x509 = await loadX509();
   const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned(

@@ -9,7 +9,6 @@ import { createLogger, type Logger } from './log.ts';
 import { StartupError, startServices, type Services } from './server.ts';
 import { StoreOpenError } from './store/open.ts';
 
-const started = performance.now();
 
 function portArg(value: string): number {
   const n = Number(value);
@@ -100,7 +99,7 @@ async function runServers(which: { idp: boolean; gateway: boolean }, opts: Recor
     if (services.idp) lines.push(`test IdP   ${services.idp.url}  (metadata ${services.idp.url}/metadata; users alice, bob, carol: password = username)`);
     if (services.gateway) lines.push(`gateway    ${services.gateway.url}  (sign in at ${services.gateway.url}/session; API ${services.gateway.url}/api/v2)`);
     if (config.clock === 'manual') lines.push(`dev clock  manual: POST ${config.gateway.baseUrl}/api/v2/_sim/clock {"advance":"15m"}`);
-    process.stdout.write(`samlgate ready in ${Math.round(performance.now() - started)} ms\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+    process.stdout.write(`samlgate ready in ${Math.round(performance.now())} ms\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
   } catch (err) {
     fail(err, logger);
   }

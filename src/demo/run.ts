@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { Writable } from 'node:stream';
 import { ManualClock } from '../clock.ts';
 import { resolveConfig } from '../config.ts';
-import { formatDuration } from '../duration.ts';
+import { formatDuration, humanDuration } from '../duration.ts';
 import { silentLogger } from '../log.ts';
 import { startServices } from '../server.ts';
 import { loginThroughGateway, metaCsrfToken, SamlBrowser } from '../client/saml-browser.ts';
@@ -49,14 +49,14 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
   const idp = config.idp.baseUrl;
   let ok = true;
 
-  const stamp = () => `T+${formatDuration(clock.now() - t0) === '0ms' ? '0m' : formatDuration(clock.now() - t0)}`.padEnd(8);
+  const stamp = () => `T+${clock.now() === t0 ? '0m' : humanDuration(clock.now() - t0)}`.padEnd(9);
   const say = (text: string) => o.out.write(`${paint('2', stamp())} ${text}\n`);
   const heading = (text: string) => o.out.write(`\n${paint('1', text)}\n`);
   const expect = (label: string, status: number, want: number, detail?: string) => {
     const pass = status === want;
     if (!pass) ok = false;
     const mark = pass ? paint('32', '✓') : paint('31', `✗ expected ${want}`);
-    say(`${label} -> ${paint(status < 300 ? '32' : '31', String(status))} ${mark}${detail ? `\n${' '.repeat(9)}${paint('2', detail)}` : ''}`);
+    say(`${label} -> ${paint(status < 300 ? '32' : '31', String(status))} ${mark}${detail ? `\n${' '.repeat(10)}${paint('2', detail)}` : ''}`);
   };
 
   const browsers = { alice: new SamlBrowser(), bob: new SamlBrowser() };

@@ -42,6 +42,11 @@ export function parseXml(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): D
   const fail = (msg: unknown) => reject('E_XML', `XML parser: ${String(msg).split('\n')[0]}`);
   const doc = new DOMParser({ errorHandler: { warning: fail, error: fail, fatalError: fail } }).parseFromString(xml, 'text/xml');
   if (!doc || !doc.documentElement) reject('E_XML', 'document has no root element');
+  // xmldom keeps text after the root element without complaint (ROOT2); XML 1.0 allows only
+  // whitespace, comments and PIs there, and we already refuse PIs.
+  for (let n = doc.documentElement.nextSibling; n; n = n.nextSibling) {
+    if (n.nodeType === 1 || (n.nodeType === 3 && /[^\x20\x09\x0d\x0a]/.test(n.nodeValue ?? ''))) reject('E_XML', 'document has content after the root element');
+  }
   return doc as unknown as Document;
 }
 
