@@ -20,13 +20,18 @@ function keyDescriptor(cert: Certificate): string {
   );
 }
 
-export function idpMetadataXml(o: { entityId: string; ssoUrl: string; sloUrl: string; certificate: Certificate }): string {
+/**
+ * IdP metadata. WantAuthnRequestsSigned defaults to true: the gateway signs its requests, and
+ * samlify refuses to build a request when the SP's AuthnRequestsSigned and the IdP's
+ * WantAuthnRequestsSigned disagree (ERR_METADATA_CONFLICT_REQUEST_SIGNED_FLAG).
+ */
+export function idpMetadataXml(o: { entityId: string; ssoUrl: string; sloUrl: string; certificate: Certificate; wantAuthnRequestsSigned?: boolean }): string {
   const sso = escapeXml(o.ssoUrl);
   const slo = escapeXml(o.sloUrl);
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
     `<md:EntityDescriptor xmlns:md="${NS.metadata}" entityID="${escapeXml(o.entityId)}">` +
-    `<md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${NS.protocol}">` +
+    `<md:IDPSSODescriptor WantAuthnRequestsSigned="${o.wantAuthnRequestsSigned ?? true}" protocolSupportEnumeration="${NS.protocol}">` +
     keyDescriptor(o.certificate) +
     `<md:SingleLogoutService Binding="${BINDING.redirect}" Location="${slo}"/>` +
     `<md:NameIDFormat>${NAMEID_FORMAT.email}</md:NameIDFormat>` +

@@ -1,0 +1,153 @@
+/**
+ * The ACS through real HTTP: the transport rules, the browser binding of InResponseTo, replay,
+ * RelayState, and what the browser and the operator see when a response is refused. The full
+ * attack matrix runs against verifyLoginResponse in test/security/; these check the wiring.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import request from 'supertest';
+import { hiddenFields, parseAutoPostForm } from '../../src/client/saml-browser.ts';
+import { createHarness, type Browser, type Harness } from '../support/harness.ts';
+
+/** Runs the IdP part of a login and returns the auto-post form instead of posting it. */
+async function samlResponseFor(h: Harness, b: Browser, username: string, returnTo?: string) {
+  const start = await b.gw.get(`/session?force=1${returnTo ? `&return_to=${encodeURIComponent(returnTo)}` : ''}`).expect(302);
+  const sso = new URL(start.headers.location!);
+  let page = await b.idp.get(sso.pathname + sso.search);
+  if (/name="password"/.test(page.text)) page = await b.idp.post('/login').type('form').send({ ...hiddenFields(page.text), username, password: username });
+  const form = parseAutoPostForm(page.text);
+  assert.ok(form, 'IdP answered with a SAML form');
+  return form.fields;
+}
+
+describe('ACS over HTTP', () => {
+  it('only POST is accepted (SAML bindings 3.5)', async () => {
+    const h = await createHarness();
+    const res = await request(h.gateway.app).get('/users/saml/auth').expect(405);
+    assert.equal(res.headers.allow, 'POST');
+  });
+
+  it('a repeated SAMLResponse parameter is a 400 with a generic page (PARAM1)', async () => {
+    const h = await createHarness();
+    const res = await request(h.gateway.app).post('/users/saml/auth').type('form').send('SAMLResponse=AAAA&SAMLResponse=BBBB').expect(400);
+    assert.match(res.text, /Sign-in failed/);
+    assert.match(res.text, /code E_TRANSPORT/);
+    assert.equal(h.gateway.context.rejections.latest()[0]?.code, 'E_TRANSPORT');
+  });
+
+  it('an oversized body is refused before any parsing, not a 500 (SIZE1)', async () => {
+    const h = await createHarness();
+    const res = await request(h.gateway.app).post('/users/saml/auth').type('form').send(`SAMLResponse=${'A'.repeat(300 * 1024)}`);
+    assert.equal(res.status, 413);
+  });
+
+  it('a refused response shows the browser a generic message and the operator the detail', async () => {
+    const h = await createHarness();
+    await h.patchIdpUser('alice', { faults: ['wrong-audience'] });
+    const b = h.browser();
+    const fields = await samlResponseFor(h, b, 'alice');
+    const res = await b.gw.post('/users/saml/auth').type('form').send(fields).expect(403);
+    assert.match(res.text, /the assertion was issued for another service provider/);
+    assert.ok(!res.text.includes('wrong-audience.invalid'), 'no document values reach the browser');
+    const [entry] = h.gateway.context.rejections.latest();
+    assert.equal(entry?.code, 'E_AUDIENCE');
+    assert.match(entry!.detail, /wrong-audience\.invalid/);
+    assert.match(entry!.detail, /http:\/\/localhost:8080\/users\/saml\/metadata/);
+    const carol = await h.login('carol');
+    const debug = await carol.browser.gw.get('/app/admin/users').expect(200);
+    assert.match(debug.text, /E_AUDIENCE/);
+  });
+
+  for (const [fault, code] of [['unsigned', 'E_SIGNATURE'], ['bad-signature', 'E_SIGNATURE'], ['expired', 'E_TIME']] as const) {
+    it(`the IdP fault ${fault} is refused with ${code}`, async () => {
+      const h = await createHarness();
+      await h.patchIdpUser('alice', { faults: [fault] });
+      const b = h.browser();
+      const fields = await samlResponseFor(h, b, 'alice');
+      await b.gw.post('/users/saml/auth').type('form').send(fields).expect(403);
+      assert.equal(h.gateway.context.rejections.latest()[0]?.code, code);
+      assert.equal((await h.store.users.list()).length, 0);
+    });
+  }
+
+  it("a response is bound to the browser that asked for it (IRT, login CSRF)", async () => {
+    const h = await createHarness();
+    const victim = h.browser();
+    const attacker = h.browser();
+    const fields = await samlResponseFor(h, attacker, 'alice');
+    await victim.gw.get('/session?force=1').expect(302); // the victim has a login of their own in flight
+    await victim.gw.post('/users/saml/auth').type('form').send(fields).expect(403);
+    assert.equal(h.gateway.context.rejections.latest()[0]?.code, 'E_IN_RESPONSE_TO');
+  });
+
+  it('posting the same response twice fails the second time', async () => {
+    const h = await createHarness();
+    const b = h.browser();
+    const fields = await samlResponseFor(h, b, 'alice');
+    await b.gw.post('/users/saml/auth').type('form').send(fields).expect(303);
+    await b.gw.post('/users/saml/auth').type('form').send(fields).expect(403);
+    assert.equal(h.gateway.context.rejections.latest()[0]?.code, 'E_IN_RESPONSE_TO');
+  });
+
+  it('a tampered RelayState is refused', async () => {
+    const h = await createHarness();
+    const b = h.browser();
+    const fields = await samlResponseFor(h, b, 'alice');
+    await b.gw.post('/users/saml/auth').type('form').send({ ...fields, RelayState: 'something-else' }).expect(403);
+  });
+
+  it('return_to lands on a local path and never off-site (RELAY1-2)', async () => {
+    const h = await createHarness();
+    for (const [returnTo, landing] of [
+      ['/app/settings/tokens', '/app/settings/tokens'],
+      ['//evil.example/x', '/'],
+      ['https://evil.example/', '/'],
+      ['/\\evil.example', '/'],
+    ] as const) {
+      const b = h.browser();
+      const fields = await samlResponseFor(h, b, 'alice', returnTo);
+      const res = await b.gw.post('/users/saml/auth').type('form').send(fields).expect(303);
+      assert.equal(res.headers.location, landing, returnTo);
+    }
+  });
+
+  it('unsolicited (IdP-initiated) responses are refused by default and accepted with --allow-idp-initiated', async () => {
+    for (const allow of [false, true]) {
+      const h = await createHarness({ 'gateway.allowIdpInitiated': allow });
+      const b = h.browser();
+      const page = await b.idp.get(`/sso/initiate?sp=${encodeURIComponent(h.config.gateway.entityId)}&user=alice`).expect(200);
+      const form = parseAutoPostForm(page.text);
+      assert.ok(form);
+      const res = await b.gw.post('/users/saml/auth').type('form').send(form.fields);
+      if (!allow) {
+        assert.equal(res.status, 403);
+        assert.equal(h.gateway.context.rejections.latest()[0]?.code, 'E_UNSOLICITED');
+      } else {
+        assert.equal(res.status, 303);
+        // Replay of an unsolicited response is caught by the assertion-ID cache.
+        await b.gw.post('/users/saml/auth').type('form').send(form.fields).expect(403);
+        assert.equal(h.gateway.context.rejections.latest()[0]?.code, 'E_REPLAY');
+      }
+    }
+  });
+
+  it('the session id changes at login (session fixation)', async () => {
+    const h = await createHarness();
+    const b = h.browser();
+    const start = await b.gw.get('/session?force=1').expect(302);
+    const before = /samlgate_session=([^;]+)/.exec(String(start.headers['set-cookie']))?.[1];
+    assert.ok(before);
+    const fields = await (async () => {
+      const sso = new URL(start.headers.location!);
+      const page = await b.idp.get(sso.pathname + sso.search);
+      const posted = await b.idp.post('/login').type('form').send({ ...hiddenFields(page.text), username: 'alice', password: 'alice' });
+      return parseAutoPostForm(posted.text)!.fields;
+    })();
+    const res = await b.gw.post('/users/saml/auth').type('form').send(fields).expect(303);
+    const after = /samlgate_session=([^;]+)/.exec(String(res.headers['set-cookie']))?.[1];
+    assert.ok(after);
+    assert.notEqual(after, before);
+    assert.match(String(res.headers['set-cookie']), /HttpOnly/);
+    assert.match(String(res.headers['set-cookie']), /SameSite=Lax/);
+  });
+});
