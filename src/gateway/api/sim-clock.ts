@@ -6,7 +6,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { isManualClock, type Clock } from '../../clock.ts';
 import { parseDuration } from '../../duration.ts';
-import { parseBody, sendDocument } from './jsonapi.ts';
+import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 
 const clockBody = z.union([
   z.strictObject({ advance: z.string().refine((v) => { try { parseDuration(v); return true; } catch { return false; } }, 'must be a duration such as 90s, 15m, 3h or 14d') }),
@@ -15,7 +15,11 @@ const clockBody = z.union([
 
 export function simClockRoutes(clock: Clock): Router {
   const router = Router();
-  if (!isManualClock(clock)) return router;
+  if (!isManualClock(clock)) {
+    // Answer before authentication so the route's absence reads as 404, not as a token problem.
+    router.all('/_sim/clock', (_req, res) => sendNotFound(res));
+    return router;
+  }
   router.get('/_sim/clock', (_req, res) => sendDocument(res, 200, { now: new Date(clock.now()).toISOString() }));
   router.post('/_sim/clock', (req, res) => {
     const body = parseBody(req, clockBody);

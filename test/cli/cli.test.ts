@@ -1,0 +1,55 @@
+/** The samlgate command as a user runs it: exit codes, --help, and a real start-up. */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { PACKAGE_ROOT } from '../../src/config.ts';
+
+const CLI = path.join(PACKAGE_ROOT, 'src', 'cli.ts');
+const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 30_000 });
+
+describe('samlgate CLI', () => {
+  it('--help lists the commands', () => {
+    const r = run('--help');
+    assert.equal(r.status, 0);
+    for (const cmd of ['start', 'idp', 'gateway', 'demo', 'certs']) assert.match(r.stdout, new RegExp(`\\n  ${cmd}\\b`));
+  });
+
+  it('start --help documents every server flag with its default', () => {
+    const r = run('start', '--help');
+    assert.equal(r.status, 0);
+    for (const flag of ['--config', '--idp-port', '--gateway-port', '--clock', '--data', '--idle-timeout', '--session-expiration', '--api-token-timeout', '--idp-metadata']) {
+      assert.ok(r.stdout.includes(flag), flag);
+    }
+    assert.match(r.stdout, /default 20160m = 14d/);
+  });
+
+  it('a bad flag value exits 2 with a message naming the field', () => {
+    const r = run('start', '--idle-timeout', 'forever');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /gateway\.idleTimeout: "forever" is not a duration/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('an unreadable --idp-metadata exits 1 with a clear message', () => {
+    const r = run('gateway', '--gateway-port', '0', '--idp-metadata', '/nonexistent/idp.xml');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /cannot read IdP metadata file \/nonexistent\/idp\.xml: ENOENT/);
+  });
+
+  it('start serves both halves and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--idp-port', '0', '--gateway-port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ready line: ${out}`)), 20_000);
+      child.stdout.on('data', () => /samlgate ready in \d+ ms/.test(out) && (clearTimeout(t), resolve()));
+      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+    });
+    assert.match(out, /test IdP/);
+    assert.match(out, /gateway/);
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    assert.equal(code, 0);
+  });
+});
