@@ -22,9 +22,9 @@ import { RejectionLog, type GatewayContext } from './context.ts';
 import { GatewaySessionStore } from './session-store.ts';
 import { spRoutes } from './sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
+import { SESSION_COOKIE } from './web-session.ts';
 import { webRoutes } from './web-routes.ts';
 
-export const SESSION_COOKIE = 'samlgate_session';
 
 export interface GatewayOptions {
   config: Config;

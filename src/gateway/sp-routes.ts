@@ -14,7 +14,8 @@ import { authnRequestRedirectUrl } from './authn-request.ts';
 import { verifyLoginResponse } from './saml/verify-response.ts';
 import { syncUserAtLogin } from './users.ts';
 import { csrfTokenMatches } from './auth.ts';
-import { MAX_PENDING_LOGINS, PENDING_LOGIN_TTL_MS, safeReturnPath } from './web-session.ts';
+import { MAX_PENDING_LOGINS, PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
+import { escapeHtml } from '../util/html.ts';
 import { messagePage, type PageContext } from './views/pages.ts';
 
 /** How old an AuthnInstant may be when the assertion arrives (SP-SECURITY AUTHN2). */
@@ -46,6 +47,30 @@ function logoutRequestUrl(ctx: GatewayContext, nameId: string, sessionIndex: str
   return `${ctx.idp.sloUrl}${ctx.idp.sloUrl.includes('?') ? '&' : '?'}${query}`;
 }
 
+/**
+ * A browser does not send a SameSite=Lax cookie with a cross-site POST, which is what the IdP's
+ * auto-posting form is when the IdP lives on another site. Without the cookie the response cannot
+ * be matched to the browser's own AuthnRequest (IRT binding). Rather than weaken the cookie to
+ * SameSite=None, the ACS answers such a POST once with a page that re-posts the same fields from
+ * our own origin: a same-site POST, so the browser attaches the session cookie.
+ */
+const RELAY_FIELD = '_samlgate_relay';
+
+function needsSameSiteRelay(req: Request): boolean {
+  return !(req.headers.cookie ?? '').includes(`${SESSION_COOKIE}=`) && req.body?.[RELAY_FIELD] !== '1' && typeof req.body?.SAMLResponse === 'string';
+}
+
+function sendRelayPage(res: Response, acsUrl: string, body: Record<string, unknown>, nonce: string): void {
+  const field = (name: string) => (typeof body[name] === 'string' ? `<input type="hidden" name="${name}" value="${escapeHtml(body[name])}">` : '');
+  res.set('Content-Security-Policy', `default-src 'none'; script-src 'nonce-${nonce}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`);
+  res.type('html').send(
+    `<!doctype html><html><head><meta charset="utf-8"><title>Signing in…</title></head><body>` +
+      `<form method="post" action="${escapeHtml(acsUrl)}">${field('SAMLResponse')}${field('RelayState')}<input type="hidden" name="${RELAY_FIELD}" value="1">` +
+      `<noscript><button type="submit">Continue signing in</button></noscript></form>` +
+      `<script nonce="${nonce}">document.forms[0].submit()</script></body></html>`,
+  );
+}
+
 export function spRoutes(ctx: GatewayContext): Router {
   const router = Router();
   const gw = ctx.config.gateway;
@@ -73,6 +98,7 @@ export function spRoutes(ctx: GatewayContext): Router {
 
   const acsBody = express.urlencoded({ extended: false, limit: ACS_BODY_LIMIT, parameterLimit: 10 });
   router.post('/users/saml/auth', acsBody, async (req, res) => {
+    if (needsSameSiteRelay(req)) return sendRelayPage(res, gw.acsUrl, req.body, ctx.ids.random(22));
     const now = ctx.clock.now();
     const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);
     try {

@@ -3,6 +3,9 @@
  * owns what is in it and when it ends. All times come from the injected Clock, never from
  * express-session's cookie expiry (which reads the real time and would ignore the dev clock).
  */
+/** The gateway's cookie; the IdP's is samlgate_idp (browsers share cookies across ports). */
+export const SESSION_COOKIE = 'samlgate_session';
+
 export interface LoginState {
   userId: string;
   loginAt: number;

@@ -80,6 +80,25 @@ describe('ACS over HTTP', () => {
     assert.equal(h.gateway.context.rejections.latest()[0]?.code, 'E_IN_RESPONSE_TO');
   });
 
+  it('a cross-site POST without the session cookie is re-posted from our own origin once (SameSite=Lax)', async () => {
+    const h = await createHarness();
+    const b = h.browser();
+    const fields = await samlResponseFor(h, b, 'alice');
+    // What a browser sends for the IdP's cross-site form: no Lax cookie.
+    const relay = await request(h.gateway.app).post('/users/saml/auth').type('form').send(fields).expect(200);
+    assert.match(relay.headers['content-security-policy']!, /script-src 'nonce-[A-Za-z0-9]+'/);
+    const form = parseAutoPostForm(relay.text);
+    assert.ok(form);
+    assert.equal(form.action, 'http://localhost:8080/users/saml/auth');
+    assert.equal(form.fields.SAMLResponse, fields.SAMLResponse);
+    assert.equal(form.fields._samlgate_relay, '1');
+    // The same-site re-post carries the cookie and completes the login.
+    await b.gw.post('/users/saml/auth').type('form').send(form.fields).expect(303);
+    await b.gw.get('/api/v2/account/details').expect(200);
+    // A relayed post that still has no cookie is judged, not relayed again.
+    await request(h.gateway.app).post('/users/saml/auth').type('form').send(form.fields).expect(403);
+  });
+
   it('posting the same response twice fails the second time', async () => {
     const h = await createHarness();
     const b = h.browser();
@@ -118,14 +137,17 @@ describe('ACS over HTTP', () => {
       const page = await b.idp.get(`/sso/initiate?sp=${encodeURIComponent(h.config.gateway.entityId)}&user=alice`).expect(200);
       const form = parseAutoPostForm(page.text);
       assert.ok(form);
-      const res = await b.gw.post('/users/saml/auth').type('form').send(form.fields);
+      // A browser with no gateway cookie yet gets the same-site relay page first.
+      const relay = parseAutoPostForm((await b.gw.post('/users/saml/auth').type('form').send(form.fields).expect(200)).text);
+      assert.ok(relay);
+      const res = await b.gw.post('/users/saml/auth').type('form').send(relay.fields);
       if (!allow) {
         assert.equal(res.status, 403);
         assert.equal(h.gateway.context.rejections.latest()[0]?.code, 'E_UNSOLICITED');
       } else {
         assert.equal(res.status, 303);
         // Replay of an unsolicited response is caught by the assertion-ID cache.
-        await b.gw.post('/users/saml/auth').type('form').send(form.fields).expect(403);
+        await b.gw.post('/users/saml/auth').type('form').send(relay.fields).expect(403);
         assert.equal(h.gateway.context.rejections.latest()[0]?.code, 'E_REPLAY');
       }
     }
