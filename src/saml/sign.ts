@@ -8,6 +8,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { SignedXml } from 'xml-crypto';
 import { ALGORITHMS, NS } from './constants.ts';
 import type { Certificate, SigningCredentials } from './keys.ts';
+import { decodeBase64Strict, decodeUtf8Strict } from './encoding.ts';
 import { reject } from './rejection.ts';
 
 export type SignableElement = 'Response' | 'Assertion' | 'LogoutRequest' | 'LogoutResponse' | 'AuthnRequest';
@@ -124,30 +125,14 @@ export function decodeRedirectMessage(value: string, maxInflatedBytes = 64 * 102
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject('E_TRANSPORT', `the inflated message is larger than ${maxInflatedBytes} bytes`);
     reject('E_TRANSPORT', 'the message is not valid DEFLATE data (HTTP-Redirect binding requires raw DEFLATE + base64)');
   }
-  return decodeUtf8(inflated);
+  return decodeUtf8Strict(inflated);
 }
 
 /** HTTP-POST binding: plain base64 of the XML (bindings 3.5.4). */
 export function decodePostMessage(value: string, maxBytes = 256 * 1024): string {
   const raw = decodeBase64Strict(value);
   if (raw.length > maxBytes) reject('E_TRANSPORT', `the message is larger than ${maxBytes} bytes`);
-  return decodeUtf8(raw);
-}
-
-export function decodeBase64Strict(value: string): Buffer {
-  const compact = value.replace(/[\r\n\t ]/g, '');
-  if (compact === '' || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
-    reject('E_TRANSPORT', 'the message is not valid base64');
-  }
-  return Buffer.from(compact, 'base64');
-}
-
-function decodeUtf8(bytes: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    reject('E_TRANSPORT', 'the message is not valid UTF-8');
-  }
+  return decodeUtf8Strict(raw);
 }
 
 /**

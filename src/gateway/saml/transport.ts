@@ -5,15 +5,13 @@
  */
 import { DEFAULT_XML_LIMITS } from '../../saml/xml.ts';
 import { reject } from '../../saml/rejection.ts';
+import { decodeBase64Strict, decodeUtf8Strict } from '../../saml/encoding.ts';
 
 /** Decoded-size cap: the same ceiling the XML parser applies (SIZE1). */
 export const MAX_DECODED_BYTES = DEFAULT_XML_LIMITS.maxBytes;
 /** Encoded-size cap: base64 of MAX_DECODED_BYTES plus room for line breaks every 64-76 chars. */
 export const MAX_ENCODED_CHARS = Math.ceil((Math.ceil(MAX_DECODED_BYTES / 3) * 4 * 80) / 64) + 16;
 
-const BASE64_WHITESPACE = /[\x20\x09\x0d\x0a]/g;
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Returns the XML text of a posted SAMLResponse, or throws E_TRANSPORT. */
 export function decodePostedMessage(encoded: unknown, field = 'SAMLResponse'): string {
@@ -30,21 +28,9 @@ export function decodePostedMessage(encoded: unknown, field = 'SAMLResponse'): s
   if (encoded.length > MAX_ENCODED_CHARS) {
     reject('E_TRANSPORT', `${field} is ${encoded.length} characters, more than the ${MAX_ENCODED_CHARS} allowed (decoded limit ${MAX_DECODED_BYTES} bytes)`);
   }
-  const compact = encoded.replace(BASE64_WHITESPACE, '');
-  if (compact === '' || !STRICT_BASE64.test(compact)) {
-    reject('E_TRANSPORT', `${field} is not strict base64 (RFC 4648 alphabet with correct padding; URL-safe base64 and stray characters are refused)`);
-  }
-  const bytes = Buffer.from(compact, 'base64');
-  // B64: non-zero padding bits decode "fine" but give two encodings of one message.
-  if (bytes.toString('base64') !== compact) {
-    reject('E_TRANSPORT', `${field} is not canonical base64 (non-zero padding bits)`);
-  }
+  const bytes = decodeBase64Strict(encoded, field);
   if (bytes.length > MAX_DECODED_BYTES) {
     reject('E_TRANSPORT', `${field} decodes to ${bytes.length} bytes, more than the ${MAX_DECODED_BYTES} allowed`);
   }
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    reject('E_TRANSPORT', `${field} does not decode to valid UTF-8 (UTF1): the IdP must send the XML as UTF-8`);
-  }
+  return decodeUtf8Strict(bytes, field);
 }
