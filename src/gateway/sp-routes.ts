@@ -6,9 +6,8 @@ import express, { Router, type Request, type Response } from 'express';
 import { SamlRejection } from '../saml/rejection.ts';
 import { spMetadataXml } from '../saml/metadata.ts';
 import { encodeRedirectMessage, signRedirectQuery } from '../saml/sign.ts';
-import { isoInstant } from '../clock.ts';
-import { NS } from '../saml/constants.ts';
-import { escapeXml } from '../saml/xml.ts';
+import { logoutRequestXml } from '../saml/logout.ts';
+import { receiveLogoutRequest, receiveLogoutResponse } from './slo.ts';
 import type { GatewayContext } from './context.ts';
 import { authnRequestRedirectUrl } from './authn-request.ts';
 import { verifyLoginResponse } from './saml/verify-response.ts';
@@ -37,12 +36,7 @@ export function pageContext(ctx: GatewayContext, req: Request): PageContext {
 
 function logoutRequestUrl(ctx: GatewayContext, nameId: string, sessionIndex: string | null): string | null {
   if (!ctx.idp.sloUrl) return null;
-  const id = ctx.ids.samlId();
-  const xml =
-    `<samlp:LogoutRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${id}" Version="2.0" IssueInstant="${isoInstant(ctx.clock.now())}" Destination="${escapeXml(ctx.idp.sloUrl)}">` +
-    `<saml:Issuer>${escapeXml(ctx.config.gateway.entityId)}</saml:Issuer><saml:NameID>${escapeXml(nameId)}</saml:NameID>` +
-    (sessionIndex ? `<samlp:SessionIndex>${escapeXml(sessionIndex)}</samlp:SessionIndex>` : '') +
-    `</samlp:LogoutRequest>`;
+  const xml = logoutRequestXml({ id: ctx.ids.samlId(), issueInstant: ctx.clock.now(), issuer: ctx.config.gateway.entityId, destination: ctx.idp.sloUrl, nameId, sessionIndex });
   const query = signRedirectQuery({ type: 'SAMLRequest', message: encodeRedirectMessage(xml), privateKey: ctx.sp.privateKey });
   return `${ctx.idp.sloUrl}${ctx.idp.sloUrl.includes('?') ? '&' : '?'}${query}`;
 }
@@ -154,10 +148,25 @@ export function spRoutes(ctx: GatewayContext): Router {
     res.status(405).set('Allow', 'POST').type('text').send('The ACS accepts only HTTP-POST (SAML bindings 3.5).');
   });
 
-  router.get('/users/saml/slo', (req, res) => {
-    // The IdP's answer to our LogoutRequest: the local session is already gone.
-    req.session.flash = 'You are signed out.';
-    res.redirect(303, '/');
+  router.get('/users/saml/slo', async (req, res) => {
+    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+    try {
+      if (/(^|&)SAMLRequest=/.test(rawQuery)) {
+        const { redirect } = await receiveLogoutRequest(ctx, rawQuery);
+        if (redirect) return res.redirect(302, redirect);
+        return res.type('html').send(messagePage(pageContext(ctx, req), 'Signed out', 'Your identity provider ended your session.'));
+      }
+      if (/(^|&)SAMLResponse=/.test(rawQuery)) {
+        req.session.flash = receiveLogoutResponse(ctx, rawQuery);
+        return res.redirect(303, '/');
+      }
+      res.status(400).type('html').send(messagePage(pageContext(ctx, req), 'Single logout', 'This endpoint takes a SAML LogoutRequest or LogoutResponse (HTTP-Redirect binding).'));
+    } catch (err) {
+      if (!(err instanceof SamlRejection)) throw err;
+      ctx.logger.warn({ code: err.code, detail: err.detail }, 'SAML logout message rejected');
+      ctx.rejections.add({ at: ctx.clock.now(), code: err.code, detail: err.detail });
+      res.status(400).type('html').send(messagePage(pageContext(ctx, req), 'Sign-out failed', err.publicMessage));
+    }
   });
 
   router.post('/logout', express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response) => {

@@ -17,7 +17,7 @@ import { adminApi } from './api.ts';
 import { buildAssertionModel } from './assertion.ts';
 import { directoryFromConfig, type IdpUser, type UserDirectory } from './directory.ts';
 import { issueResponse } from './issue.ts';
-import { logoutResponseXml } from './logout.ts';
+import { logoutResponseXml } from '../saml/logout.ts';
 import { readAuthnRequest, readLogoutRequest, receivePost, receiveRedirect } from './requests.ts';
 import { ServiceProviderRegistry, serviceProvidersFromConfig } from './service-providers.ts';
 import { IDP_SESSION_COOKIE, IdpSessions, PendingRequests, type IdpSession, type PendingRequest } from './sessions.ts';
