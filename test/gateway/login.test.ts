@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
+import { syncUserAtLogin } from '../../src/gateway/users.ts';
 import { createHarness } from '../support/harness.ts';
 
 describe('login through the built-in IdP', () => {
@@ -80,5 +81,19 @@ describe('login through the built-in IdP', () => {
     await request(h.gateway.app).get('/api/v2/ping').expect(204);
     const wk = await request(h.gateway.app).get('/.well-known/terraform.json').expect(200);
     assert.equal(wk.body['tfe.v2'], '/api/v2/');
+  });
+});
+
+describe('concurrent logins', () => {
+  it('simultaneous first logins of one user create one consistent user record', async () => {
+    const h = await createHarness();
+    const facts = { nameId: 'zoe@example.com', username: 'zoe', memberOf: ['developers'], siteAdmin: false, isServiceAccount: false };
+    // Called directly so every call reaches the read-modify-write in the same tick: this is the
+    // interleaving HTTP timing makes rare but a busy server does not.
+    const users = await Promise.all(Array.from({ length: 10 }, (_, i) => syncUserAtLogin(h.gateway.context, { ...facts, isServiceAccount: i === 9 })));
+    const stored = await h.store.users.list();
+    assert.equal(stored.length, 1);
+    assert.ok(users.every((u) => u.id === stored[0]!.id));
+    assert.equal(stored[0]!.isServiceAccount, true, 'the last login wins, as they ran in order');
   });
 });
