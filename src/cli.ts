@@ -109,6 +109,8 @@ export function buildProgram(): Command {
   const program = new Command('samlgate')
     .description('A local test IdP and a TFE-shaped SSO session gateway: reproduce SAML session expiry, the IsServiceAccount exemption and token rules without a real IdP or TFE.')
     .showHelpAfterError('(run with --help for usage)')
+    // Usage errors (unknown option, bad value) are configuration errors: exit code 2, like a bad config file.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .configureOutput({ outputError: (str, write) => write(`samlgate: ${str.replace(/^error: /, '')}`) });
 
   serverOptions(program.command('start').description('start the test IdP and the gateway (both halves)')).action((opts) => runServers({ idp: true, gateway: true }, opts));

@@ -1,6 +1,8 @@
 /** The samlgate command as a user runs it: exit codes, --help, and a real start-up. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { PACKAGE_ROOT } from '../../src/config.ts';
@@ -29,6 +31,26 @@ describe('samlgate CLI', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /gateway\.idleTimeout: "forever" is not a duration/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('an unknown flag or a bad port is a usage error with exit code 2', () => {
+    const unknown = run('start', '--idle-timout', '5m');
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown option '--idle-timout'.*Did you mean --idle-timeout\?/s);
+    const port = run('start', '--idp-port', 'seventy');
+    assert.equal(port.status, 2);
+    assert.match(port.stderr, /must be a port number from 0 to 65535/);
+  });
+
+  it('certs writes a dev key pair and refuses to overwrite it without --force', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'samlgate-certs-'));
+    const first = run('certs', '--dir', dir);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /idp-signing\.key/);
+    assert.ok(existsSync(path.join(dir, 'sp-signing.crt')));
+    const again = run('certs', '--dir', dir);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /--force/);
   });
 
   it('an unreadable --idp-metadata exits 1 with a clear message', () => {
