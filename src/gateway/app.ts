@@ -86,9 +86,10 @@ export function createGateway(o: GatewayOptions): Gateway {
     cookie: { httpOnly: true, sameSite: 'lax', secure: gw.baseUrl.startsWith('https:'), path: '/' },
   });
   // API calls with a token are not web activity (S1) and skip the session entirely.
+  const loadLogin = webSessionMiddleware(ctx);
   const browserSession = [
     (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : sessionMiddleware(req, res, next)),
-    (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : webSessionMiddleware(ctx)(req, res, next)),
+    (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : loadLogin(req, res, next)),
   ];
 
   app.get('/.well-known/terraform.json', (_req, res) => {

@@ -12,7 +12,13 @@ import { PENDING_LOGIN_TTL_MS, sessionLiveUntil, type GatewaySessionData, type S
 
 type Callback = (err?: unknown, value?: unknown) => void;
 
+/** Ended sessions are kept this long so the next page can still say why the session ended. */
+const ENDED_SESSION_GRACE_MS = 24 * 3_600_000;
+const PURGE_INTERVAL_MS = 60_000;
+
 export class GatewaySessionStore extends session.Store {
+  private nextPurge = 0;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -30,7 +36,13 @@ export class GatewaySessionStore extends session.Store {
 
   override set(sid: string, data: session.SessionData & GatewaySessionData, cb?: Callback): void {
     const login = data.login;
-    const expiresAt = login ? sessionLiveUntil(login, this.policy) : this.clock.now() + PENDING_LOGIN_TTL_MS;
+    const now = this.clock.now();
+    const expiresAt = login ? sessionLiveUntil(login, this.policy) : now + PENDING_LOGIN_TTL_MS;
+    if (now >= this.nextPurge) {
+      // Abandoned logins and long-ended sessions would otherwise accumulate forever.
+      this.nextPurge = now + PURGE_INTERVAL_MS;
+      void this.store.sessions.purgeExpired(now - ENDED_SESSION_GRACE_MS).catch(() => undefined);
+    }
     this.store.sessions.set({ sid, userId: login?.userId ?? null, expiresAt, data: JSON.stringify(data) }).then(
       () => cb?.(),
       (err) => cb?.(err),

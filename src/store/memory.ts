@@ -140,6 +140,16 @@ class MemorySessions implements SessionStore {
     this.sidsByUser.delete(userId);
     return n;
   }
+  async purgeExpired(before: number) {
+    let n = 0;
+    for (const [sid, record] of this.bySid) {
+      if (record.expiresAt < before) {
+        await this.destroy(sid);
+        n++;
+      }
+    }
+    return n;
+  }
 }
 
 class MemoryReplayCache implements ReplayCache {

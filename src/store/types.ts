@@ -76,6 +76,8 @@ export interface SessionStore {
   listByUser(userId: string): Promise<SessionRecord[]>;
   /** Ends every web session of a user (suspension, admin action). Returns how many ended. */
   destroyByUser(userId: string): Promise<number>;
+  /** Forgets records whose expiresAt is before `before`. Returns how many were removed. */
+  purgeExpired(before: number): Promise<number>;
 }
 
 export interface ReplayCache {

@@ -203,3 +203,17 @@ describe('S4: suspension', () => {
     await request(h.gateway.app).get('/api/v2/admin/users').set('Authorization', `Bearer ${token.secret}`).expect(404);
   });
 });
+
+describe('session housekeeping', () => {
+  it('abandoned logins and long-ended sessions are purged from the store', async () => {
+    const h = await createHarness({ 'gateway.idleTimeout': '20m' });
+    const alice = await h.login('alice');
+    await h.browser().gw.get('/session').expect(302); // a login nobody finishes
+    assert.equal((await h.store.sessions.listByUser(alice.userId)).length, 1);
+    h.advance('25h');
+    await h.browser().gw.get('/session').expect(302); // any session write triggers the purge
+    await new Promise((r) => setImmediate(r));
+    assert.equal((await h.store.sessions.listByUser(alice.userId)).length, 0);
+    assert.equal(await h.store.sessions.purgeExpired(h.clock.now() + 3_600_000), 1, 'only the newest pending login was left');
+  });
+});
