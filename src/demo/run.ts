@@ -3,7 +3,6 @@
  * real HTTP and real signatures. Every step checks what it shows; a step that does not behave as
  * TFE would makes the demo fail (exit 1), so the demo doubles as an end-to-end smoke test.
  */
-import net from 'node:net';
 import type { Writable } from 'node:stream';
 import { ManualClock } from '../clock.ts';
 import { resolveConfig } from '../config.ts';
@@ -11,6 +10,7 @@ import { formatDuration, humanDuration } from '../duration.ts';
 import { silentLogger } from '../log.ts';
 import { startServices } from '../server.ts';
 import { loginThroughGateway, metaCsrfToken, SamlBrowser } from '../client/saml-browser.ts';
+import { freePort } from '../util/free-port.ts';
 
 export interface DemoOptions {
   idleTimeout?: string;
@@ -18,17 +18,6 @@ export interface DemoOptions {
   out: Writable;
   /** Colours off for logs and tests. */
   plain?: boolean;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function runDemo(o: DemoOptions): Promise<boolean> {
