@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { FAULT_NAMES } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { MetadataError, parseSpMetadata } from '../saml/metadata.ts';
-import { publicUser, type UserDirectory } from './directory.ts';
+import { publicUser, type IdpUser, type UserDirectory } from './directory.ts';
+import { serviceAccountPreview } from './preview.ts';
 import { describeServiceProvider, type ServiceProviderRegistry } from './service-providers.ts';
 
 export function sendError(res: Response, status: number, title: string, detail?: string): void {
@@ -53,6 +54,11 @@ function requireToken(token: string | undefined) {
   };
 }
 
+/** The user as the admin API shows it, with the gateway's reading of IsServiceAccount (rule F1). */
+function describeUser(user: IdpUser) {
+  return { ...publicUser(user), serviceAccount: serviceAccountPreview(user) };
+}
+
 export function adminApi(o: { directory: UserDirectory; serviceProviders: ServiceProviderRegistry; adminToken: string | undefined; logger: Logger }): Router {
   const router = express.Router();
   router.use(requireToken(o.adminToken));
@@ -60,13 +66,13 @@ export function adminApi(o: { directory: UserDirectory; serviceProviders: Servic
   router.use(express.text({ limit: '1mb', type: ['application/samlmetadata+xml', 'application/xml', 'text/xml'] }));
 
   router.get('/users', (_req, res) => {
-    res.json({ users: o.directory.list().map(publicUser) });
+    res.json({ users: o.directory.list().map(describeUser) });
   });
 
   router.get('/users/:username', (req, res) => {
     const user = o.directory.get(req.params.username!);
     if (!user) return sendError(res, 404, 'not found', `no user ${req.params.username}`);
-    res.json({ user: publicUser(user) });
+    res.json({ user: describeUser(user) });
   });
 
   router.patch('/users/:username', (req, res) => {
@@ -75,7 +81,7 @@ export function adminApi(o: { directory: UserDirectory; serviceProviders: Servic
     if (!parsed.success) return sendError(res, 400, 'invalid request', zodDetail(parsed.error));
     const user = o.directory.update(req.params.username!, parsed.data)!;
     o.logger.info({ event: 'idp.user.updated', username: user.username, attributes: Object.keys(parsed.data.attributes ?? {}), faults: parsed.data.faults }, 'IdP user updated');
-    res.json({ user: publicUser(user) });
+    res.json({ user: describeUser(user) });
   });
 
   router.get('/service-providers', (_req, res) => {

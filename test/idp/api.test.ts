@@ -37,6 +37,20 @@ describe('IdP admin API', () => {
     assert.equal(readAttributes((await issueFor(t, 'bob')).assertion).some((a) => a.name === 'IsServiceAccount'), false);
   });
 
+  it("shows how the gateway's rule F1 will read each user's next assertion, faults included", async () => {
+    const t = makeIdp();
+    const bob = await request(t.idp.app).get('/api/users/bob').expect(200);
+    assert.deepEqual(bob.body.user.serviceAccount, { flagged: true, findings: [] });
+    const lower = await request(t.idp.app).patch('/api/users/bob').send({ faults: ['sa-name-lowercase'] }).expect(200);
+    assert.equal(lower.body.user.serviceAccount.flagged, false);
+    assert.equal(lower.body.user.serviceAccount.findings[0].code, 'SA_NAME_CASE');
+    assert.match(lower.body.user.serviceAccount.findings[0].fix, /rename the attribute to IsServiceAccount/);
+    const empty = await request(t.idp.app).patch('/api/users/bob').send({ faults: ['sa-value-empty'] }).expect(200);
+    assert.equal(empty.body.user.serviceAccount.findings[0].severity, 'reject');
+    const list = await request(t.idp.app).get('/api/users').expect(200);
+    assert.equal(list.body.users.find((u: { username: string }) => u.username === 'alice').serviceAccount.flagged, false);
+  });
+
   it('validates input and answers JSON errors; unknown users are 404', async () => {
     const t = makeIdp();
     const bad = await request(t.idp.app).patch('/api/users/bob').send({ faults: ['no-such-fault'] }).expect(400);
