@@ -1,0 +1,89 @@
+/**
+ * startup: wall time from spawn to the "samlgate ready" line of
+ * `samlgate start --idp-port 0 --gateway-port 0 --log-level silent`, median of 5, for the compiled
+ * CLI (bin/samlgate.js -> dist/) and for the tsx fallback (TypeScript compiled at load).
+ * Absolute by nature: there is no baseline to take a ratio against; a noisy machine inflates it.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, isMain, log, median, meets, parseOptions, report, targetText, type BenchOptions, type BenchResult } from './lib.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TARGET = { op: '<' as const, value: 1500 };
+const ARGS = ['start', '--idp-port', '0', '--gateway-port', '0', '--log-level', 'silent'];
+
+function timeToReady(entry: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [entry, ...ARGS], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no "samlgate ready" within 20 s: ${out}${err}`));
+    }, 20_000);
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('samlgate ready')) {
+        const ms = performance.now() - t0;
+        clearTimeout(timer);
+        child.once('exit', () => resolve(ms));
+        child.kill('SIGTERM');
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!out.includes('samlgate ready')) reject(new Error(`exited with ${code} before ready: ${out}${err}`));
+    });
+  });
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) newest = Math.max(newest, statSync(path.join(e.parentPath ?? (e as any).path, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+export async function run(o: BenchOptions): Promise<BenchResult[]> {
+  const runs = o.quick ? 3 : 5;
+  const notes: string[] = [];
+  const distCli = path.join(ROOT, 'dist', 'cli.js');
+  if (!existsSync(distCli)) {
+    log('startup: dist/ is missing: npm run build');
+    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
+    if (b.status !== 0) notes.push('npm run build failed: only the tsx path is measured');
+  } else if (newestMtime(path.join(ROOT, 'src')) > statSync(distCli).mtimeMs) {
+    notes.push('dist/ is older than src/ (not rebuilt here): the compiled number is for the last build');
+  }
+  const modes: { key: string; entry: string; what: string }[] = [];
+  if (existsSync(distCli)) modes.push({ key: 'compiled', entry: path.join(ROOT, 'bin', 'samlgate.js'), what: 'bin/samlgate.js -> dist/' });
+  modes.push({ key: 'tsx', entry: path.join(ROOT, 'bench', 'support', 'bin-tsx.mjs'), what: "bin/samlgate.js's tsx fallback (src/ through tsx)" });
+
+  await timeToReady(modes[0]!.entry); // warm the file cache, not recorded
+  const results: BenchResult[] = [];
+  for (const m of modes) {
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) samples.push(await timeToReady(m.entry));
+    const ms = median(samples);
+    log(`  startup[${m.key}]: ${samples.map((s) => fmt(s)).join(', ')} ms`);
+    results.push({
+      name: `startup (${m.key})`,
+      line: `startup (${m.key}): ${fmt(ms)} ms from spawn to "samlgate ready" (median of ${runs}; ${targetText(TARGET, ' ms')})`,
+      value: ms,
+      unit: 'ms',
+      target: TARGET,
+      pass: meets(ms, TARGET),
+      notes: [`${m.what}; absolute by nature (no baseline), includes node's own start-up`, ...notes],
+    });
+  }
+  return results;
+}
+
+if (isMain(import.meta.url)) {
+  for (const r of await run(parseOptions())) report(r);
+}
