@@ -12,11 +12,11 @@ import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import type { Store } from '../store/types.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
-import { accountRoutes } from './api/account.ts';
-import { adminUserRoutes } from './api/admin-users.ts';
+import { addAccountRoutes } from './api/account.ts';
+import { addAdminUserRoutes } from './api/admin-users.ts';
 import { ApiInputError, JSONAPI, sendError, sendErrors } from './api/jsonapi.ts';
-import { simClockRoutes } from './api/sim-clock.ts';
-import { userTokenRoutes } from './api/user-tokens.ts';
+import { addSimClockRoutes } from './api/sim-clock.ts';
+import { addUserTokenRoutes } from './api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
 import { RejectionLog, type GatewayContext } from './context.ts';
 import { GatewaySessionStore } from './session-store.ts';
@@ -43,13 +43,16 @@ export interface Gateway {
   context: GatewayContext;
 }
 
+const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'same-origin'],
+  ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'"],
+];
+
+// setHeader, not res.set: express's set() re-derives charsets per call, on every request.
 function securityHeaders(_req: Request, res: Response, next: NextFunction) {
-  res.set({
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'same-origin',
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'",
-  });
+  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
   next();
 }
 
@@ -100,13 +103,19 @@ export function createGateway(o: GatewayOptions): Gateway {
   api.get('/ping', (_req, res) => {
     res.status(204).end();
   });
-  api.use(simClockRoutes(o.clock));
+  // One flat router: each nested Router costs a path trim and a layer walk per request.
+  addSimClockRoutes(api, o.clock);
   api.use(requireApiPrincipal(ctx));
-  api.use(accountRoutes(ctx));
-  api.use(userTokenRoutes(ctx));
-  api.use(adminUserRoutes(ctx));
+  addAccountRoutes(api, ctx);
+  addUserTokenRoutes(api, ctx);
+  addAdminUserRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
-  app.use('/api/v2', express.json({ type: [JSONAPI, 'application/json'], limit: '1mb' }), ...browserSession, api);
+  // Only requests that carry a body meet the JSON parser (type-is's hasBody test): body-parser
+  // costs a stream read and listeners even on an empty GET, and GETs are the hot path.
+  const parseJson = express.json({ type: [JSONAPI, 'application/json'], limit: '1mb' });
+  const parseJsonBody = (req: Request, res: Response, next: NextFunction) =>
+    req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined ? parseJson(req, res, next) : next();
+  app.use('/api/v2', parseJsonBody, ...browserSession, api);
 
   app.use(...browserSession);
   app.use(spRoutes(ctx));

@@ -17,8 +17,10 @@ import {
 } from './types.ts';
 
 // Records are copied in and out so callers cannot mutate stored state by accident, as they
-// could not with a real database.
-const copy = <T>(v: T): T => structuredClone(v);
+// could not with a real database. Shallow copies by hand, not structuredClone: the token lookup
+// is on every API call's path, and a spread is several times cheaper.
+const copyUser = (u: UserRecord): UserRecord => ({ ...u, memberOf: [...u.memberOf] });
+const copyToken = (t: TokenRecord): TokenRecord => ({ ...t });
 
 class MemoryUsers implements UserStore {
   private byId = new Map<string, UserRecord>();
@@ -27,7 +29,7 @@ class MemoryUsers implements UserStore {
 
   async get(id: string) {
     const u = this.byId.get(id);
-    return u && copy(u);
+    return u && copyUser(u);
   }
   async getByEmail(email: string) {
     const id = this.idByEmail.get(email.toLowerCase());
@@ -38,7 +40,7 @@ class MemoryUsers implements UserStore {
     return id ? this.get(id) : undefined;
   }
   async list() {
-    return [...this.byId.values()].map(copy);
+    return [...this.byId.values()].map(copyUser);
   }
   async put(user: UserRecord) {
     const emailOwner = this.idByEmail.get(user.email.toLowerCase());
@@ -50,7 +52,7 @@ class MemoryUsers implements UserStore {
       this.idByEmail.delete(old.email.toLowerCase());
       this.idByUsername.delete(old.username);
     }
-    this.byId.set(user.id, copy(user));
+    this.byId.set(user.id, copyUser(user));
     this.idByEmail.set(user.email.toLowerCase(), user.id);
     this.idByUsername.set(user.username, user.id);
   }
@@ -66,7 +68,7 @@ class MemoryTokens implements TokenStore {
   }
   async create(token: TokenRecord) {
     if (this.byId.has(token.id) || this.idByHash.has(token.secretHash)) throw new StoreConflictError('token already exists');
-    this.byId.set(token.id, copy(token));
+    this.byId.set(token.id, copyToken(token));
     this.idByHash.set(token.secretHash, token.id);
     const key = this.ownerKey(token.kind, token.ownerId);
     let set = this.idsByOwner.get(key);
@@ -75,16 +77,16 @@ class MemoryTokens implements TokenStore {
   }
   async get(id: string) {
     const t = this.byId.get(id);
-    return t && copy(t);
+    return t && copyToken(t);
   }
   async getBySecretHash(secretHash: string) {
     const id = this.idByHash.get(secretHash);
     const t = id === undefined ? undefined : this.byId.get(id);
-    return t && copy(t);
+    return t && copyToken(t);
   }
   async listByOwner(kind: TokenKind, ownerId: string) {
     const ids = this.idsByOwner.get(this.ownerKey(kind, ownerId)) ?? new Set<string>();
-    return [...ids].map((id) => copy(this.byId.get(id)!)).sort((a, b) => a.createdAt - b.createdAt);
+    return [...ids].map((id) => copyToken(this.byId.get(id)!)).sort((a, b) => a.createdAt - b.createdAt);
   }
   async delete(id: string) {
     const t = this.byId.get(id);

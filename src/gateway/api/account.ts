@@ -1,11 +1,10 @@
 /** GET /api/v2/account/details and GET /api/v2/users/:id (TFE "Account" and "Users" APIs). */
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { GatewayContext } from '../context.ts';
 import { sendDocument, sendNotFound } from './jsonapi.ts';
 import { userResource } from './serializers.ts';
 
-export function accountRoutes(ctx: GatewayContext): Router {
-  const router = Router();
+export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
 
   router.get('/account/details', (req, res) => {
     sendDocument(res, 200, { data: userResource(req.principal!.user) });
@@ -20,5 +19,4 @@ export function accountRoutes(ctx: GatewayContext): Router {
     sendDocument(res, 200, { data: userResource(user) });
   });
 
-  return router;
 }

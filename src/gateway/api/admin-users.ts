@@ -2,7 +2,7 @@
  * TFE's admin users API: list, suspend, unsuspend (rule S4). Site admins only; everyone else
  * gets 404 so the endpoints' existence is not revealed (rule T7).
  */
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import type { GatewayContext } from '../context.ts';
 import { setSuspended } from '../users.ts';
 import { sendDocument, sendError, sendNotFound } from './jsonapi.ts';
@@ -13,8 +13,7 @@ function requireSiteAdmin(req: Request, res: Response, next: NextFunction) {
   next();
 }
 
-export function adminUserRoutes(ctx: GatewayContext): Router {
-  const router = Router();
+export function addAdminUserRoutes(router: Router, ctx: GatewayContext): void {
   router.use('/admin', requireSiteAdmin);
 
   router.get('/admin/users', async (_req, res) => {
@@ -34,5 +33,4 @@ export function adminUserRoutes(ctx: GatewayContext): Router {
       sendDocument(res, 200, { data: userResource(result.user) });
     });
   }
-  return router;
 }

@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import type { z } from 'zod';
 
 export const JSONAPI = 'application/vnd.api+json';
+const JSONAPI_CONTENT_TYPE = `${JSONAPI}; charset=utf-8`;
 
 export interface ApiErrorObject {
   status: string;
@@ -15,7 +16,9 @@ export interface ApiErrorObject {
 }
 
 export function sendDocument(res: Response, status: number, doc: unknown): void {
-  res.status(status).type(JSONAPI).send(JSON.stringify(doc));
+  // The full header value up front: res.type() would look the type up in the mime table per call.
+  res.status(status).setHeader('Content-Type', JSONAPI_CONTENT_TYPE);
+  res.send(JSON.stringify(doc));
 }
 
 export function sendErrors(res: Response, status: number, errors: ApiErrorObject[]): void {

@@ -2,7 +2,7 @@
  * Dev-only clock control (DESIGN 2b): GET/POST /api/v2/_sim/clock, present only with
  * `--clock manual`. With the system clock the routes do not exist (404).
  */
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import { isManualClock, type Clock } from '../../clock.ts';
 import { parseDuration } from '../../duration.ts';
@@ -13,12 +13,11 @@ const clockBody = z.union([
   z.strictObject({ set: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }) }),
 ], { error: 'send {"advance":"15m"} or {"set":"<ISO-8601>"}' });
 
-export function simClockRoutes(clock: Clock): Router {
-  const router = Router();
+export function addSimClockRoutes(router: Router, clock: Clock): void {
   if (!isManualClock(clock)) {
     // Answer before authentication so the route's absence reads as 404, not as a token problem.
     router.all('/_sim/clock', (_req, res) => sendNotFound(res));
-    return router;
+    return;
   }
   router.get('/_sim/clock', (_req, res) => sendDocument(res, 200, { now: new Date(clock.now()).toISOString() }));
   router.post('/_sim/clock', (req, res) => {
@@ -27,5 +26,4 @@ export function simClockRoutes(clock: Clock): Router {
     else clock.set(Date.parse(body.set));
     sendDocument(res, 200, { now: new Date(clock.now()).toISOString() });
   });
-  return router;
 }

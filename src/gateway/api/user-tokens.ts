@@ -3,7 +3,7 @@
  *   POST/GET /api/v2/users/:id/authentication-tokens, GET/DELETE /api/v2/authentication-tokens/:id
  * A user manages only their own tokens; anything else is 404 (rule T7).
  */
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import type { TokenRecord } from '../../store/types.ts';
 import type { GatewayContext } from '../context.ts';
@@ -46,8 +46,7 @@ export async function createUserToken(
   return { token, secret };
 }
 
-export function userTokenRoutes(ctx: GatewayContext): Router {
-  const router = Router();
+export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
 
   router.post('/users/:id/authentication-tokens', async (req, res) => {
     const principal = req.principal!;
@@ -82,5 +81,4 @@ export function userTokenRoutes(ctx: GatewayContext): Router {
     res.status(204).end();
   });
 
-  return router;
 }
