@@ -47,6 +47,8 @@ export interface SignOptions {
   canonicalizationAlgorithm?: string;
   /** PEM put into KeyInfo/X509Certificate; omit for no KeyInfo. */
   keyInfoCertPem?: string;
+  /** Reference transforms; default enveloped-signature then exclusive C14N. */
+  transforms?: string[];
 }
 
 export interface CraftOptions {
@@ -177,7 +179,7 @@ export function signElement(xml: string, localName: 'Assertion' | 'Response', id
   const target = `//*[local-name(.)='${localName}' and @ID='${id}']`;
   sig.addReference({
     xpath: target,
-    transforms: [ALGORITHMS.envelopedSignature, ALGORITHMS.excC14n] as never,
+    transforms: (s.transforms ?? [ALGORITHMS.envelopedSignature, ALGORITHMS.excC14n]) as never,
     digestAlgorithm: (s.digestAlgorithm ?? ALGORITHMS.sha256) as never,
   });
   const hasIssuer = new RegExp(`<(\\w+:)?${localName}\\b[^>]*\\bID="${id}"[^>]*>\\s*<(\\w+:)?Issuer\\b`).test(xml);

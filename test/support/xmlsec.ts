@@ -61,3 +61,33 @@ export function xmlsecVerify(xml: string, o: { certFile: string; element: Signed
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Signs with xmlsec1: `xml` must already hold a ds:Signature template (empty DigestValue and
+ * SignatureValue) as a direct child of the `element` with `ID=id`. Gives the tests signatures
+ * from an implementation other than the xml-crypto our verifier borrows its canonicaliser from.
+ */
+export function xmlsecSign(xml: string, o: { keyFile: string; element: SignedElement; id: string }): string {
+  assertXmlsecInstalled();
+  const dir = mkdtempSync(path.join(tmpdir(), 'samlgate-xmlsec-'));
+  try {
+    const file = path.join(dir, 'template.xml');
+    writeFileSync(file, xml);
+    const ns = ELEMENT_NS[o.element];
+    const result = spawnSync(
+      XMLSEC1,
+      [
+        '--sign',
+        '--privkey-pem', o.keyFile,
+        '--id-attr:ID', `${ns}:${o.element}`,
+        '--node-xpath', `//*[local-name()='${o.element}' and namespace-uri()='${ns}' and @ID='${o.id}']/*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#']`,
+        file,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (result.status !== 0) throw new Error(`xmlsec1 --sign failed: ${result.stdout}${result.stderr}`);
+    return result.stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,14 +1,17 @@
 /**
  * Signature checks for the ACS: an algorithm allow-list read before any crypto (ALG1, ALG2),
  * key pinning to the IdP metadata certificates (KeyInfo is only compared, never trusted), and
- * verification with xml-crypto that returns the canonical bytes the signature covers, so the
- * caller reads identity from what was signed, never from the unverified DOM ("see what is signed").
+ * verification (xml-crypto's canonicaliser, node's crypto) that returns the canonical bytes the
+ * signature covers, so the caller reads identity from what was signed, never from the unverified
+ * DOM ("see what is signed").
  */
-import { SignedXml } from 'xml-crypto';
+import { createHash, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { ExclusiveCanonicalization } from 'xml-crypto';
 import { ALGORITHMS, NS } from '../../saml/constants.ts';
 import type { Certificate } from '../../saml/keys.ts';
 import { reject } from '../../saml/rejection.ts';
-import { attr, childElements, describe } from './dom.ts';
+import { parseXml } from '../../saml/xml.ts';
+import { attr, childElements, describe, textOf } from './dom.ts';
 
 const SIGNATURE_METHODS = new Set<string>([ALGORITHMS.rsaSha256, ALGORITHMS.rsaSha512]);
 const DIGEST_METHODS = new Set<string>([ALGORITHMS.sha256, ALGORITHMS.sha512]);
@@ -75,43 +78,111 @@ function pinnedCertificates(sig: Element, trusted: readonly Certificate[]): Cert
   return [...matches, ...trusted.filter((c) => !matches.includes(c))];
 }
 
+const HASH_OF_DIGEST: Record<string, string> = { [ALGORITHMS.sha256]: 'sha256', [ALGORITHMS.sha512]: 'sha512' };
+const HASH_OF_SIGNATURE: Record<string, string> = { [ALGORITHMS.rsaSha256]: 'sha256', [ALGORITHMS.rsaSha512]: 'sha512' };
+const C14N = new ExclusiveCanonicalization();
+const EC_NS = ALGORITHMS.excC14n;
+
+/** The PrefixList of an InclusiveNamespaces child (exc-c14n's "treat these as inclusive"). */
+function inclusivePrefixes(method: Element | undefined): string[] {
+  const inclusive = method ? childElements(method, EC_NS, 'InclusiveNamespaces')[0] : undefined;
+  const list = inclusive ? attr(inclusive, 'PrefixList') : null;
+  return list ? list.split(/[\x20\x09\x0d\x0a]+/).filter((p) => p !== '') : [];
+}
+
 /**
- * Verifies the enveloped signature `sig` over its parent in `xml` with the pinned certificates.
- * Returns the canonical, post-transform bytes of the signed element (xml-crypto's
- * getSignedReferences()), which the caller parses and reads.
+ * Namespace declarations in scope at `el` from its ancestors, nearest first, minus those `el`
+ * declares or uses itself (exc-c14n renders those anyway). Only the InclusiveNamespaces prefixes
+ * ever draw on this list; the same rule as xml-crypto's findAncestorNs.
  */
-export function verifyEnvelopedSignature(xml: string, sig: Element, trusted: readonly Certificate[]): string {
+function ancestorNamespaces(el: Element): { prefix: string; namespaceURI: string }[] {
+  const own = new Set<string>([el.prefix ?? '']);
+  for (let i = 0; i < el.attributes.length; i++) {
+    const a = el.attributes.item(i)!;
+    if (a.name === 'xmlns' || a.prefix === 'xmlns') own.add(a.prefix === 'xmlns' ? a.localName! : '');
+  }
+  const seen = new Map<string, string>();
+  for (let n = el.parentNode; n && n.nodeType === 1; n = n.parentNode) {
+    const attrs = (n as Element).attributes;
+    for (let i = 0; i < attrs.length; i++) {
+      const a = attrs.item(i)!;
+      const prefix = a.name === 'xmlns' ? '' : a.prefix === 'xmlns' ? a.localName! : null;
+      if (prefix !== null && !seen.has(prefix)) seen.set(prefix, a.value);
+    }
+  }
+  return [...seen].filter(([prefix, uri]) => uri !== '' && !own.has(prefix)).map(([prefix, namespaceURI]) => ({ prefix, namespaceURI }));
+}
+
+/** Exclusive C14N (without comments) of a copy of `el`: the canonicaliser writes into its input. */
+function canonicalize(el: Element, prefixes: string[], removeChild?: Element): string {
+  const copy = el.cloneNode(true) as Element;
+  if (removeChild) {
+    // The enveloped-signature transform: the same child, found by position in the copy.
+    const index = Array.prototype.indexOf.call(el.childNodes, removeChild);
+    copy.removeChild(copy.childNodes[index]!);
+  }
+  return C14N.process(copy, {
+    inclusiveNamespacesPrefixList: prefixes,
+    ancestorNamespaces: ancestorNamespaces(el),
+    defaultNsForPrefix: {},
+  });
+}
+
+function digestEquals(computed: Buffer, given: string): boolean {
+  const expected = Buffer.from(given.replace(/[\x20\x09\x0d\x0a]/g, ''), 'base64');
+  return expected.length === computed.length && timingSafeEqual(expected, computed);
+}
+
+/**
+ * Verifies the enveloped signature `sig` over its parent with the pinned certificates and returns
+ * the canonical bytes of the signed element, which the caller parses and reads ("see what is
+ * signed"). This is xmldsig core validation for the one shape checkStructure and
+ * checkAlgorithms leave standing: one Reference to the parent's ID, enveloped-signature then
+ * exclusive C14N. Done here on the DOM already parsed, instead of xml-crypto's checkSignature,
+ * which re-parses the document and finds the referenced element with whole-document XPath scans
+ * (two thirds of the ACS's CPU); the canonicaliser is still xml-crypto's.
+ *
+ * Like xml-crypto, the Reference is read back from the canonical SignedInfo (what the signature
+ * covers), not from the DOM it was canonicalised from.
+ */
+export function verifyEnvelopedSignature(sig: Element, trusted: readonly Certificate[]): string {
   const signed = sig.parentNode as Element;
   const where = `the ds:Signature on ${describe(signed)}`;
   const candidates = pinnedCertificates(sig, trusted);
-  let digestMismatch = false;
-  let lastError: string | null = null;
-  for (const cert of candidates) {
-    // getCertFromKeyInfo stays a no-op: the key comes from metadata only (CVE-2024-32962).
-    const verifier = new SignedXml({ publicCert: cert.publicKey, getCertFromKeyInfo: () => null });
-    let ok = false;
-    try {
-      verifier.loadSignature(sig);
-      ok = verifier.checkSignature(xml);
-    } catch (err) {
-      lastError = (err as Error).message;
-      continue;
-    }
-    if (ok) {
-      const refs = verifier.getSignedReferences();
-      if (refs.length !== 1 || !refs[0]) reject('E_SIGNATURE', `${where} verified but did not yield exactly one signed reference`);
-      return refs[0];
-    }
-    if (verifier.getReferences().some((r) => r.validationError)) {
-      digestMismatch = true;
-      break; // the digest does not depend on the key: no other certificate can help
-    }
+
+  const domSignedInfo = childElements(sig, NS.dsig, 'SignedInfo')[0]!;
+  const signedInfoBytes = canonicalize(domSignedInfo, inclusivePrefixes(childElements(domSignedInfo, NS.dsig, 'CanonicalizationMethod')[0]));
+  const signedInfo = parseXml(signedInfoBytes).documentElement;
+  const ref = childElements(signedInfo, NS.dsig, 'Reference')[0];
+  const id = attr(signed, 'ID');
+  if (!ref || !id || attr(ref, 'URI') !== `#${id}`) reject('E_STRUCT', `${where}: its canonical SignedInfo does not reference the signed element`);
+  const transforms = childElements(childElements(ref, NS.dsig, 'Transforms')[0] ?? ref, NS.dsig, 'Transform');
+  const algorithms = transforms.map((t) => attr(t, 'Algorithm'));
+  if (algorithms.length !== 2 || algorithms[0] !== ALGORITHMS.envelopedSignature || algorithms[1] !== ALGORITHMS.excC14n) {
+    reject('E_ALGORITHM', `${where} applies the transforms ${JSON.stringify(algorithms)}; samlgate accepts exactly enveloped-signature followed by exclusive C14N, as SAML IdPs sign`);
   }
-  if (digestMismatch) {
+  const digestHash = HASH_OF_DIGEST[attr(childElements(ref, NS.dsig, 'DigestMethod')[0]!, 'Algorithm') ?? ''];
+  const signatureHash = HASH_OF_SIGNATURE[attr(childElements(signedInfo, NS.dsig, 'SignatureMethod')[0]!, 'Algorithm') ?? ''];
+  if (!digestHash || !signatureHash) reject('E_ALGORITHM', `${where}: its canonical SignedInfo names an algorithm samlgate does not accept`);
+
+  // Reference validation: the digest does not depend on the key, so it is checked once.
+  const signedBytes = canonicalize(signed, inclusivePrefixes(transforms[1]), sig);
+  const digestValue = textOf(childElements(ref, NS.dsig, 'DigestValue')[0]!) ?? '';
+  if (!digestEquals(createHash(digestHash).update(signedBytes, 'utf8').digest(), digestValue)) {
     reject('E_SIGNATURE', `${where} does not match the signed content (digest mismatch): the document was changed after the IdP signed it`);
+  }
+
+  // Signature validation over the canonical SignedInfo, with each pinned key.
+  const value = textOf(childElements(sig, NS.dsig, 'SignatureValue')[0]!) ?? '';
+  const signature = Buffer.from(value.replace(/[\x20\x09\x0d\x0a]/g, ''), 'base64');
+  const data = Buffer.from(signedInfoBytes, 'utf8');
+  for (const cert of candidates) {
+    // SignatureMethod says RSA: an EC key must not turn this into an ECDSA check.
+    if (cert.publicKey.asymmetricKeyType !== 'rsa') continue;
+    if (cryptoVerify(signatureHash, data, cert.publicKey, signature)) return signedBytes;
   }
   reject(
     'E_SIGNATURE',
-    `${where} does not verify with ${candidates.length === 1 ? 'the trusted IdP certificate' : `any of the ${candidates.length} trusted IdP certificates`} (${candidates.map(fingerprint).join(', ')})${lastError ? `: ${lastError}` : ''}; the IdP signs with a different key, or the document was changed after signing: check that the IdP metadata in samlgate is current`,
+    `${where} does not verify with ${candidates.length === 1 ? 'the trusted IdP certificate' : `any of the ${candidates.length} trusted IdP certificates`} (${candidates.map(fingerprint).join(', ')}); the IdP signs with a different key, or the document was changed after signing: check that the IdP metadata in samlgate is current`,
   );
 }

@@ -138,11 +138,11 @@ function checkResponse(encoded: unknown, pendingRequestIds: readonly string[], o
   const certs = opts.idp.signingCertificates;
   let signedResponse: Element | null = null;
   if (shape.responseSignature) {
-    signedResponse = parseSigned(verifyEnvelopedSignature(xml, shape.responseSignature, certs), 'Response', responseId);
+    signedResponse = parseSigned(verifyEnvelopedSignature(shape.responseSignature, certs), 'Response', responseId);
   }
   let assertion: Element;
   if (shape.assertionSignature) {
-    assertion = parseSigned(verifyEnvelopedSignature(xml, shape.assertionSignature, certs), 'Assertion', assertionId);
+    assertion = parseSigned(verifyEnvelopedSignature(shape.assertionSignature, certs), 'Assertion', assertionId);
   } else {
     const inSigned = childElements(signedResponse!, NS.assertion, 'Assertion');
     if (inSigned.length !== 1 || attr(inSigned[0]!, 'ID') !== assertionId) {
