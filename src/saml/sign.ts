@@ -3,13 +3,15 @@
  * signatures. Keys arrive as KeyObjects parsed once (src/saml/keys.ts): handing xml-crypto a
  * PEM string would re-parse it on every signature (DESIGN 5, performance).
  */
-import { createSign, createVerify, type KeyObject } from 'node:crypto';
+import { createHash, createSign, createVerify, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { DOMParser } from '@xmldom/xmldom';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { SignedXml } from 'xml-crypto';
+import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
 import { ALGORITHMS, NS } from './constants.ts';
 import type { Certificate, SigningCredentials } from './keys.ts';
 import { decodeBase64Strict, decodeUtf8Strict } from './encoding.ts';
 import { reject } from './rejection.ts';
+import { escapeXml } from './xml.ts';
 
 export type SignableElement = 'Response' | 'Assertion' | 'LogoutRequest' | 'LogoutResponse' | 'AuthnRequest';
 
@@ -21,49 +23,80 @@ const ELEMENT_NS: Record<SignableElement, string> = {
   AuthnRequest: NS.protocol,
 };
 
-/** Root-anchored: a descendant scan (`//*`) was a quarter of signing time in the bench. */
-function rootXpath(name: SignableElement): string {
-  return `/*[local-name(.)='${name}' and namespace-uri(.)='${ELEMENT_NS[name]}']`;
+const C14N = new ExclusiveCanonicalization();
+
+/** Exclusive C14N of an element (no InclusiveNamespaces, so the canonicaliser leaves it intact). */
+function canonical(el: Element): string {
+  return C14N.process(el, { inclusiveNamespacesPrefixList: [], ancestorNamespaces: [], defaultNsForPrefix: {} });
+}
+
+/** Offset just past the start tag that begins at `from` (attribute values may hold '>' only escaped, but be exact). */
+function endOfStartTag(xml: string, from: number): number {
+  let quote: string | null = null;
+  for (let i = from; i < xml.length; i++) {
+    const c = xml[i];
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '>') {
+      return i + 1;
+    }
+  }
+  throw new Error('unterminated start tag');
 }
 
 /**
- * Signs the document's root element, which must be `elementLocalName` (enveloped, exc-c14n,
- * RSA-SHA256, SHA-256 digest). The ds:Signature goes right after the root's own saml:Issuer,
- * where the schema puts it (SAML core 5.4.1: Signature follows Issuer in Assertion and every
- * protocol message); without an Issuer it becomes the first child. KeyInfo is written from the
- * certificate parsed at start-up: `publicCert: pem` made xml-crypto re-parse the PEM on every
- * signature (a sixth of signing time).
+ * Signs the document's root element, which must be `elementLocalName`, as an enveloped signature
+ * (exclusive C14N, RSA-SHA256, SHA-256 digest) and returns the document with the ds:Signature
+ * right after the root's own saml:Issuer, where the schema puts it (SAML core 5.4.1), or as its
+ * first child when it has none.
+ *
+ * Done by hand rather than with xml-crypto's computeSignature, which re-parses, deep-clones and
+ * XPath-scans the document several times per signature (two thirds of issuance time): here the
+ * document is parsed once, canonicalised with xml-crypto's canonicaliser, and the Signature is
+ * spliced into the original text. The SignedInfo that is signed is itself the canonical form of
+ * the one written out (computed, not assumed), and the IdP tests check every output with xmlsec1.
  */
 export function signElement(xml: string, o: { credentials: SigningCredentials; elementLocalName: SignableElement }): string {
   const { credentials, elementLocalName } = o;
-  const target = rootXpath(elementLocalName);
-  const keyInfo = `<ds:X509Data><ds:X509Certificate>${credentials.certificate.base64}</ds:X509Certificate></ds:X509Data>`;
-  const sig = new SignedXml({
-    privateKey: credentials.privateKey,
-    getKeyInfoContent: () => keyInfo,
-    signatureAlgorithm: ALGORITHMS.rsaSha256,
-    canonicalizationAlgorithm: ALGORITHMS.excC14n,
-  });
-  sig.addReference({
-    xpath: target,
-    transforms: [ALGORITHMS.envelopedSignature, ALGORITHMS.excC14n],
-    digestAlgorithm: ALGORITHMS.sha256,
-  });
-  const issuer = `${target}/*[local-name(.)='Issuer' and namespace-uri(.)='${NS.assertion}']`;
-  const hasIssuer = issuerPresent(xml, elementLocalName);
-  sig.computeSignature(xml, {
-    prefix: 'ds',
-    location: hasIssuer ? { reference: issuer, action: 'after' } : { reference: target, action: 'prepend' },
-  });
-  return sig.getSignedXml();
-}
+  const doc = new DOMParser().parseFromString(xml, 'text/xml') as unknown as Document;
+  const root = doc.documentElement;
+  if (!root || root.localName !== elementLocalName || root.namespaceURI !== ELEMENT_NS[elementLocalName]) {
+    throw new Error(`signElement: the document's root is not a ${elementLocalName}`);
+  }
+  const id = root.getAttribute('ID');
+  if (!id) throw new Error(`signElement: the ${elementLocalName} has no ID`);
 
-/** Cheap textual probe: our templates always emit `<saml:Issuer` right after the start tag. */
-function issuerPresent(xml: string, name: SignableElement): boolean {
-  const start = xml.search(new RegExp(`<(?:[A-Za-z_][\\w.-]*:)?${name}[\\s>]`));
-  if (start < 0) return false;
-  const open = xml.indexOf('>', start);
-  return /^\s*<(?:[A-Za-z_][\w.-]*:)?Issuer[\s>]/.test(xml.slice(open + 1));
+  const digest = createHash('sha256').update(canonical(root), 'utf8').digest('base64');
+  const signedInfoXml =
+    `<ds:SignedInfo xmlns:ds="${NS.dsig}">` +
+    `<ds:CanonicalizationMethod Algorithm="${ALGORITHMS.excC14n}"/>` +
+    `<ds:SignatureMethod Algorithm="${ALGORITHMS.rsaSha256}"/>` +
+    `<ds:Reference URI="#${escapeXml(id)}"><ds:Transforms>` +
+    `<ds:Transform Algorithm="${ALGORITHMS.envelopedSignature}"/><ds:Transform Algorithm="${ALGORITHMS.excC14n}"/>` +
+    `</ds:Transforms><ds:DigestMethod Algorithm="${ALGORITHMS.sha256}"/><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>` +
+    `</ds:SignedInfo>`;
+  const signedInfo = canonical((new DOMParser().parseFromString(signedInfoXml, 'text/xml') as unknown as Document).documentElement);
+  const value = cryptoSign('sha256', Buffer.from(signedInfo, 'utf8'), credentials.privateKey).toString('base64');
+  // The canonical SignedInfo is written out as is; its xmlns:ds moves up to the Signature.
+  const signature =
+    `<ds:Signature xmlns:ds="${NS.dsig}">${signedInfo.replace(` xmlns:ds="${NS.dsig}"`, '')}` +
+    `<ds:SignatureValue>${value}</ds:SignatureValue>` +
+    `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${credentials.certificate.base64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
+    `</ds:Signature>`;
+
+  let at = endOfStartTag(xml, xml.indexOf(`<${root.tagName}`));
+  let first = root.firstChild;
+  while (first && first.nodeType !== 1) first = first.nextSibling;
+  const issuer = first as Element | null;
+  if (issuer && issuer.localName === 'Issuer' && issuer.namespaceURI === NS.assertion) {
+    // Issuer holds text only, so the first end tag after its start tag is its own.
+    const afterStart = endOfStartTag(xml, xml.indexOf(`<${issuer.tagName}`, at));
+    const close = `</${issuer.tagName}>`;
+    at = xml[afterStart - 2] === '/' ? afterStart : xml.indexOf(close, afterStart) + close.length;
+  }
+  return xml.slice(0, at) + signature + xml.slice(at);
 }
 
 /**
