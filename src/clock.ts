@@ -34,15 +34,19 @@ export class ManualClock implements Clock {
 
   advance(ms: number): number {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError('the manual clock only moves forward');
-    this.current += ms;
-    return this.current;
+    return this.set(this.current + ms);
   }
 
   set(epochMs: number): number {
-    if (!Number.isFinite(epochMs)) throw new RangeError('invalid time');
+    if (!isRepresentableTime(epochMs)) throw new RangeError(`${epochMs} is outside the range of dates the clock can represent`);
     this.current = epochMs;
     return this.current;
   }
+}
+
+/** ECMAScript dates span +-8.64e15 ms around 1970; beyond that toISOString() throws. */
+export function isRepresentableTime(epochMs: number): boolean {
+  return Number.isFinite(epochMs) && Math.abs(epochMs) <= 8.64e15;
 }
 
 export function isManualClock(clock: Clock): clock is ManualClock {

@@ -14,7 +14,7 @@ import type { Store } from '../store/types.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { addAccountRoutes } from './api/account.ts';
 import { addAdminUserRoutes } from './api/admin-users.ts';
-import { ApiInputError, JSONAPI, sendError, sendErrors } from './api/jsonapi.ts';
+import { ApiInputError, jsonApiBodyParser, sendError, sendErrors } from './api/jsonapi.ts';
 import { addSimClockRoutes } from './api/sim-clock.ts';
 import { addUserTokenRoutes } from './api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
@@ -110,12 +110,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   addUserTokenRoutes(api, ctx);
   addAdminUserRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
-  // Only requests that carry a body meet the JSON parser (type-is's hasBody test): body-parser
-  // costs a stream read and listeners even on an empty GET, and GETs are the hot path.
-  const parseJson = express.json({ type: [JSONAPI, 'application/json'], limit: '1mb' });
-  const parseJsonBody = (req: Request, res: Response, next: NextFunction) =>
-    req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined ? parseJson(req, res, next) : next();
-  app.use('/api/v2', parseJsonBody, ...browserSession, api);
+  app.use('/api/v2', jsonApiBodyParser(), ...browserSession, api);
 
   app.use(...browserSession);
   app.use(spRoutes(ctx));

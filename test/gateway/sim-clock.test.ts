@@ -40,6 +40,15 @@ describe('/api/v2/_sim/clock', () => {
     }
   });
 
+  it('refuses to move past the last representable date (422), and the clock stays put', async () => {
+    const h = await createHarness();
+    const before = h.clock.now();
+    const res = await request(h.gateway.app).post('/api/v2/_sim/clock').send({ advance: '99999999999d' }).expect(422);
+    assert.match(res.body.errors[0].detail, /last date JavaScript can represent/);
+    assert.equal(res.body.errors[0].source.pointer, '/advance');
+    assert.equal(h.clock.now(), before);
+  });
+
   it('does not exist with the system clock (404)', async () => {
     const config = resolveConfig();
     const gw = createGateway({

@@ -91,6 +91,14 @@ describe('user authentication tokens', () => {
     await post(JSON.stringify({ nope: 1 })).expect(422);
     const malformed = await post('{"data":').expect(400);
     assert.equal(malformed.body.errors[0].detail, 'the request body is not valid JSON');
+    // curl -d sends a form type by default: say what to send instead of a schema complaint.
+    const form = await post(JSON.stringify({ data: { attributes: {} } }), 'application/x-www-form-urlencoded').expect(415);
+    assert.match(form.body.errors[0].detail, /Content-Type: application\/vnd\.api\+json/);
+    // A token born expired would be shown once and never work.
+    const past = await post(JSON.stringify({ data: { attributes: { 'expired-at': '2000-01-01T00:00:00Z' } } })).expect(422);
+    assert.equal(past.body.errors[0].source.pointer, '/data/attributes/expired-at');
+    assert.match(past.body.errors[0].detail, /must be in the future/);
+    assert.equal((await h.store.tokens.listByOwner('user', alice.userId)).length, 0);
   });
 
   it('session-authenticated writes need the X-CSRF-Token header; bearer requests do not', async () => {

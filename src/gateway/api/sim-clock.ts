@@ -4,9 +4,9 @@
  */
 import type { Router } from 'express';
 import { z } from 'zod';
-import { isManualClock, type Clock } from '../../clock.ts';
+import { isManualClock, isRepresentableTime, type Clock } from '../../clock.ts';
 import { parseDuration } from '../../duration.ts';
-import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
+import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 
 const clockBody = z.union([
   z.strictObject({ advance: z.string().refine((v) => { try { parseDuration(v); return true; } catch { return false; } }, 'must be a duration such as 90s, 15m, 3h or 14d') }),
@@ -22,8 +22,11 @@ export function addSimClockRoutes(router: Router, clock: Clock): void {
   router.get('/_sim/clock', (_req, res) => sendDocument(res, 200, { now: new Date(clock.now()).toISOString() }));
   router.post('/_sim/clock', (req, res) => {
     const body = parseBody(req, clockBody);
-    if ('advance' in body) clock.advance(parseDuration(body.advance));
-    else clock.set(Date.parse(body.set));
+    const [target, pointer] = 'advance' in body ? [clock.now() + parseDuration(body.advance), '/advance'] : [Date.parse(body.set), '/set'];
+    if (!isRepresentableTime(target)) {
+      throw new ApiInputError([{ status: '422', title: 'invalid attribute', detail: 'the clock would move past the last date JavaScript can represent (year 275760)', source: { pointer } }]);
+    }
+    clock.set(target);
     sendDocument(res, 200, { now: new Date(clock.now()).toISOString() });
   });
 }

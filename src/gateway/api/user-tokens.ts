@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { TokenRecord } from '../../store/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { generateTokenSecret, hashTokenSecret } from '../tokens.ts';
-import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
+import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
 
 const createTokenBody = z.object({
@@ -54,6 +54,10 @@ export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
     const body = parseBody(req, createTokenBody);
     const expiredAtRaw = body.data.attributes['expired-at'];
     const expiredAt = expiredAtRaw ? Date.parse(expiredAtRaw) : null;
+    if (expiredAt !== null && expiredAt <= ctx.clock.now()) {
+      // A token born expired would be shown once and never work: refuse it rather than accept it silently.
+      throw new ApiInputError([{ status: '422', title: 'invalid attribute', detail: `expired-at must be in the future (now is ${new Date(ctx.clock.now()).toISOString()})`, source: { pointer: '/data/attributes/expired-at' } }]);
+    }
     const { token, secret } = await createUserToken(ctx, principal.user.id, {
       description: body.data.attributes.description ?? null,
       expiredAt,
