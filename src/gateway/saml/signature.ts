@@ -128,8 +128,12 @@ function canonicalize(el: Element, prefixes: string[], removeChild?: Element): s
   });
 }
 
-function digestEquals(computed: Buffer, given: string): boolean {
-  const expected = Buffer.from(given.replace(/[\x20\x09\x0d\x0a]/g, ''), 'base64');
+/** ds:DigestValue and ds:SignatureValue are base64Binary: IdPs line-wrap them. */
+function base64Value(el: Element | undefined): Buffer {
+  return Buffer.from((el ? textOf(el) ?? '' : '').replace(/[\x20\x09\x0d\x0a]/g, ''), 'base64');
+}
+
+function digestEquals(computed: Buffer, expected: Buffer): boolean {
   return expected.length === computed.length && timingSafeEqual(expected, computed);
 }
 
@@ -167,14 +171,13 @@ export function verifyEnvelopedSignature(sig: Element, trusted: readonly Certifi
 
   // Reference validation: the digest does not depend on the key, so it is checked once.
   const signedBytes = canonicalize(signed, inclusivePrefixes(transforms[1]), sig);
-  const digestValue = textOf(childElements(ref, NS.dsig, 'DigestValue')[0]!) ?? '';
+  const digestValue = base64Value(childElements(ref, NS.dsig, 'DigestValue')[0]);
   if (!digestEquals(createHash(digestHash).update(signedBytes, 'utf8').digest(), digestValue)) {
     reject('E_SIGNATURE', `${where} does not match the signed content (digest mismatch): the document was changed after the IdP signed it`);
   }
 
   // Signature validation over the canonical SignedInfo, with each pinned key.
-  const value = textOf(childElements(sig, NS.dsig, 'SignatureValue')[0]!) ?? '';
-  const signature = Buffer.from(value.replace(/[\x20\x09\x0d\x0a]/g, ''), 'base64');
+  const signature = base64Value(childElements(sig, NS.dsig, 'SignatureValue')[0]);
   const data = Buffer.from(signedInfoBytes, 'utf8');
   for (const cert of candidates) {
     // SignatureMethod says RSA: an EC key must not turn this into an ECDSA check.
