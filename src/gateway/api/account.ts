@@ -5,7 +5,6 @@ import { sendDocument, sendNotFound } from './jsonapi.ts';
 import { userResource } from './serializers.ts';
 
 export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
-
   router.get('/account/details', (req, res) => {
     sendDocument(res, 200, { data: userResource(req.principal!.user) });
   });
@@ -18,5 +17,4 @@ export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
     if (!user) return sendNotFound(res);
     sendDocument(res, 200, { data: userResource(user) });
   });
-
 }

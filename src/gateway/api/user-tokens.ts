@@ -47,7 +47,6 @@ export async function createUserToken(
 }
 
 export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
-
   router.post('/users/:id/authentication-tokens', async (req, res) => {
     const principal = req.principal!;
     if (principal.user.id !== req.params.id) return sendNotFound(res);
@@ -84,5 +83,4 @@ export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
     ctx.logger.info({ tokenId: token.id }, 'user token revoked');
     res.status(204).end();
   });
-
 }
