@@ -9,7 +9,7 @@ import type { Agent } from 'supertest';
 import { ManualClock } from '../../src/clock.ts';
 import { DEV_CERTS_DIR, resolveConfig, type Config } from '../../src/config.ts';
 import { randomIds } from '../../src/ids.ts';
-import { silentLogger } from '../../src/log.ts';
+import { silentLogger, type Logger } from '../../src/log.ts';
 import { createGateway, type Gateway } from '../../src/gateway/app.ts';
 import { createIdp, type Idp } from '../../src/idp/app.ts';
 import { loadSigningCredentials } from '../../src/saml/keys.ts';
@@ -47,17 +47,18 @@ export interface LoggedIn {
 }
 
 /** `flags` are config paths as the CLI maps them ('gateway.idleTimeout': '20m', ...). */
-export async function createHarness(flags: Record<string, unknown> = {}, file: Record<string, unknown> = {}): Promise<Harness> {
+export async function createHarness(flags: Record<string, unknown> = {}, file: Record<string, unknown> = {}, o: { logger?: Logger } = {}): Promise<Harness> {
+  const logger = o.logger ?? silentLogger;
   const clock = new ManualClock();
   const config = resolveConfig(file, { clock: 'manual', ...flags });
   const store = createMemoryStore();
-  const idp = createIdp({ config, clock, ids: randomIds, logger: silentLogger });
+  const idp = createIdp({ config, clock, ids: randomIds, logger });
   const gateway = createGateway({
     config,
     clock,
     ids: randomIds,
     store,
-    logger: silentLogger,
+    logger,
     idp: await builtInIdpTrust(config),
     sp: loadSigningCredentials(path.join(DEV_CERTS_DIR, 'sp-signing.key'), path.join(DEV_CERTS_DIR, 'sp-signing.crt')),
   });
