@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.ts';
+import { findNonXmlChar } from './saml/xml-chars.ts';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEV_CERTS_DIR = path.join(PACKAGE_ROOT, 'certs');
@@ -35,7 +36,12 @@ const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than ze
 const port = z.number().int().min(0).max(65535);
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
-const attributeValue = z.union([z.string(), z.boolean(), z.number(), z.array(z.string())]);
+/** Text the IdP will put into an assertion: it must be XML 1.0 characters (no C0 controls...). */
+export const xmlText = z.string().superRefine((v, ctx) => {
+  const bad = findNonXmlChar(v);
+  if (bad) ctx.addIssue({ code: 'custom', message: `contains ${bad}, a character XML 1.0 does not allow in an assertion` });
+});
+const attributeValue = z.union([xmlText, z.boolean(), z.number(), z.array(xmlText)]);
 
 export const FAULT_NAMES = [
   'sa-name-lowercase',

@@ -48,6 +48,8 @@ describe('config', () => {
     assert.throws(() => resolveConfig({}, { 'gateway.idleTimeout': '0s' }), /gateway\.idleTimeout: must be longer than zero/);
     assert.throws(() => resolveConfig({ idp: { users: [{ username: 'x', faults: ['nope'] }] } }), /idp\.users\.0\.faults\.0/);
     assert.throws(() => resolveConfig({ idp: { users: [{ username: 'x' }, { username: 'x' }] } }), /user x is listed twice/);
+    // A control character could not appear in a well-formed assertion.
+    assert.throws(() => resolveConfig({ idp: { users: [{ username: 'x', attributes: { Team: 'a\u0007b' } }] } }), /idp\.users\.0\.attributes\.Team: contains U\+0007 at offset 1/);
   });
 
   it('a missing or malformed file is a ConfigError, not a stack trace', () => {

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { FAULT_NAMES } from '../config.ts';
+import { FAULT_NAMES, xmlText } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { MetadataError, parseSpMetadata } from '../saml/metadata.ts';
 import { publicUser, type IdpUser, type UserDirectory } from './directory.ts';
@@ -29,7 +29,7 @@ const attributeName = z
 
 const patchUserSchema = z
   .strictObject({
-    attributes: z.record(attributeName, z.union([z.string(), z.boolean(), z.number(), z.array(z.string()), z.null()])).optional(),
+    attributes: z.record(attributeName, z.union([xmlText, z.boolean(), z.number(), z.array(xmlText), z.null()])).optional(),
     faults: z.array(z.enum(FAULT_NAMES)).optional(),
   })
   .refine((b) => b.attributes !== undefined || b.faults !== undefined, 'send "attributes" and/or "faults"');

@@ -6,6 +6,9 @@
  */
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { reject } from './rejection.ts';
+import { codePoint, findNonXmlChar, isXmlCharCode } from './xml-chars.ts';
+
+const CHAR_REF = /&#(x[0-9A-Fa-f]+|[0-9]+);/g;
 
 export interface XmlLimits {
   maxBytes: number;
@@ -14,9 +17,18 @@ export interface XmlLimits {
 
 export const DEFAULT_XML_LIMITS: XmlLimits = { maxBytes: 256 * 1024, maxDepth: 32 };
 
-/** Cheap textual checks on the raw document (DTD1-3, PI1, DEPTH1, SIZE1). */
+/** Cheap textual checks on the raw document (DTD1-3, PI1, DEPTH1, SIZE1, and XML 1.0's Char). */
 export function preParseChecks(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): void {
   if (Buffer.byteLength(xml, 'utf8') > limits.maxBytes) reject('E_XML', `document is larger than ${limits.maxBytes} bytes`);
+  const bad = findNonXmlChar(xml);
+  if (bad) reject('E_XML', `document contains ${bad}, a character XML 1.0 does not allow`);
+  if (xml.includes('&#')) {
+    for (const m of xml.matchAll(CHAR_REF)) {
+      const ref = m[1]!;
+      const cp = ref[0] === 'x' ? Number.parseInt(ref.slice(1), 16) : Number.parseInt(ref, 10);
+      if (!isXmlCharCode(cp)) reject('E_XML', `document contains the character reference ${m[0]} (${Number.isSafeInteger(cp) && cp <= 0x10ffff ? codePoint(cp) : 'out of range'}), which XML 1.0 does not allow`);
+    }
+  }
   if (/<!DOCTYPE/i.test(xml)) reject('E_XML', 'document contains a DOCTYPE declaration (DTDs and entities are refused)');
   if (/<!ENTITY/i.test(xml)) reject('E_XML', 'document declares an entity');
   // The XML declaration `<?xml ...?>` at the very start is allowed; any other PI is not.

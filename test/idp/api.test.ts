@@ -57,6 +57,12 @@ describe('IdP admin API', () => {
     assert.equal(bad.body.errors[0].status, '400');
     assert.ok(bad.body.errors[0].detail);
     await request(t.idp.app).patch('/api/users/bob').send({}).expect(400);
+    // The IdP never emits an ill-formed assertion: XML 1.0 has no U+0001, raw or escaped.
+    const control = await request(t.idp.app).patch('/api/users/bob').send({ attributes: { Username: 'bob\u0001' } }).expect(400);
+    assert.match(control.body.errors[0].detail, /attributes\.Username: contains U\+0001 at offset 3/);
+    await request(t.idp.app).patch('/api/users/bob').send({ attributes: { MemberOf: ['ok', '\uFFFF'] } }).expect(400);
+    // A lone surrogate (JSON "\ud800") has no UTF-8 encoding at all.
+    await request(t.idp.app).patch('/api/users/bob').set('Content-Type', 'application/json').send('{"attributes":{"Username":"b\\ud800"}}').expect(400);
     await request(t.idp.app).patch('/api/users/bob').set('Content-Type', 'application/json').send('{not json').expect(400);
     const missing = await request(t.idp.app).get('/api/users/nobody').expect(404);
     assert.equal(missing.body.errors[0].status, '404');

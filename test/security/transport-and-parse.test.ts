@@ -1,4 +1,5 @@
 /** SP-SECURITY 10.2 steps 1-2: transport (PARAM1, B64, UTF1, SIZE1) and the parser limits (DTD1, PI1, DEPTH1, ROOT2), root (ROOTNS1, VER1). */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { verifyLoginResponse } from '../../src/gateway/saml/verify-response.ts';
 import { MAX_DECODED_BYTES, MAX_ENCODED_CHARS } from '../../src/gateway/saml/transport.ts';
@@ -49,6 +50,20 @@ test('PI1: processing instructions are refused (the XML declaration is allowed)'
   const xml = craft();
   await rejects(verifyXml(xml.replace('<samlp:Status>', '<?evil data?><samlp:Status>')), 'E_XML', /processing instruction/);
   await rejects(verifyXml(`<?xml-stylesheet href="x"?>${xml}`), 'E_XML');
+});
+
+test('CHAR: characters XML 1.0 does not allow are refused, raw or as character references', async () => {
+  const xml = craft();
+  await rejects(verifyXml(xml.replace('alice@example.com', 'alice\u0001@example.com')), 'E_XML', /U\+0001 at offset \d+, a character XML 1\.0 does not allow/);
+  await rejects(verifyXml(xml.replace('alice@example.com', 'alice\uFFFE@example.com')), 'E_XML', /U\+FFFE/);
+  await rejects(verifyXml(xml.replace('alice@example.com', 'alice&#1;@example.com')), 'E_XML', /character reference &#1; \(U\+0001\)/);
+  await rejects(verifyXml(xml.replace('alice@example.com', 'alice&#x0;@example.com')), 'E_XML', /&#x0;/);
+  await rejects(verifyXml(xml.replace('alice@example.com', 'alice&#99999999999;@example.com')), 'E_XML', /out of range/);
+});
+
+test('CHAR: tabs, newlines, astral characters and valid character references are ordinary text', async () => {
+  const login = await verifyXml(craft({ attributes: [{ name: 'Username', values: ['al&#233;\u{1F600}\tx'] }] }));
+  assert.equal(login.user.username, 'al\u00e9\u{1F600}\tx');
 });
 
 test('DEPTH1: nesting deeper than the limit is refused', async () => {
