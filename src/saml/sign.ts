@@ -1,7 +1,7 @@
 /**
  * XML signatures for messages samlgate issues, and the HTTP-Redirect binding's detached
- * signatures. Keys arrive as KeyObjects parsed once (src/saml/keys.ts): handing xml-crypto a
- * PEM string would re-parse it on every signature (DESIGN 5, performance).
+ * signatures. Keys arrive as KeyObjects parsed once (src/saml/keys.ts): a PEM string would be
+ * re-parsed on every signature (DESIGN 5, performance).
  */
 import { createHash, createSign, createVerify, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';

@@ -32,34 +32,36 @@ export function assertXmlsecInstalled(): void {
   }
 }
 
+/** Runs xmlsec1 with `args` on `xml` written to a temporary file (its path goes last). */
+function runXmlsec(xml: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  assertXmlsecInstalled();
+  const dir = mkdtempSync(path.join(tmpdir(), 'samlgate-xmlsec-'));
+  try {
+    const file = path.join(dir, 'doc.xml');
+    writeFileSync(file, xml);
+    return spawnSync(XMLSEC1, [...args, file], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const signatureUnder = (elementXpath: string) => `${elementXpath}/*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#']`;
+
 /**
  * Verifies the ds:Signature that is a direct child of the first `element` in the document, with
  * the public key of `certFile` only (`--enabled-key-data rsa`: ignore the certificate in
  * KeyInfo, as an SP pinned to metadata does).
  */
 export function xmlsecVerify(xml: string, o: { certFile: string; element: SignedElement }): XmlsecResult {
-  assertXmlsecInstalled();
-  const dir = mkdtempSync(path.join(tmpdir(), 'samlgate-xmlsec-'));
-  try {
-    const file = path.join(dir, 'doc.xml');
-    writeFileSync(file, xml);
-    const ns = ELEMENT_NS[o.element];
-    const result = spawnSync(
-      XMLSEC1,
-      [
-        '--verify',
-        '--enabled-key-data', 'rsa',
-        '--pubkey-cert-pem', o.certFile,
-        '--id-attr:ID', `${ns}:${o.element}`,
-        '--node-xpath', `(//*[local-name()='${o.element}' and namespace-uri()='${ns}'])[1]/*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#']`,
-        file,
-      ],
-      { encoding: 'utf8' },
-    );
-    return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const ns = ELEMENT_NS[o.element];
+  const result = runXmlsec(xml, [
+    '--verify',
+    '--enabled-key-data', 'rsa',
+    '--pubkey-cert-pem', o.certFile,
+    '--id-attr:ID', `${ns}:${o.element}`,
+    '--node-xpath', signatureUnder(`(//*[local-name()='${o.element}' and namespace-uri()='${ns}'])[1]`),
+  ]);
+  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
 /**
@@ -68,26 +70,13 @@ export function xmlsecVerify(xml: string, o: { certFile: string; element: Signed
  * from an implementation other than the xml-crypto our verifier borrows its canonicaliser from.
  */
 export function xmlsecSign(xml: string, o: { keyFile: string; element: SignedElement; id: string }): string {
-  assertXmlsecInstalled();
-  const dir = mkdtempSync(path.join(tmpdir(), 'samlgate-xmlsec-'));
-  try {
-    const file = path.join(dir, 'template.xml');
-    writeFileSync(file, xml);
-    const ns = ELEMENT_NS[o.element];
-    const result = spawnSync(
-      XMLSEC1,
-      [
-        '--sign',
-        '--privkey-pem', o.keyFile,
-        '--id-attr:ID', `${ns}:${o.element}`,
-        '--node-xpath', `//*[local-name()='${o.element}' and namespace-uri()='${ns}' and @ID='${o.id}']/*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#']`,
-        file,
-      ],
-      { encoding: 'utf8' },
-    );
-    if (result.status !== 0) throw new Error(`xmlsec1 --sign failed: ${result.stdout}${result.stderr}`);
-    return result.stdout;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const ns = ELEMENT_NS[o.element];
+  const result = runXmlsec(xml, [
+    '--sign',
+    '--privkey-pem', o.keyFile,
+    '--id-attr:ID', `${ns}:${o.element}`,
+    '--node-xpath', signatureUnder(`//*[local-name()='${o.element}' and namespace-uri()='${ns}' and @ID='${o.id}']`),
+  ]);
+  if (result.status !== 0) throw new Error(`xmlsec1 --sign failed: ${result.stdout}${result.stderr}`);
+  return result.stdout;
 }

@@ -4,9 +4,10 @@
  * One readable pipeline in the order of SP-SECURITY 10.2, like crewjam/saml's validateAssertion:
  * transport, parse, structure, status, algorithms, signatures, then every semantic check on the
  * elements parsed from the *signed* canonical bytes, InResponseTo, the attribute policy, and the
- * replay cache last (so a rejected document does not burn its assertion ID). Built on xml-crypto
- * and xmldom directly rather than samlify's parseLoginResponse, which cannot return the verified
- * assertion and zips attribute names and values by index (ATTR9).
+ * replay cache last (so a rejected document does not burn its assertion ID). Built on xmldom,
+ * xml-crypto's canonicaliser and node's crypto (signature.ts) rather than samlify's
+ * parseLoginResponse, which cannot return the verified assertion and zips attribute names and
+ * values by index (ATTR9).
  */
 import type { Clock } from '../../clock.ts';
 import { NS } from '../../saml/constants.ts';
