@@ -36,14 +36,14 @@ export function webRoutes(ctx: GatewayContext): Router {
   });
 
   router.get('/app/settings/tokens', signedIn, async (req, res) => {
-    const tokens = await ctx.store.tokens.listByOwner('user', req.webUser!.id);
+    const tokens = (await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: 1000 })).items;
     res.type('html').send(tokensPage(pageContext(ctx, req), tokens));
   });
 
   router.post('/app/settings/tokens', form, signedIn, csrf, async (req, res) => {
     const description = typeof req.body.description === 'string' && req.body.description.trim() !== '' ? req.body.description.trim().slice(0, 255) : null;
     const created = await createUserToken(ctx, req.webUser!.id, { description, expiredAt: null });
-    const tokens = await ctx.store.tokens.listByOwner('user', req.webUser!.id);
+    const tokens = (await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: 1000 })).items;
     // The secret is rendered once, in this response only; no-store keeps it out of caches.
     res.set('Cache-Control', 'no-store').status(201).type('html').send(tokensPage(pageContext(ctx, req), tokens, created));
   });
@@ -57,7 +57,7 @@ export function webRoutes(ctx: GatewayContext): Router {
 
   router.get('/app/admin/users', signedIn, async (req, res) => {
     if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
-    const users = (await ctx.store.users.list()).sort((a, b) => a.username.localeCompare(b.username));
+    const users = (await ctx.store.users.list({}, { number: 1, size: 1000 })).items;
     res.type('html').send(adminUsersPage(pageContext(ctx, req), users, ctx.rejections.latest()));
   });
 
@@ -67,7 +67,7 @@ export function webRoutes(ctx: GatewayContext): Router {
       return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
     }
     const result = await setSuspended(ctx, req.params.id as string, action === 'suspend');
-    req.session.flash = result.ok ? `${result.user.username} ${action}ed.` : result.error === 'already' ? `Already ${action}ed.` : 'No such user.';
+    req.session.flash = result.ok ? `${result.user.username} ${action}ed.` : result.reason === 'already' ? `Already ${action}ed.` : 'No such user.';
     res.redirect(303, '/app/admin/users');
   });
 

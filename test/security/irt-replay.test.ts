@@ -46,7 +46,7 @@ test('REPLAY2: a rejected document does not burn its assertion ID', async () => 
 
 test('REPLAY3: the replay entry lives at least until NotOnOrAfter plus skew', async () => {
   const claims: Array<{ key: string; expiresAt: number }> = [];
-  const opts = options({ replay: { claim: async (key, expiresAt) => (claims.push({ key, expiresAt }), true) } });
+  const opts = options({ replay: { claim: async (key, expiresAt) => (claims.push({ key, expiresAt }), true), purgeExpired: async () => 0 } });
   await verifyLoginResponse(encode(craft()), [REQUEST_ID], opts);
   assert.deepEqual(claims, [{ key: 'assertion:http://localhost:7000/metadata:_assert-0001', expiresAt: Date.parse('2026-03-02T10:05:00.000Z') + 60_000 }]);
 });
