@@ -7,7 +7,7 @@
  * samlgate's replay cache is replaced by an empty one each time the pool wraps around.
  */
 import { createMemoryStore } from '../src/store/memory.ts';
-import { verifyLoginResponse, type VerifyOptions } from '../src/gateway/saml/verify-response.ts';
+import { verifyLoginResponse, type VerifyOptions } from '../src/gateway/acs.ts';
 import { fmt, interleave, isMain, log, median, meets, opsPerSecond, parseOptions, report, targetText, type BenchOptions, type BenchResult } from './lib.ts';
 import { profileCall } from './profile.ts';
 import { config, DAY_MS, fixedClock, gatewaySp, idpMetadata, idpTrust, issueOurs, REQUEST_ID, samlifyWithoutSchemaValidation } from './saml-fixtures.ts';

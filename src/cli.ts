@@ -30,6 +30,7 @@ const FLAG_PATHS = {
   idpAdminToken: 'idp.adminToken',
   allowIdpInitiated: 'gateway.allowIdpInitiated',
   relaxNameformat: 'gateway.relaxNameFormat',
+  strictAttributes: 'gateway.strictAttributes',
   logLevel: 'logLevel',
 } as const;
 
@@ -48,6 +49,7 @@ function serverOptions(cmd: Command): Command {
     .option('--idp-admin-token <token>', 'IdP: require this bearer token on its admin API (/api)')
     .option('--allow-idp-initiated', 'gateway: accept unsolicited (IdP-initiated) responses')
     .option('--relax-nameformat', 'gateway: also accept IsServiceAccount without a NameFormat')
+    .option('--strict-attributes', 'gateway: refuse duplicate, multi-valued or empty attributes that TFE would read (default: read them as TFE does and report them)')
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
 }
 

@@ -25,26 +25,54 @@ export const REJECTION_CODES = {
   E_REPLAY: 'the assertion was already used',
   E_ATTR: 'the assertion carries ambiguous or malformed attributes',
   E_USER: 'the user may not log in',
+  E_DECRYPT: 'the encrypted assertion could not be decrypted',
 } as const;
 
 export type RejectionCode = keyof typeof REJECTION_CODES;
 
+/**
+ * Structured facts about a refusal (jose's `claim`/`reason` fields): what was checked, what
+ * the gateway expected and what the document carried, and the change that fixes it. Callers
+ * (the validator, the debug view) read these fields; nobody parses `detail`.
+ */
+export interface RejectionFacts {
+  /** The checked field, e.g. `Audience`, `SignatureMethod`, `IsServiceAccount`. */
+  claim?: string;
+  expected?: string;
+  actual?: string;
+  /** What to change, in the IdP or in samlgate. */
+  fix?: string;
+}
+
+/**
+ * The one error class of the SAML layer: every refusal of every message (login responses,
+ * logout messages, AuthnRequests, metadata read as SAML) is a SamlRejection with a code from
+ * the closed union above. Switch on `code`, never on the message.
+ */
 export class SamlRejection extends Error {
   readonly code: RejectionCode;
   /** Operator-facing explanation: what was found, what was expected, how to fix it. */
   readonly detail: string;
   /** Safe for the browser: no values from the document, no internals. */
   readonly publicMessage: string;
+  readonly claim: string | undefined;
+  readonly expected: string | undefined;
+  readonly actual: string | undefined;
+  readonly fix: string | undefined;
 
-  constructor(code: RejectionCode, detail: string) {
+  constructor(code: RejectionCode, detail: string, facts: RejectionFacts = {}) {
     super(`${code}: ${detail}`);
     this.name = 'SamlRejection';
     this.code = code;
     this.detail = detail;
     this.publicMessage = `Sign-in failed: ${REJECTION_CODES[code]}. Ask your administrator to check the gateway log (code ${code}).`;
+    this.claim = facts.claim;
+    this.expected = facts.expected;
+    this.actual = facts.actual;
+    this.fix = facts.fix;
   }
 }
 
-export function reject(code: RejectionCode, detail: string): never {
-  throw new SamlRejection(code, detail);
+export function reject(code: RejectionCode, detail: string, facts?: RejectionFacts): never {
+  throw new SamlRejection(code, detail, facts);
 }
