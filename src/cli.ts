@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, TFE_DEFAULTS, type Config, type FlagOverrides 
 import { createLogger, type Logger } from './log.ts';
 import { StartupError, startServices, type Services } from './server.ts';
 import { StoreOpenError } from './store/open.ts';
+import { registerValidateCommand } from './validate/cli.ts';
 
 
 function portArg(value: string): number {
@@ -154,6 +155,8 @@ export function buildProgram(): Command {
         process.exit(1);
       }
     });
+
+  registerValidateCommand(program);
 
   return program;
 }
