@@ -107,8 +107,10 @@ function fromHar(json: { log: { entries?: unknown[] } }): DecodedInput {
     const post = req?.postData;
     let value: string | null = null;
     const param = post?.params?.find((p) => p.name === 'SAMLResponse');
-    if (param?.value) value = decodeURIComponent(param.value.replace(/\+/g, ' '));
-    else if (typeof post?.text === 'string' && post.text.includes('SAMLResponse=')) value = formValue(post.text, 'SAMLResponse');
+    // The body text is unambiguous form encoding; params values are percent-encoded by some
+    // browsers and raw by others, and a raw base64 '+' must not become a space.
+    if (typeof post?.text === 'string' && post.text.includes('SAMLResponse=')) value = formValue(post.text, 'SAMLResponse');
+    else if (param?.value) value = param.value.includes('%') ? decodeURIComponent(param.value.replace(/\+/g, ' ')) : param.value;
     const xml = value ? fromBase64(value) : null;
     if (xml) found.push({ xml, where: `entry ${i + 1} (${req?.method ?? '?'} ${req?.url ?? '?'})` });
   });
