@@ -7,6 +7,7 @@
  * is missing the report says so.
  */
 import { spawnSync } from 'node:child_process';
+import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,6 +38,8 @@ export async function samlifyOpinion(o: {
   sp: { entityId: string; acsUrl: string };
   at: number;
   skewMs: number;
+  /** The SP's decryption key, for encrypted assertions. */
+  spDecryptionKey?: KeyObject;
 }): Promise<SamlifyOpinion> {
   let samlify: typeof import('samlify');
   try {
@@ -54,11 +57,12 @@ export async function samlifyOpinion(o: {
   const warn = console.warn;
   try {
     console.warn = () => {};
-    const idp = samlify.IdentityProvider({ metadata });
+    const idp = samlify.IdentityProvider({ metadata, isAssertionEncrypted: /<(\w+:)?EncryptedAssertion\b/.test(o.xml) });
     const sp = samlify.ServiceProvider({
       entityID: o.sp.entityId,
       assertionConsumerService: [{ Binding: samlify.Constants.namespace.binding.post, Location: o.sp.acsUrl }],
       wantAssertionsSigned: false,
+      ...(o.spDecryptionKey ? { encPrivateKey: o.spDecryptionKey.export({ type: 'pkcs8', format: 'pem' }).toString() } : {}),
       clockDrifts: [shift - o.skewMs, shift + o.skewMs],
     });
     const result = await sp.parseLoginResponse(idp, 'post', { body: { SAMLResponse: Buffer.from(o.xml, 'utf8').toString('base64') } });

@@ -210,7 +210,7 @@ export async function validateResponseDocument(xml: string, o: ValidateOptions, 
   if (o.schema) findings.push(...(await schemaFindings(xml, 'protocol')));
 
   if (o.secondOpinions) {
-    const samlify = await samlifyOpinion({ xml, idpMetadataXml: o.idpMetadata ?? null, idpEntityId: trust.entityId ?? r?.issuer ?? null, certificates: trust.certificates, sp: o.sp, at: o.at, skewMs: o.skewMs });
+    const samlify = await samlifyOpinion({ xml, idpMetadataXml: o.idpMetadata ?? null, idpEntityId: trust.entityId ?? r?.issuer ?? null, certificates: trust.certificates, sp: o.sp, at: o.at, skewMs: o.skewMs, ...(o.decryptionKeys[0] ? { spDecryptionKey: o.decryptionKeys[0] } : {}) });
     report.secondOpinions.samlify = samlify;
     if (samlify.accepted === false) findings.push(f('SAMLIFY_REFUSES', 'warning', `samlify refuses the response: ${samlify.error}`, 'see the other findings; samlify usually refuses for the same reason'));
     if (samlify.accepted && samlify.attributes && r?.attributes) findings.push(...samlifyAttributeFindings(r.attributes, samlify.attributes));

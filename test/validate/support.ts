@@ -31,7 +31,7 @@ export function validateText(text: string, o: Partial<ValidateOptions> = {}): Pr
   return validate(decodeInput(text), options(o));
 }
 
-export const codes = (r: Report, severity?: 'error' | 'warning' | 'info') => r.findings.filter((f) => !severity || f.severity === severity).map((f) => f.code).sort();
+export const codes = (r: Report, severity?: 'error' | 'warning' | 'info'): string[] => r.findings.filter((f) => !severity || f.severity === severity).map((f): string => f.code).sort();
 
 /** Notes a clean response may carry: none of them is a problem. */
 export const BENIGN_INFO = new Set(['SA_OK', 'SA_ABSENT', 'SESSION_LIFETIME', 'SESSION_NOT_ON_OR_AFTER_ABSENT', 'MEMBEROF_COMMA', 'MEMBEROF_MISSING', 'USERNAME_MISSING', 'ISSUER_NOT_CHECKED', 'SIG_RESPONSE_ONLY', 'META_WANTS_SIGNED_REQUESTS', 'ENCRYPTED']);
