@@ -133,6 +133,7 @@ function pinnedCertificates(sig: Element, trusted: readonly Certificate[]): Cert
       reject(
         'E_SIGNATURE',
         `the ds:Signature in ${describe(sig.parentNode as Element)} names a certificate in KeyInfo that is not in the IdP metadata (trusted: ${trusted.map(fingerprint).join(', ')}): if the IdP rotated its signing key, update the IdP metadata in samlgate`,
+        { claim: 'KeyInfo', fix: 'if the IdP rotated its signing key, give samlgate/TFE the new IdP metadata' },
       );
     }
     if (!matches.includes(match)) matches.push(match);
