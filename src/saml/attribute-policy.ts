@@ -41,7 +41,8 @@ export type FindingCode =
   | 'SA_NAMEFORMAT'
   | 'SA_NAMEFORMAT_ABSENT'
   | 'SA_VALUE'
-  | 'SA_MULTIPLE_VALUES';
+  | 'SA_MULTIPLE_VALUES'
+  | 'SA_XSI_TYPE';
 
 export interface Finding {
   code: FindingCode;
@@ -233,11 +234,17 @@ export function decideServiceAccount(
     nearMiss('SA_MULTIPLE_VALUES', ATTR.isServiceAccount, `IsServiceAccount has ${all.length} values (${all.map(describeValue).join(', ')}); TFE reads only the first, ${describeValue(first?.value)}`, 'send exactly one IsServiceAccount value (check for a second mapping that adds one)');
   }
   const value = first?.value;
+  const typeName = value?.kind === 'text' && value.xsiType !== undefined ? value.xsiType.slice(value.xsiType.indexOf(':') + 1) : undefined;
+  if (value?.kind === 'text' && typeName !== undefined && typeName !== 'string' && typeName !== 'boolean') {
+    // ATTR2: TFE (ruby-saml) ignores xsi:type and compares the text; an odd type is a sign the IdP maps the wrong source.
+    nearMiss('SA_XSI_TYPE', ATTR.isServiceAccount, `IsServiceAccount has xsi:type ${value.xsiType}; TFE ignores the type and reads the text ${JSON.stringify(value.text)}`, 'send IsServiceAccount as xs:string (or xs:boolean) with the text true');
+  }
   if (!value || !isTrueValue(value)) {
     ok = false;
     const isFalse = value?.kind === 'text' && trimXmlSpace(value.text).toLowerCase() === 'false';
     if (!isFalse) {
-      nearMiss('SA_VALUE', ATTR.isServiceAccount, `IsServiceAccount is ${describeValue(value)}; only "true" flags a service account`, 'send the value true (not 1, yes or an empty value)');
+      const booleanOne = typeName === 'boolean' && value?.kind === 'text' && trimXmlSpace(value.text) === '1';
+      nearMiss('SA_VALUE', ATTR.isServiceAccount, `IsServiceAccount is ${describeValue(value)}${booleanOne ? ' with xsi:type xs:boolean (true in XML Schema, but TFE compares the text)' : ''}; only "true" flags a service account`, 'send the value true (not 1, yes or an empty value)');
     }
   }
   return { flagged: ok, findings };

@@ -110,6 +110,9 @@ function tfeFindings(r: Partial<CheckedResponse>, o: ValidateOptions): Finding[]
         left < 3_600_000 ? 'lengthen the IdP session lifetime, or flag automation users with IsServiceAccount=true' : 'nothing to change; flag automation users with IsServiceAccount=true so their tokens outlive the session'));
     }
   }
+  if (r.issueInstant !== undefined && r.issueInstant > o.at && r.issueInstant <= o.at + o.skewMs) {
+    out.push(f('SKEW', 'warning', `the response was issued at ${new Date(r.issueInstant).toISOString()}, ${Math.round((r.issueInstant - o.at) / 1000)} s in the future of ${new Date(o.at).toISOString()}: within the ${o.skewMs / 1000} s skew allowance, but the IdP clock is ahead`, "synchronise the IdP's clock (NTP); a few more seconds and logins fail with E_TIME"));
+  }
   if (r.encrypted) out.push(f('ENCRYPTED', 'info', 'the assertion is encrypted; it was decrypted with the SP key', 'give TFE the matching SP encryption certificate and key'));
   return out;
 }

@@ -135,3 +135,15 @@ test('ATTR14: an EncryptedAttribute is refused in every mode, never read as abse
   await rejects(verifyXml(craft({ attributes: [], assertionTail: enc })), 'E_ATTR', /EncryptedAttribute/);
   await rejects(verifyXml(craft({ attributes: [], assertionTail: enc }), STRICT), 'E_ATTR', /EncryptedAttribute/);
 });
+
+test('ATTR2: xsi:type is ignored as TFE ignores it; xs:boolean 1 does not flag, an odd type is reported', async () => {
+  const typed = (type: string, value: string) => sa(value, { valueAttrs: `xsi:type="${type}"` });
+  assert.equal((await withAttrs([typed('xs:boolean', 'true')])).serviceAccount.flagged, true);
+  assert.equal((await withAttrs([typed('xs:string', 'true')])).serviceAccount.flagged, true);
+  const one = await withAttrs([typed('xs:boolean', '1')]);
+  assert.equal(one.serviceAccount.flagged, false);
+  assert.match(one.serviceAccount.findings.find((f) => f.code === 'SA_VALUE')!.message, /true in XML Schema, but TFE compares the text/);
+  const integer = await withAttrs([typed('xs:integer', 'true')]);
+  assert.equal(integer.serviceAccount.flagged, true);
+  assert.deepEqual(codes(integer), ['SA_XSI_TYPE']);
+});

@@ -101,6 +101,7 @@ const WHY_ATTRIBUTE: Record<AttributeFindingCode, string> = {
   SA_NAMEFORMAT_ABSENT: 'TFE expects NameFormat basic for IsServiceAccount',
   SA_VALUE: 'only the value true (any letter case) makes TFE treat the user as a service account',
   SA_MULTIPLE_VALUES: 'TFE (ruby-saml) reads only the first IsServiceAccount value',
+  SA_XSI_TYPE: 'TFE ignores xsi:type and compares the text, so a typed value may not mean what the IdP administrator thinks',
 };
 
 export function whyOf(code: FindingCode): string {
