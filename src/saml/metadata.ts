@@ -5,12 +5,16 @@
  */
 import { BINDING, NAMEID_FORMAT, NS } from './constants.ts';
 import { certificateFromBase64, type Certificate } from './keys.ts';
-import { SamlRejection } from './rejection.ts';
+import { SamlError, SamlRejection } from './rejection.ts';
 import type { IdpTrust, SpTrust } from './trust.ts';
 import { escapeXml, parseXml } from './xml.ts';
 
-export class MetadataError extends Error {
-  readonly code = 'ERR_METADATA';
+/** Metadata samlgate cannot use (the message says what is missing). */
+export class MetadataError extends SamlError {
+  declare readonly code: 'ERR_METADATA';
+  constructor(detail: string) {
+    super('ERR_METADATA', detail);
+  }
 }
 
 function keyDescriptor(cert: Certificate, use: 'signing' | 'encryption' = 'signing'): string {

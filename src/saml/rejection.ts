@@ -45,31 +45,47 @@ export interface RejectionFacts {
 }
 
 /**
- * The one error class of the SAML layer: every refusal of every message (login responses,
- * logout messages, AuthnRequests, metadata read as SAML) is a SamlRejection with a code from
- * the closed union above. Switch on `code`, never on the message.
+ * Every error code of the SAML layer, a closed union (jose's `ERR_JWT_*` style): the refusals of
+ * SAML messages above, unusable metadata, unusable keys and certificates, and input the
+ * validator cannot read. Callers switch on `code`, never on message strings.
  */
-export class SamlRejection extends Error {
-  readonly code: RejectionCode;
+export type SamlErrorCode = RejectionCode | 'ERR_METADATA' | 'ERR_KEY' | 'ERR_UNUSABLE_INPUT';
+
+/** The one error base class of the SAML layer (src/saml/, src/validate/). */
+export class SamlError extends Error {
+  readonly code: SamlErrorCode;
   /** Operator-facing explanation: what was found, what was expected, how to fix it. */
   readonly detail: string;
-  /** Safe for the browser: no values from the document, no internals. */
-  readonly publicMessage: string;
   readonly claim: string | undefined;
   readonly expected: string | undefined;
   readonly actual: string | undefined;
   readonly fix: string | undefined;
 
-  constructor(code: RejectionCode, detail: string, facts: RejectionFacts = {}) {
-    super(`${code}: ${detail}`);
-    this.name = 'SamlRejection';
+  constructor(code: SamlErrorCode, detail: string, facts: RejectionFacts = {}, message = detail) {
+    super(message);
+    this.name = new.target.name;
     this.code = code;
     this.detail = detail;
-    this.publicMessage = `Sign-in failed: ${REJECTION_CODES[code]}. Ask your administrator to check the gateway log (code ${code}).`;
     this.claim = facts.claim;
     this.expected = facts.expected;
     this.actual = facts.actual;
     this.fix = facts.fix;
+  }
+}
+
+/**
+ * Why a SAML message was refused: every refusal of every message (login responses, logout
+ * messages, AuthnRequests) is a SamlRejection with a code from REJECTION_CODES, and carries a
+ * `publicMessage` safe for the browser.
+ */
+export class SamlRejection extends SamlError {
+  declare readonly code: RejectionCode;
+  /** Safe for the browser: no values from the document, no internals. */
+  readonly publicMessage: string;
+
+  constructor(code: RejectionCode, detail: string, facts: RejectionFacts = {}) {
+    super(code, detail, facts, `${code}: ${detail}`);
+    this.publicMessage = `Sign-in failed: ${REJECTION_CODES[code]}. Ask your administrator to check the gateway log (code ${code}).`;
   }
 }
 

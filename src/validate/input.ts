@@ -6,9 +6,13 @@
  * UnusableInputError (exit code 2) that says what the input looked like and what was expected.
  */
 import { inflateRawSync } from 'node:zlib';
+import { SamlError } from '../saml/rejection.ts';
 
-export class UnusableInputError extends Error {
-  readonly code = 'ERR_UNUSABLE_INPUT';
+export class UnusableInputError extends SamlError {
+  declare readonly code: 'ERR_UNUSABLE_INPUT';
+  constructor(detail: string) {
+    super('ERR_UNUSABLE_INPUT', detail);
+  }
 }
 
 export type DocumentKind = 'response' | 'metadata' | 'other';
