@@ -219,11 +219,16 @@ export async function validateResponseDocument(xml: string, o: ValidateOptions, 
     if (samlify.accepted && samlify.attributes && r?.attributes) findings.push(...samlifyAttributeFindings(r.attributes, samlify.attributes));
     if (!r?.encrypted && trust.certificates.length) {
       const signed: ('Response' | 'Assertion')[] = [];
-      const doc = parseXml(xml);
+      let doc: Document | null = null;
+      try {
+        doc = parseXml(xml);
+      } catch {
+        doc = null; // already reported as E_XML by the core
+      }
       const sigs = (el: Element | null) => !!el && Array.from(el.childNodes as unknown as ArrayLike<Node>).some((n) => n.nodeType === 1 && (n as Element).localName === 'Signature' && (n as Element).namespaceURI === NS.dsig);
-      if (sigs(doc.documentElement)) signed.push('Response');
-      if (sigs(doc.getElementsByTagNameNS(NS.assertion, 'Assertion')[0] as Element | null)) signed.push('Assertion');
-      const xmlsec = xmlsecOpinion(xml, trust.certificates, signed);
+      if (doc && sigs(doc.documentElement)) signed.push('Response');
+      if (doc && sigs(doc.getElementsByTagNameNS(NS.assertion, 'Assertion')[0] as Element | null)) signed.push('Assertion');
+      const xmlsec = doc ? xmlsecOpinion(xml, trust.certificates, signed) : { available: true, verdicts: [] };
       report.secondOpinions.xmlsec = xmlsec;
       if (!xmlsec.available) findings.push(f('XMLSEC_NOT_INSTALLED', 'info', 'xmlsec1 is not installed, so no independent signature check ran', 'install xmlsec1 (Debian/Ubuntu: apt-get install xmlsec1)'));
       for (const v of xmlsec.verdicts) if (!v.ok) findings.push(f('XMLSEC_REFUSES', 'warning', `xmlsec1 does not verify the ${v.element} signature: ${v.output}`, 'see the signature findings; re-sign with the key in the IdP metadata'));

@@ -136,6 +136,20 @@ describe('validate: input encodings', () => {
   });
 });
 
+describe('validate: documents the core refuses to parse are findings, not crashes', () => {
+  it('malformed XML, a DOCTYPE and a truncated response give E_XML with exit 1', async () => {
+    for (const [name, text] of [
+      ['malformed.xml', '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><unclosed></samlp:Response>'],
+      ['doctype.xml', '<!DOCTYPE r [<!ENTITY x "y">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&x;</samlp:Response>'],
+      ['truncated.xml', clean.xml.slice(0, Math.floor(clean.xml.length / 2))],
+    ] as const) {
+      const r = await run(file(name, text));
+      assert.equal(r.code, 1, `${name}: ${r.stderr}`);
+      assert.ok(json(r).findings.some((f) => f.code === 'E_XML'), `${name}: ${r.stdout}`);
+    }
+  });
+});
+
 describe('validate: output formats and the command line', () => {
   it('JSON: {ok, findings:[{code, severity, message, why, fix}]}', async () => {
     const r = json(await run(file('f.xml', faulty.xml), { at: faulty.at }));

@@ -152,8 +152,9 @@ export class CheckRun {
     try {
       return fn();
     } catch (err) {
-      if (!(err instanceof SamlRejection)) throw err;
-      this.add(findingFromRejection(err));
+      // Findings mode never throws: an unexpected failure is reported like any other.
+      const rejection = err instanceof SamlRejection ? err : new SamlRejection('E_STRUCT', `the SAML response could not be processed: ${err instanceof Error ? err.message : String(err)}`);
+      this.add(findingFromRejection(rejection));
       return fallback();
     }
   }
