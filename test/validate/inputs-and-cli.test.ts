@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -93,6 +96,26 @@ describe('validate: input encodings', () => {
     const r = await run(file('raw2.xml', clean.xml), { idpCert: undefined, idpMetadata: file('md.xml', clean.metadata) });
     assert.equal(r.code, 0, r.stdout);
     assert.ok(!json(r).findings.some((f) => f.code === 'ISSUER_NOT_CHECKED'));
+  });
+
+  it('--idp-metadata from a URL (the IdP serving /metadata); without any certificate signatures are not verified (SIG_NOT_CHECKED)', async () => {
+    const t = makeIdp();
+    const server = createServer(t.idp.app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metadata`;
+      const issued = (await issueFor(t, 'alice')).xml;
+      const r = await runValidate(file('via-url.xml', issued), { format: 'json', idpMetadata: url, at: new Date(t.clock.now()).toISOString() }, { colour: false, now: Date.now() });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const gone = await runValidate(file('via-url2.xml', issued), { format: 'json', idpMetadata: 'http://127.0.0.1:1/metadata' }, { colour: false, now: Date.now() });
+      assert.equal(gone.code, 2);
+      assert.match(gone.stderr, /cannot fetch the IdP metadata from http:\/\/127\.0\.0\.1:1\/metadata/);
+    } finally {
+      server.close();
+    }
+    const unverified = await run(file('nocert.xml2', clean.xml), { idpCert: undefined });
+    assert.equal(unverified.code, 0);
+    assert.ok(json(unverified).findings.some((f) => f.code === 'SIG_NOT_CHECKED' && f.severity === 'warning'));
   });
 
   it('broken metadata is a finding with exit 1; a metadata document without signing certificate too', async () => {
