@@ -9,13 +9,13 @@ import { describe, it } from 'node:test';
 import request from 'supertest';
 import { createHarness } from '../support/harness.ts';
 import { FIXTURE_TIME, staticPath } from '../support/static-fixtures.ts';
-import { codes, validateText } from './support.ts';
+import { codes, FULL, validateText } from './support.ts';
 
 const md = (name: string) => readFileSync(staticPath(name), 'utf8');
 
 describe('validate: metadata documents', () => {
   it('metadata.idp.key-without-use.xml: a KeyDescriptor without use signs (metadata 2.4.1.1): clean', async () => {
-    const r = await validateText(md('metadata.idp.key-without-use.xml'), { at: FIXTURE_TIME });
+    const r = await validateText(md('metadata.idp.key-without-use.xml'), { at: FIXTURE_TIME, ...FULL });
     assert.equal(r.input.kind, 'metadata');
     assert.deepEqual(codes(r, 'error'), []);
     assert.deepEqual(codes(r, 'warning'), []);
@@ -39,7 +39,7 @@ describe('validate: metadata documents', () => {
   });
 
   it('metadata.entities.two-idps.xml: an aggregate with two IdPs is ambiguous (META_INVALID) but schema-valid', async () => {
-    const r = await validateText(md('metadata.entities.two-idps.xml'), { at: FIXTURE_TIME });
+    const r = await validateText(md('metadata.entities.two-idps.xml'), { at: FIXTURE_TIME, ...FULL });
     assert.deepEqual(codes(r, 'error'), ['META_INVALID']);
     assert.match(r.findings[0]!.message, /2 entities/);
   });
@@ -48,7 +48,7 @@ describe('validate: metadata documents', () => {
     const h = await createHarness();
     const res = await request(h.gateway.app).get('/users/saml/metadata').expect(200);
     assert.match(res.text, /<md:KeyDescriptor use="encryption">[\s\S]*aes256-gcm/);
-    const r = await validateText(res.text);
+    const r = await validateText(res.text, FULL);
     assert.deepEqual(codes(r, 'error'), []);
     assert.deepEqual(codes(r, 'warning'), []);
   });

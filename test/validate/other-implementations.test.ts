@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { certificateFromPem } from '../../src/saml/keys.ts';
 import { FIXTURE_TIME, PRODUCERS, staticPath } from '../support/static-fixtures.ts';
-import { BENIGN_INFO, codes, validateText } from './support.ts';
+import { BENIGN_INFO, codes, FULL, validateText } from './support.ts';
 
 const FIXTURES: Array<[file: string, producer: keyof typeof PRODUCERS, expect: { errors: string[]; info?: string[] }]> = [
   ['samlify.assertion-signed.xml', 'samlify', { errors: [] }],
@@ -27,7 +27,7 @@ describe('validate: responses from other SAML implementations (test/static/)', (
   for (const [file, producer, expected] of FIXTURES) {
     it(`${file}: ${expected.errors.length ? expected.errors.join(', ') : 'no error, no warning'}`, async () => {
       const xml = readFileSync(staticPath(file), 'utf8');
-      const r = await validateText(xml, { at: FIXTURE_TIME, idpCertificates: [certOf(producer)] });
+      const r = await validateText(xml, { at: FIXTURE_TIME, idpCertificates: [certOf(producer)], ...FULL });
       assert.deepEqual(codes(r, 'error'), expected.errors, JSON.stringify(r.findings.map((f) => [f.code, f.message]), null, 1));
       if (expected.errors.length === 0) {
         assert.deepEqual(codes(r, 'warning'), [], JSON.stringify(r.findings.map((f) => [f.code, f.message]), null, 1));
@@ -50,7 +50,7 @@ describe('validate: responses from other SAML implementations (test/static/)', (
 
   it('xmlsec1 and pysaml2 responses are also schema-valid and verified by xmlsec1', async () => {
     for (const [file, producer] of [['xmlsec1.assertion-signed.xml', 'xmlsec1'], ['pysaml2.assertion-signed.xml', 'pysaml2']] as const) {
-      const r = await validateText(readFileSync(staticPath(file), 'utf8'), { at: FIXTURE_TIME, idpCertificates: [certOf(producer)] });
+      const r = await validateText(readFileSync(staticPath(file), 'utf8'), { at: FIXTURE_TIME, idpCertificates: [certOf(producer)], ...FULL });
       assert.ok(r.secondOpinions.xmlsec?.verdicts.every((v) => v.ok) && r.secondOpinions.xmlsec.verdicts.length > 0);
       assert.ok(!codes(r).includes('SCHEMA_XSD'));
     }

@@ -11,6 +11,8 @@ export const IDP_CERT_FILE = path.join(DEV_CERTS_DIR, 'idp-signing.crt');
 export const IDP_CERT = certificateFromPem(readFileSync(IDP_CERT_FILE, 'utf8'));
 const SP_KEY = loadSigningCredentials(path.join(DEV_CERTS_DIR, 'sp-signing.key'), path.join(DEV_CERTS_DIR, 'sp-signing.crt')).privateKey;
 
+export const FULL = { secondOpinions: true, schema: true } as const;
+
 export function options(o: Partial<ValidateOptions> = {}): ValidateOptions {
   return {
     idpCertificates: [IDP_CERT],
@@ -21,8 +23,10 @@ export function options(o: Partial<ValidateOptions> = {}): ValidateOptions {
     sessionTimeoutMs: config.gateway.idleTimeout,
     apiTokenTimeoutMs: config.gateway.apiTokenTimeout,
     decryptionKeys: [SP_KEY],
-    secondOpinions: true,
-    schema: true,
+    // The XSD check (a WebAssembly worker per run) and the second opinions are the slow parts;
+    // tests that assert on them turn them on.
+    secondOpinions: false,
+    schema: false,
     ...o,
   };
 }
