@@ -152,7 +152,7 @@ function runPipeline(xml: string, opts: ResponseCheckOptions, run: CheckRun, ins
   let signedResponse: Element | null = null;
   if (childElements(root, NS.assertion, 'EncryptedAssertion').length > 0) {
     encrypted = true;
-    const outer = run.check(() => checkStructure(doc, root, { encrypted: true }), () => looseShape(doc, root, true));
+    const outer = run.check(() => checkStructure(root, { encrypted: true }), () => looseShape(root, true));
     if (outer.responseSignature && canVerify) {
       const responseId = attr(root, 'ID') ?? '';
       signedResponse = run.check(() => {
@@ -167,10 +167,10 @@ function runPipeline(xml: string, opts: ResponseCheckOptions, run: CheckRun, ins
     const assertionDoc = parseXml(plain, SIGNED_BYTES_LIMITS);
     const assertion = assertionDoc.documentElement;
     if (!is(assertion, NS.assertion, 'Assertion')) reject('E_DECRYPT', 'the EncryptedAssertion does not decrypt to a saml:Assertion');
-    shape = run.check(() => checkStructure(assertionDoc, assertion, { standaloneAssertion: true, response: carrier }), () => ({ ...looseShape(assertionDoc, assertion, false), response: carrier, assertion }));
+    shape = run.check(() => checkStructure(assertion, { standaloneAssertion: true, response: carrier }), () => ({ ...looseShape(assertion, false), response: carrier, assertion }));
     shape = { ...shape, responseSignature: outer.responseSignature };
   } else {
-    shape = run.check(() => checkStructure(doc, root), () => looseShape(doc, root, false));
+    shape = run.check(() => checkStructure(root), () => looseShape(root, false));
   }
   const responseId = attr(shape.response, 'ID') ?? '';
   const assertionId = attr(shape.assertion, 'ID') ?? '';

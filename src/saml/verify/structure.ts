@@ -112,7 +112,7 @@ export interface StructureOptions {
  * encrypted response it runs twice: on the Response around the EncryptedAssertion, and on the
  * decrypted Assertion on its own.
  */
-export function checkStructure(doc: Document, root: Element, o: StructureOptions = {}): ResponseShape {
+export function checkStructure(root: Element, o: StructureOptions = {}): ResponseShape {
   if (o.standaloneAssertion) return checkDecryptedAssertion(root, o.response!);
   const response = root;
   checkChildrenAllowed(response, RESPONSE_CHILDREN, 'E_SCHEMA');
@@ -221,7 +221,7 @@ function checkDecryptedAssertion(assertion: Element, response: Element): Respons
  * Findings mode's fallback when the structure is refused: the first candidates, so the later
  * checks still run and report on what is there. Never used by the ACS.
  */
-export function looseShape(_doc: Document, root: Element, encrypted: boolean): ResponseShape {
+export function looseShape(root: Element, encrypted: boolean): ResponseShape {
   const assertion = childElements(root, NS.assertion, encrypted ? 'EncryptedAssertion' : 'Assertion')[0]
     ?? (root.getElementsByTagNameNS(NS.assertion, 'Assertion')[0] as Element | undefined);
   if (!assertion) reject('E_STRUCT', 'the Response carries no Assertion, so nothing further can be checked');
