@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, TFE_DEFAULTS, type Config, type FlagOverrides 
 import { createLogger, type Logger } from './log.ts';
 import { StartupError, startServices, type Services } from './server.ts';
 import { StoreOpenError } from './store/open.ts';
+import { registerValidateCommand } from './validate/cli.ts';
 
 
 function portArg(value: string): number {
@@ -30,6 +31,7 @@ const FLAG_PATHS = {
   idpAdminToken: 'idp.adminToken',
   allowIdpInitiated: 'gateway.allowIdpInitiated',
   relaxNameformat: 'gateway.relaxNameFormat',
+  strictAttributes: 'gateway.strictAttributes',
   logLevel: 'logLevel',
 } as const;
 
@@ -48,6 +50,7 @@ function serverOptions(cmd: Command): Command {
     .option('--idp-admin-token <token>', 'IdP: require this bearer token on its admin API (/api)')
     .option('--allow-idp-initiated', 'gateway: accept unsolicited (IdP-initiated) responses')
     .option('--relax-nameformat', 'gateway: also accept IsServiceAccount without a NameFormat')
+    .option('--strict-attributes', 'gateway: refuse duplicate, multi-valued or empty attributes that TFE would read (default: read them as TFE does and report them)')
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
 }
 
@@ -152,6 +155,8 @@ export function buildProgram(): Command {
         process.exit(1);
       }
     });
+
+  registerValidateCommand(program);
 
   return program;
 }

@@ -115,6 +115,12 @@ const gatewaySchema = z.strictObject({
   relaxNameFormat: z.boolean().default(false),
   /** Organization whose teams MemberOf names (team management lands with the TFE model). */
   organization: z.string().default('example-org'),
+  /** Refuse ambiguous attributes TFE would accept (duplicates, several or empty values); default: read them as ruby-saml does. */
+  strictAttributes: z.boolean().default(false),
+  /** TFE's SAML `debug` setting: keep recent login attempts for the admin debug page. Default: on with the manual clock. */
+  samlDebug: z.boolean().optional(),
+  /** Accept AES-CBC encrypted assertions (off: SP-SECURITY ENC5). */
+  allowCbcEncryption: z.boolean().default(false),
 });
 
 export const configSchema = z.strictObject({

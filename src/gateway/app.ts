@@ -19,6 +19,7 @@ import { addSimClockRoutes } from './api/sim-clock.ts';
 import { addUserTokenRoutes } from './api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
 import { RejectionLog, type GatewayContext } from './context.ts';
+import { LoginAttemptLog } from './login-attempts.ts';
 import { GatewaySessionStore } from './session-store.ts';
 import { spRoutes } from './sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
@@ -70,6 +71,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     userLocks: new KeyedMutex(),
     loginUrl: `${gw.baseUrl}/session`,
     rejections: new RejectionLog(),
+    loginAttempts: new LoginAttemptLog(),
   };
 
   const app = express();

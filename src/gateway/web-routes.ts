@@ -10,6 +10,8 @@ import { pageContext } from './sp-routes.ts';
 import { setSuspended } from './users.ts';
 import { sessionLiveUntil } from './web-session.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
+import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
+import { loginNoteOf, samlDebugEnabled } from './login-attempts.ts';
 
 export function webRoutes(ctx: GatewayContext): Router {
   const router = Router();
@@ -32,7 +34,7 @@ export function webRoutes(ctx: GatewayContext): Router {
   router.get('/', (req, res) => {
     const page = pageContext(ctx, req);
     if (!req.webUser) return res.type('html').send(anonymousHome(page));
-    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.config.gateway.apiTokenTimeout }));
+    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.config.gateway.apiTokenTimeout, loginNote: loginNote(loginNoteOf(req.webUser)) }));
   });
 
   router.get('/app/settings/tokens', signedIn, async (req, res) => {
@@ -58,7 +60,18 @@ export function webRoutes(ctx: GatewayContext): Router {
   router.get('/app/admin/users', signedIn, async (req, res) => {
     if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
     const users = (await ctx.store.users.list({}, { number: 1, size: 1000 })).items;
-    res.type('html').send(adminUsersPage(pageContext(ctx, req), users, ctx.rejections.latest()));
+    res.type('html').send(adminUsersPage(pageContext(ctx, req), users, ctx.rejections.latest(), (user) => loginNote(loginNoteOf(user))));
+  });
+
+  // The SAML debug view (site admins only; others get 404 as for every admin page).
+  router.get('/app/admin/saml/attempts', signedIn, (req, res) => {
+    if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
+    res.type('html').send(loginAttemptsPage(pageContext(ctx, req), ctx.loginAttempts.latest(), samlDebugEnabled(ctx.config)));
+  });
+  router.get('/app/admin/saml/attempts/:id', signedIn, (req, res) => {
+    const attempt = req.webUser!.isSiteAdmin ? ctx.loginAttempts.get(Number(req.params.id)) : undefined;
+    if (!attempt) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such login attempt (only the most recent ones are kept).'));
+    res.type('html').send(loginAttemptPage(pageContext(ctx, req), attempt));
   });
 
   router.post('/app/admin/users/:id/:action', form, signedIn, csrf, async (req, res) => {
