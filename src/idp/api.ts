@@ -19,8 +19,14 @@ export function sendError(res: Response, status: number, title: string, detail?:
   res.status(status).type('application/json').send(JSON.stringify({ errors: [{ status: String(status), title, ...(detail ? { detail } : {}) }] }));
 }
 
+/** Each issue as `path: message`; a bad record key (an attribute name) names the key and why. */
 function zodDetail(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`).join('; ');
+  return error.issues
+    .map((i) => {
+      const inner = i.code === 'invalid_key' ? (i as { issues?: { message: string }[] }).issues?.[0]?.message : undefined;
+      return `${i.path.length ? i.path.map((p) => JSON.stringify(String(p)).slice(1, -1)).join('.') : 'body'}: ${inner ? `the key is refused: ${inner}` : i.message}`;
+    })
+    .join('; ');
 }
 
 /**
