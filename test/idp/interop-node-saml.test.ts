@@ -18,7 +18,7 @@ const SP_KEY = readFileSync(path.join(DEV_CERTS_DIR, 'sp-signing.key'), 'utf8');
 const SP_CERT = readFileSync(path.join(DEV_CERTS_DIR, 'sp-signing.crt'), 'utf8');
 const ENTITY = 'https://node-saml.example/sp';
 
-function nodeSaml(t: TestIdp, validateInResponseTo = ValidateInResponseTo.always): SAML {
+function nodeSaml(t: TestIdp, validateInResponseTo = ValidateInResponseTo.always, extra: Record<string, unknown> = {}): SAML {
   return new SAML({
     issuer: ENTITY,
     callbackUrl: 'https://node-saml.example/acs',
@@ -34,6 +34,7 @@ function nodeSaml(t: TestIdp, validateInResponseTo = ValidateInResponseTo.always
     wantAssertionsSigned: true,
     wantAuthnResponseSigned: true,
     validateInResponseTo,
+    ...extra,
   });
 }
 
@@ -83,6 +84,34 @@ describe('interop: @node-saml/node-saml as the SP', () => {
       assert.equal(a.profile.IsServiceAccount, undefined);
     });
   }
+
+  it("node-saml's HTTP-POST binding: its enveloped-signed AuthnRequest is accepted and answered", async () => {
+    const t = makeIdp();
+    // skipRequestCompression: the POST binding carries plain base64, no DEFLATE (bindings 3.5.4).
+    const saml = nodeSaml(t, ValidateInResponseTo.always, { authnRequestBinding: 'HTTP-POST', skipRequestCompression: true });
+    await register(t, saml, { encryptAssertion: true });
+    const html = await saml.getAuthorizeFormAsync('relay-post');
+    const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+    assert.match(Buffer.from(fields.SAMLRequest!, 'base64').toString('utf8'), /<(ds:)?Signature/, 'node-saml signed the AuthnRequest');
+    const page = await request(t.idp.app).post('/sso').type('form').send(fields);
+    assert.equal(page.status, 200, page.text);
+    const res = await postLogin(t.idp.app, page, { username: 'carol', password: 'carol' });
+    const form = parseAutoPostForm(res.text)!;
+    assert.equal(form.fields.RelayState, 'relay-post');
+    const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: form.fields.SAMLResponse! });
+    assert.equal(profile!.nameID, 'carol@example.com');
+    assert.equal(profile!.SiteAdmin, 'true');
+  });
+
+  it("IsPassive with nobody signed in: node-saml reads our signed NoPassive answer as 'no user', not as an error", async () => {
+    const t = makeIdp();
+    const saml = nodeSaml(t, ValidateInResponseTo.always, { passive: true });
+    await register(t, saml, {});
+    const page = await request(t.idp.app).get(pathOf(await saml.getAuthorizeUrlAsync('p', undefined, {}))).expect(200);
+    assert.doesNotMatch(page.text, /name="password"/);
+    const result = await saml.validatePostResponseAsync({ SAMLResponse: parseAutoPostForm(page.text)!.fields.SAMLResponse! });
+    assert.deepEqual(result, { profile: null, loggedOut: false });
+  });
 
   it('refuses what it should: node-saml rejects a bad-signature response from us', async () => {
     const t = makeIdp();
