@@ -70,6 +70,22 @@ describe('IdP-initiated single logout', () => {
   });
 });
 
+describe('signing out at the gateway signs out of the IdP too (regression, issue 9: the next login silently reused the IdP session)', () => {
+  it('POST /logout -> IdP /slo -> LogoutResponse; then /session shows the IdP login form instead of answering at once', async () => {
+    const h = await createHarness();
+    const me = await h.login('alice');
+    const b = me.browser;
+    const logout = await b.gw.post('/logout').type('form').send({ _csrf: me.csrf }).expect(303);
+    const atIdp = await b.idp.get(pathOf(logout.headers.location!)).expect(302);
+    await b.gw.get(pathOf(atIdp.headers.location!)).expect(303);
+    assert.equal(await accountStatus(h, b), 401);
+    const start = await b.gw.get('/session').expect(302);
+    const next = await b.idp.get(pathOf(start.headers.location!)).expect(200);
+    assert.match(next.text, /name="password"/, 'the IdP asks who you are');
+    assert.doesNotMatch(next.text, /name="SAMLResponse"/);
+  });
+});
+
 describe('SP-initiated single logout reaching another SP over HTTP-POST', () => {
   it('POST /logout at the gateway -> IdP -> LogoutRequest POSTed to the second SP -> its LogoutResponse (POST) -> LogoutResponse to the gateway', async () => {
     const h = await createHarness();
