@@ -30,6 +30,7 @@ function nodeSaml(t: TestIdp, validateInResponseTo = ValidateInResponseTo.always
     privateKey: SP_KEY,
     decryptionPvk: SP_KEY,
     signatureAlgorithm: 'sha256',
+    digestAlgorithm: 'sha256', // node-saml's default SHA-1 digest is refused by the shared verifier (ALG1)
     audience: ENTITY,
     wantAssertionsSigned: true,
     wantAuthnResponseSigned: true,
