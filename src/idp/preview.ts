@@ -5,7 +5,7 @@
  * flagged: Name is isServiceAccount" before logging in.
  */
 import type { FaultName } from '../config.ts';
-import { decideServiceAccount, STRICT_POLICY, structuralFindings, type Finding } from '../saml/attribute-policy.ts';
+import { decideServiceAccount, DEFAULT_POLICY, structuralFindings, type Finding } from '../saml/attribute-policy.ts';
 import type { SamlAttribute } from '../saml/attributes.ts';
 import type { AttributeModel } from './assertion.ts';
 import { buildAssertionModel, type AssertionModel } from './assertion.ts';
@@ -48,9 +48,11 @@ export function readServiceAccount(attributes: readonly AttributeModel[]): Servi
     values: a.values.map((v) => (v === '' ? { kind: 'empty' as const } : { kind: 'text' as const, text: v })),
     statement: 0,
   }));
-  const refused = structuralFindings(samlAttributes);
+  // The gateway's default reading (ruby-saml's, as TFE): what `--strict-attributes` would refuse
+  // is read leniently and reported, so the preview says what a default gateway will do.
+  const refused = structuralFindings(samlAttributes, 0, DEFAULT_POLICY);
   if (refused.length) return { flagged: false, findings: refused };
-  return decideServiceAccount(samlAttributes, STRICT_POLICY);
+  return decideServiceAccount(samlAttributes, DEFAULT_POLICY);
 }
 
 export function serviceAccountPreview(user: IdpUser): ServiceAccountPreview {

@@ -21,8 +21,8 @@ import {
   signElement,
   signRedirectQuery,
   verifyRedirectSignature,
-  verifyRootSignature,
 } from '../saml/sign.ts';
+import { verifyRootSignature } from '../saml/verify/xmldsig.ts';
 import { ALGORITHMS } from '../saml/constants.ts';
 import { escapeXml, parseXml } from '../saml/xml.ts';
 import { LruTtlMap } from '../util/lru.ts';
@@ -120,7 +120,7 @@ export function readLogoutResponse(
     if (input.relayState !== undefined && typeof input.relayState !== 'string') reject('E_TRANSPORT', 'the form carries RelayState more than once');
     xml = decodePostMessage(input.samlResponse, LIMITS.maxBytes);
     relayState = (input.relayState as string | undefined) ?? null;
-    verify = (sp, doc) => verifyRootSignature(xml, doc, [sp.signingCertificate!]);
+    verify = (sp, doc) => verifyRootSignature(doc, [sp.signingCertificate!]);
   }
   const doc = parseXml(xml, LIMITS);
   const root = doc.documentElement as Element;

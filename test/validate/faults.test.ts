@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { FAULT_NAMES, type FaultName } from '../../src/config.ts';
-import { issueFor, makeIdp } from '../idp/helpers.ts';
+import { makeIdp, readPostForm } from '../idp/helpers.ts';
 import { BENIGN_INFO, codes, FULL, validateText } from './support.ts';
 
 /** Per preset: error and warning codes expected (sorted), and info codes that must be present. */
@@ -24,13 +24,24 @@ const EXPECTED: Record<FaultName, { errors: string[]; warnings: string[]; info?:
   // samlify does not check the audience (SP-SECURITY AUD1): its second opinion accepts.
   'wrong-audience': { errors: ['E_AUDIENCE'], warnings: [] },
   'no-session-not-on-or-after': { errors: [], warnings: [], info: ['SESSION_NOT_ON_OR_AFTER_ABSENT'] },
+  // Response and Assertion signed with RSA-SHA1: both signatures refused by the allow-list.
+  'signature-sha1': { errors: ['E_ALGORITHM', 'E_ALGORITHM'], warnings: [] },
+  // The assertion is encrypted with AES-256-CBC: refused unless gateway.allowCbcEncryption.
+  'encryption-aes-cbc': { errors: ['E_ALGORITHM'], warnings: [] },
+  'not-yet-valid': { errors: ['E_TIME'], warnings: [] },
+  'wrong-recipient': { errors: ['E_RECIPIENT'], warnings: [] },
+  'wrong-destination': { errors: ['E_DESTINATION'], warnings: [] },
+  // Without IdP metadata there is no trusted entity ID to compare with (the test below passes one).
+  'wrong-issuer': { errors: [], warnings: [], info: ['ISSUER_NOT_CHECKED'] },
 };
 
 /** Full reports (XSD, samlify, xmlsec1) for the clean responses and the signature faults. */
 async function reportFor(faults: FaultName[], username = 'bob', full = faults.length === 0 || faults.some((f) => ['unsigned', 'bad-signature', 'expired'].includes(f))) {
   const t = makeIdp();
   await request(t.idp.app).patch(`/api/users/${username}`).send({ faults }).expect(200);
-  const { xml } = await issueFor(t, username);
+  // The raw Response as posted (encrypted presets carry no Assertion in the clear).
+  const res = await request(t.idp.app).get('/sso/initiate').query({ sp: t.config.gateway.entityId, user: username }).expect(200);
+  const xml = Buffer.from(readPostForm(res.text).fields.SAMLResponse!, 'base64').toString('utf8');
   return validateText(xml, { at: t.clock.now(), ...(full ? FULL : {}) });
 }
 
@@ -64,6 +75,17 @@ describe('validate: samlgate IdP fault presets', () => {
       }
     });
   }
+
+  it('wrong-issuer with the IdP metadata given: E_ISSUER', async () => {
+    const t = makeIdp();
+    await request(t.idp.app).patch('/api/users/bob').send({ faults: ['wrong-issuer'] }).expect(200);
+    const metadata = (await request(t.idp.app).get('/metadata').expect(200)).text;
+    const res = await request(t.idp.app).get('/sso/initiate').query({ sp: t.config.gateway.entityId, user: 'bob' }).expect(200);
+    const xml = Buffer.from(readPostForm(res.text).fields.SAMLResponse!, 'base64').toString('utf8');
+    const r = await validateText(xml, { at: t.clock.now(), idpMetadata: metadata });
+    assert.ok(codes(r, 'error').includes('E_ISSUER'), JSON.stringify(r.findings.map((f) => f.code)));
+    assert.equal(r.ok, false);
+  });
 
   it('samlify accepts a wrong-audience response (its known AUD1 gap); the validator still refuses it', async () => {
     const r = await reportFor(['wrong-audience'], 'bob', true);
