@@ -23,7 +23,7 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem .5
 
 export function layout(title: string, page: PageContext, body: RawHtml): string {
   const nav = page.user
-    ? html`<nav><a href="/">Account</a> · <a href="/app/settings/tokens">Tokens</a>${page.user.isSiteAdmin ? raw(' · <a href="/app/admin/users">Admin</a>') : ''}
+    ? html`<nav><a href="/">Account</a> · <a href="/app/settings/tokens">Tokens</a> · <a href="/app/organizations">Organizations</a>${page.user.isSiteAdmin ? raw(' · <a href="/app/admin/users">Admin</a>') : ''}
         · <form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="${page.csrfToken ?? ''}"><button type="submit">Sign out</button></form></nav>`
     : html`<nav><a href="/session">Sign in with SSO</a></nav>`;
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><title>${title} · samlgate</title>
