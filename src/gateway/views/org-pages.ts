@@ -46,7 +46,7 @@ export interface TokenSectionOptions {
 export function tokenSection(page: PageContext, o: TokenSectionOptions): RawHtml {
   const t = o.token;
   const body = !t
-    ? html`<p>This ${o.noun} has no API token.</p>${o.mayManage ? html`<form method="post" action="${o.action}">${csrfField(page)}<button type="submit">Create a ${o.noun} token</button></form>` : ''}`
+    ? html`<p>This ${o.noun} has no API token.</p>${o.mayManage ? html`<form method="post" action="${o.action}">${csrfField(page)}<button type="submit">Create ${/^[aeiou]/.test(o.noun) ? 'an' : 'a'} ${o.noun} token</button></form>` : ''}`
     : html`${o.created ? secretOnce(o.created.secret, o.created.nonce, `${o.noun} token`) : ''}
 <table class="token">
 <tr><th>Token</th><td><code class="obfuscated">${o.created ? 'shown above' : '••••••••••••••.atlasv1.•••••••••••• (hidden: regenerate to get a new secret)'}</code> <small><code>${t.id}</code></small></td></tr>
