@@ -34,8 +34,8 @@ describe('organization and team pages', () => {
     assert.match(before.text, /This team has no API token/);
     const created = await alice.browser.gw.post(`${base}/authentication-token`).type('form').send({ _csrf: alice.csrf }).expect(201);
     assert.equal(created.headers['cache-control'], 'no-store');
-    assert.match(created.headers['content-security-policy'], /script-src 'nonce-/);
-    const first = SECRET.exec(created.text)![0];
+    assert.match(String(created.headers['content-security-policy']), /script-src 'nonce-/);
+    const first = SECRET.exec(created.text)![0]!;
     assert.match(created.text, /id="copy-token"/);
     await callWithToken(h, first).expect(200);
     const later = await alice.browser.gw.get(base).expect(200);
@@ -43,7 +43,7 @@ describe('organization and team pages', () => {
     assert.match(later.text, /hidden: regenerate to get a new secret/);
     assert.match(later.text, /current secret stops working immediately/);
     const again = await alice.browser.gw.post(`${base}/authentication-token`).type('form').send({ _csrf: alice.csrf }).expect(201);
-    const second = SECRET.exec(again.text)![0];
+    const second = SECRET.exec(again.text)![0]!;
     await callWithToken(h, first).expect(401);
     await callWithToken(h, second).expect(200);
     await alice.browser.gw.post(`${base}/authentication-token/delete`).type('form').send({ _csrf: alice.csrf }).expect(303);
