@@ -113,7 +113,7 @@ describe('admin SAML settings', () => {
   });
 
   it('debug shows the rejection detail on the failure page; off, only the generic message', async () => {
-    const h = await createHarness({ 'gateway.allowIdpInitiated': true });
+    const h = await createHarness({ 'gateway.allowIdpInitiated': true, 'gateway.samlDebug': false });
     const carol = await h.login('carol');
     const bad = { audiences: [['https://elsewhere.invalid/metadata']] };
     const quiet = await postCrafted(h, bad).expect(403);
