@@ -1,5 +1,8 @@
-/** Picks the Store implementation for `--data`. */
+/** Picks the Store implementation for `--data`: `:memory:`, or a directory holding gateway.db. */
+import path from 'node:path';
 import { createMemoryStore } from './memory.ts';
+import { DatabaseOpenError } from './sqlite/database.ts';
+import { createSqliteStore } from './sqlite/index.ts';
 import type { Store } from './types.ts';
 
 export class StoreOpenError extends Error {
@@ -8,7 +11,10 @@ export class StoreOpenError extends Error {
 
 export async function openStore(data: string): Promise<Store> {
   if (data === ':memory:') return createMemoryStore();
-  // The durable SQLite store is the next storage issue; until it lands, refuse rather than
-  // pretend to persist (a silent accept would lose data on restart).
-  throw new StoreOpenError(`--data ${data}: durable storage is not available in this version; use --data :memory:`);
+  try {
+    return createSqliteStore(path.join(data, 'gateway.db'));
+  } catch (err) {
+    if (err instanceof DatabaseOpenError) throw new StoreOpenError(err.message);
+    throw err;
+  }
 }
