@@ -611,10 +611,10 @@ class MemorySessions implements SessionStore {
   async destroyByUser(userId: string) {
     return this.s.destroySessionsOf(userId);
   }
-  async purgeExpired(before: number) {
+  async purgeExpired(before: number, pendingBefore = before) {
     let n = 0;
     for (const [sid, rec] of this.s.sessions) {
-      if (rec.expiresAt < before) {
+      if (rec.expiresAt < (rec.userId === null ? pendingBefore : before)) {
         this.s.sessions.delete(sid);
         if (rec.userId) this.s.sessionsByUser.delete(rec.userId, sid);
         n++;

@@ -518,6 +518,18 @@ export function storeContract(name: string, o: ContractOptions): void {
         assert.ok(await store.sessions.get('gone'));
       });
 
+      it('purgeExpired takes pending logins (no user yet) at their own expiry, ended logins only after `before`', async () => {
+        await store.sessions.set(session({ sid: 'pending-old', userId: null, expiresAt: T0 + 10 }));
+        await store.sessions.set(session({ sid: 'pending-live', userId: null, expiresAt: T0 + 1000 }));
+        await store.sessions.set(session({ sid: 'login-ended', userId: 'user-p', expiresAt: T0 + 10 }));
+        assert.equal(await store.sessions.countPending(), 2);
+        assert.equal(await store.sessions.purgeExpired(T0 - 86_400_000, T0 + 20), 1);
+        assert.equal(await store.sessions.get('pending-old'), undefined);
+        assert.ok(await store.sessions.get('pending-live'));
+        assert.ok(await store.sessions.get('login-ended'), 'kept for the grace period');
+        assert.equal(await store.sessions.countPending(), 1);
+      });
+
       it('replay claim is one-time until expiry, then claimable again; purgeExpired counts', async () => {
         assert.equal(await store.replay.claim('k1', T0 + 10, T0), true);
         assert.equal(await store.replay.claim('k1', T0 + 10, T0 + 5), false);

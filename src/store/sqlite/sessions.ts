@@ -16,6 +16,7 @@ export class SqliteSessions implements SessionStore {
   private readonly liveUntilStmt;
   private readonly destroyUser;
   private readonly purgeLive;
+  private readonly purgePending;
   private readonly purgeTombstones;
   private readonly pending;
 
@@ -34,7 +35,8 @@ export class SqliteSessions implements SessionStore {
     this.byUser = db.prepare<[string], SessionRecord>('SELECT sid, user_id AS userId, expires_at AS expiresAt, data FROM sessions WHERE user_id = ? AND ended = 0');
     this.liveUntilStmt = db.prepare<[string, number], { until: number | null }>('SELECT max(expires_at) AS until FROM sessions WHERE user_id = ? AND ended = 0 AND expires_at > ?');
     this.destroyUser = db.prepare<[number, string]>("UPDATE sessions SET ended = 1, data = '', user_id = NULL, expires_at = expires_at + ? WHERE user_id = ? AND ended = 0");
-    this.purgeLive = db.prepare<[number]>('DELETE FROM sessions WHERE ended = 0 AND expires_at < ?');
+    this.purgeLive = db.prepare<[number]>('DELETE FROM sessions WHERE ended = 0 AND user_id IS NOT NULL AND expires_at < ?');
+    this.purgePending = db.prepare<[number]>('DELETE FROM sessions WHERE ended = 0 AND user_id IS NULL AND expires_at < ?');
     this.purgeTombstones = db.prepare<[number]>('DELETE FROM sessions WHERE ended = 1 AND expires_at < ?');
     this.pending = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions WHERE ended = 0 AND user_id IS NULL');
   }
@@ -59,10 +61,10 @@ export class SqliteSessions implements SessionStore {
   async destroyByUser(userId: string) {
     return call(this.c, () => this.destroyUser.run(TOMBSTONE_MS, userId).changes);
   }
-  async purgeExpired(before: number) {
+  async purgeExpired(before: number, pendingBefore = before) {
     return call(this.c, () =>
       this.c.db.transaction(() => {
-        const n = this.purgeLive.run(before).changes;
+        const n = this.purgeLive.run(before).changes + this.purgePending.run(pendingBefore).changes;
         this.purgeTombstones.run(before);
         return n;
       }).immediate(),
