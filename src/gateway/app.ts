@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import { StoreConflictError, StoreUnavailableError, type Store } from '../store/types.ts';
+import { securityHeaders } from '../http/security-headers.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { addAccountRoutes } from './api/account.ts';
 import { addAdminUserRoutes } from './api/admin-users.ts';
@@ -43,19 +44,6 @@ export interface Gateway {
   context: GatewayContext;
 }
 
-const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
-  ['Referrer-Policy', 'same-origin'],
-  ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'"],
-];
-
-// setHeader, not res.set: express's set() re-derives charsets per call, on every request.
-function securityHeaders(_req: Request, res: Response, next: NextFunction) {
-  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
-  next();
-}
-
 export function createGateway(o: GatewayOptions): Gateway {
   const gw = o.config.gateway;
   const ctx: GatewayContext = {
@@ -75,7 +63,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(securityHeaders);
+  app.use(securityHeaders());
 
   const sessionMiddleware = session({
     name: SESSION_COOKIE,
