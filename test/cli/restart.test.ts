@@ -46,6 +46,7 @@ describe('restart after kill -9 keeps what was acknowledged', () => {
   let aliceToken: string;
 
   it('a token created (201) and the web session it was created from survive kill -9; old cookies still authenticate', async () => {
+    assert.match(p.output(), new RegExp(`state +${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\(kept across restarts`), 'the banner names the data directory');
     alice = await signIn('alice');
     const created = await api(alice.b, 'POST', `/users/${alice.id}/authentication-tokens`, { csrf: alice.csrf, json: { data: { type: 'authentication-tokens', attributes: { description: 'ci' } } } });
     assert.equal(created.status, 201);
