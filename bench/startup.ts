@@ -71,6 +71,14 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
   modes.push({ key: 'tsx', entry: path.join(ROOT, 'bench', 'support', 'bin-tsx.mjs'), what: "bin/samlgate.js's tsx fallback (src/ through tsx)" });
 
   await timeToReady(modes[0]!.entry); // warm the file cache, not recorded
+  // The same start on an empty data directory, in this run: what the million tokens add.
+  const emptyDir = path.join(os.tmpdir(), `samlgate-bench-startup-empty-${process.pid}`);
+  const withDb = ARGS;
+  ARGS = ARGS.map((a) => (a === dir ? emptyDir : a));
+  const empty: number[] = [];
+  for (let i = 0; i < runs; i++) empty.push(await timeToReady(modes[0]!.entry));
+  ARGS = withDb;
+  notes.push(`the same start (${modes[0]!.key}) on an empty data directory in this run: ${fmt(median(empty))} ms (median of ${runs})`);
   const results: BenchResult[] = [];
   for (const m of modes) {
     const samples: number[] = [];
