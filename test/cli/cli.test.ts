@@ -24,6 +24,7 @@ describe('samlgate CLI', () => {
       assert.ok(r.stdout.includes(flag), flag);
     }
     assert.match(r.stdout, /default 20160m = 14d/);
+    assert.match(r.stdout.replace(/\s+/g, ' '), /--data <dir> state directory: gateway\.db, idp\.db \(SQLite\) and the session secret; ":memory:" keeps nothing \(default \.\/\.samlgate\)/);
   });
 
   it('a bad flag value exits 2 with a message naming the field', () => {
@@ -54,13 +55,13 @@ describe('samlgate CLI', () => {
   });
 
   it('an unreadable --idp-metadata exits 1 with a clear message', () => {
-    const r = run('gateway', '--gateway-port', '0', '--idp-metadata', '/nonexistent/idp.xml');
+    const r = run('gateway', '--gateway-port', '0', '--data', ':memory:', '--idp-metadata', '/nonexistent/idp.xml');
     assert.equal(r.status, 1);
     assert.match(r.stderr, /cannot read IdP metadata file \/nonexistent\/idp\.xml: ENOENT/);
   });
 
   it('start serves both halves and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--idp-port', '0', '--gateway-port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--idp-port', '0', '--gateway-port', '0', '--log-level', 'silent', '--data', mkdtempSync(path.join(os.tmpdir(), 'samlgate-cli-'))], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     await new Promise<void>((resolve, reject) => {
