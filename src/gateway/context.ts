@@ -6,7 +6,9 @@ import type { Logger } from '../log.ts';
 import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import type { Store } from '../store/types.ts';
+import type { RunScheduler } from '../tfe/run-scheduler.ts';
 import type { KeyedMutex } from '../util/keyed-mutex.ts';
+import type { CapabilityUrls } from './capability-urls.ts';
 import type { SessionPolicy } from './web-session.ts';
 
 export interface GatewayContext {
@@ -24,6 +26,10 @@ export interface GatewayContext {
   loginUrl: string;
   /** Recent SAML rejections with their private detail, for the admin debug view. */
   rejections: RejectionLog;
+  /** Signed upload, download and log URLs (TFE's archivist links). */
+  capabilities: CapabilityUrls;
+  /** Moves simulated runs along; stopped by Gateway.close(). */
+  runScheduler: RunScheduler;
 }
 
 export interface RejectionEntry {
