@@ -72,8 +72,10 @@ class WsState {
 }
 
 const byName = (a: WorkspaceRecord, b: WorkspaceRecord) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-const newestFirst = <T extends { createdAt: number; id: string }>(a: T, b: T) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1);
-const oldestFirst = <T extends { createdAt: number; id: string }>(a: T, b: T) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1);
+// Ties on createdAt (the manual clock stands still) keep insertion order: Map iteration order is
+// insertion order and Array.prototype.sort is stable. The SQLite store orders by rowid likewise.
+const oldestFirst = <T extends { createdAt: number }>(a: T, b: T) => a.createdAt - b.createdAt;
+const newestFirstList = <T extends { createdAt: number }>(all: T[]) => all.sort(oldestFirst).reverse();
 
 class MemoryWorkspaces implements WorkspaceStore {
   constructor(private readonly s: WsState) {}
@@ -181,7 +183,7 @@ class MemoryConfigurationVersions implements ConfigurationVersionStore {
     return c && clone(c);
   }
   async listByWorkspace(workspaceId: string, page: Page) {
-    const all = [...this.s.cvs.values()].filter((c) => c.workspaceId === workspaceId).sort(newestFirst);
+    const all = newestFirstList([...this.s.cvs.values()].filter((c) => c.workspaceId === workspaceId));
     return paginate(all, page, clone);
   }
   async create(r: ConfigurationVersionRecord) {
@@ -228,7 +230,7 @@ class MemoryRuns implements RunStore {
       const st = new Set(opts.statuses);
       all = all.filter((r) => st.has(r.status));
     }
-    return paginate(all.sort(newestFirst), page, clone);
+    return paginate(newestFirstList(all), page, clone);
   }
   async enqueue(run: RunRecord) {
     const ws = this.s.workspaces.get(run.workspaceId);
@@ -289,7 +291,7 @@ class MemoryStateVersions implements StateVersionStore {
     return undefined;
   }
   async listByWorkspace(workspaceId: string, page: Page) {
-    const all = [...this.s.stateVersions.values()].filter((v) => v.workspaceId === workspaceId).sort((a, b) => b.serial - a.serial || newestFirst(a, b));
+    const all = newestFirstList([...this.s.stateVersions.values()].filter((v) => v.workspaceId === workspaceId)).sort((a, b) => b.serial - a.serial);
     return paginate(all, page, clone);
   }
   async create(record: StateVersionRecord, state: Buffer, expectCurrentId: string | null) {

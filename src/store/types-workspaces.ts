@@ -235,7 +235,7 @@ export interface RunStore {
   get(id: string): Promise<RunRecord | undefined>;
   getByPlanId(planId: string): Promise<RunRecord | undefined>;
   getByApplyId(applyId: string): Promise<RunRecord | undefined>;
-  /** Newest first. */
+  /** Newest first (createdAt, ties in reverse insertion order: the manual clock may stand still). */
   listByWorkspace(workspaceId: string, page: Page, opts?: { statuses?: RunStatus[] }): Promise<Paged<RunRecord>>;
   /**
    * "Queue unless one is active", atomically: inserts the run as `plan_queued` when no other
@@ -251,10 +251,10 @@ export interface RunStore {
   transition(id: string, from: RunStatus | RunStatus[], patch: RunPatch): Promise<RunRecord | undefined>;
   /**
    * When the workspace's queue is free (no non-final, non-plan-only run beyond `pending`), moves
-   * its oldest `pending` run to `plan_queued` at `now`, atomically. Returns it, if any.
+   * its oldest `pending` run (ties in insertion order: first queued, first started) to `plan_queued` at `now`, atomically. Returns it, if any.
    */
   promoteNext(workspaceId: string, now: number): Promise<RunRecord | undefined>;
-  /** Every run not in a final status, oldest first (what the scheduler advances; survives restarts). */
+  /** Every run not in a final status, oldest first, ties in insertion order (what the scheduler advances; survives restarts). */
   listActive(): Promise<RunRecord[]>;
 }
 

@@ -53,7 +53,10 @@ export function addRunRoutes(router: Router, ctx: GatewayContext): void {
   const positionOf = async (run: RunRecord) => {
     if (run.status !== 'pending') return 0;
     const active = await ctx.store.runs.listByWorkspace(run.workspaceId, { number: 1, size: 100 }, { statuses: [...ACTIVE_STATUSES] });
-    return active.items.filter((r) => !r.planOnly && (r.createdAt < run.createdAt || (r.createdAt === run.createdAt && r.id < run.id))).length;
+    // Newest first: every queue-holding run after this one in the list was queued before it.
+    const newestFirst = active.items.filter((r) => !r.planOnly);
+    const at = newestFirst.findIndex((r) => r.id === run.id);
+    return at < 0 ? 0 : newestFirst.length - 1 - at;
   };
   const resource = async (run: RunRecord, scope: WorkspaceScope) => runResource(run, scope.facts, ctx.clock.now(), await positionOf(run));
 
