@@ -1,7 +1,7 @@
 /**
  * Test support for the workspace domain: a harness whose run scheduler only moves when the test
  * says so (deterministic state-machine tests on the manual clock), an organization seeded
- * through the store interface (owners: carol; developers: alice and bob), a team token per team
+ * through the store interface (owners: carol; developers (read-workspaces): alice and bob; contractors: no organization access), a team token per team
  * and the organization token, and small JSON:API request helpers.
  */
 import { gzipSync } from 'node:zlib';
@@ -16,8 +16,9 @@ export interface Seeded {
   org: OrganizationRecord;
   owners: TeamRecord;
   developers: TeamRecord;
+  contractors: TeamRecord;
   /** Each a bearer secret. */
-  tokens: { carol: string; alice: string; bob: string; owners: string; developers: string; organization: string };
+  tokens: { carol: string; alice: string; bob: string; owners: string; developers: string; contractors: string; organization: string };
   users: { carol: LoggedIn; alice: LoggedIn; bob: LoggedIn };
   api(method: 'get' | 'post' | 'patch' | 'delete' | 'put', path: string, secret: string | null, body?: unknown): request.Test;
   /** Steps every active run until nothing changes (the scheduler does this on its own in production). */
@@ -47,33 +48,24 @@ export async function seedWorkspaceWorld(flags: Record<string, unknown> = {}, o:
   const h = await createHarness(flags);
   // Tests step the scheduler themselves, except those about the production default (100 ms of real time per step).
   if (!o.liveScheduler) h.gateway.close();
-  const now = h.clock.now();
-  const org: OrganizationRecord = {
-    id: `org-${randomIds.random(16)}`,
-    name: 'example-org',
-    email: 'owners@example.com',
-    createdAt: now,
-    sessionTimeoutMinutes: 20160,
-    sessionRememberMinutes: 20160,
-    ownersTeamSamlRoleId: null,
-    attributes: {},
-  };
-  const team = (name: string, isOwners: boolean): TeamRecord => ({
+  const users = { carol: await h.login('carol'), alice: await h.login('alice'), bob: await h.login('bob') };
+  // The gateway bootstraps the embedded organization (owners, and developers with read-workspaces).
+  const org = (await h.store.organizations.getByName(h.config.gateway.organization))!;
+  const owners = (await h.store.teams.getOwners(org.id))!;
+  const developers = (await h.store.teams.getByName(org.id, 'developers'))!;
+  // A team with no organization-level access at all: sees only workspaces it is given.
+  const contractors: TeamRecord = {
     id: `team-${randomIds.random(16)}`,
     organizationId: org.id,
-    name,
+    name: 'contractors',
     ssoTeamId: null,
     visibility: 'organization',
     organizationAccess: {},
     allowMemberTokenManagement: true,
-    isOwners,
-    createdAt: now,
-  });
-  const owners = team('owners', true);
-  const developers = team('developers', false);
-  await h.store.organizations.create(org, owners, null);
-  await h.store.teams.create(developers);
-  const users = { carol: await h.login('carol'), alice: await h.login('alice'), bob: await h.login('bob') };
+    isOwners: false,
+    createdAt: h.clock.now(),
+  };
+  await h.store.teams.create(contractors);
   await h.store.teams.addMembers(owners.id, [users.carol.userId]);
   await h.store.teams.addMembers(developers.id, [users.alice.userId, users.bob.userId]);
   const tokens = {
@@ -82,6 +74,7 @@ export async function seedWorkspaceWorld(flags: Record<string, unknown> = {}, o:
     bob: (await users.bob.createToken()).secret,
     owners: await storeToken(h, 'team', owners.id, true),
     developers: await storeToken(h, 'team', developers.id, true),
+    contractors: await storeToken(h, 'team', contractors.id, true),
     organization: await storeToken(h, 'organization', org.id, true),
   };
   const api: Seeded['api'] = (method, path, secret, body) => {
@@ -90,7 +83,7 @@ export async function seedWorkspaceWorld(flags: Record<string, unknown> = {}, o:
     if (body !== undefined) t = t.set('Content-Type', 'application/vnd.api+json').send(JSON.stringify(body));
     return t;
   };
-  return { h, org, owners, developers, tokens, users, api, settle: () => h.gateway.context.runScheduler.settle() };
+  return { h, org, owners, developers, contractors, tokens, users, api, settle: () => h.gateway.context.runScheduler.settle() };
 }
 
 /** A tar archive of `files` (ustar), gzipped: a configuration version slug as go-slug packs one. */

@@ -97,13 +97,19 @@ describe('rule T3: who may start and steer runs', () => {
     // Asking for auto-apply is asking to apply.
     await w.api('post', '/api/v2/runs', team, runBody(ws, undefined, { 'auto-apply': true })).expect(404);
 
-    const hidden = await createWorkspace(w, 'hidden', w.tokens.organization);
-    await uploadedCv(w, hidden, w.tokens.owners);
-    const ownersRun = await queue(w, hidden, w.tokens.owners);
-    await w.api('get', `/api/v2/workspaces/${hidden}`, team).expect(404);
-    await w.api('post', '/api/v2/runs', team, runBody(hidden)).expect(404);
-    await w.api('get', `/api/v2/runs/${ownersRun.id}`, team).expect(404);
+    // The developers team reads every workspace (read-workspaces) but may start nothing on one without team access.
+    const other = await createWorkspace(w, 'other', w.tokens.organization);
+    await uploadedCv(w, other, w.tokens.owners);
+    const ownersRun = await queue(w, other, w.tokens.owners);
+    await w.api('get', `/api/v2/workspaces/${other}`, team).expect(200);
+    await w.api('post', '/api/v2/runs', team, runBody(other)).expect(404);
     await w.api('post', `/api/v2/runs/${ownersRun.id}/actions/cancel`, team, {}).expect(404);
+    // A team without organization access and without team access sees nothing at all.
+    const contractors = w.tokens.contractors;
+    await w.api('get', `/api/v2/workspaces/${other}`, contractors).expect(404);
+    await w.api('post', '/api/v2/runs', contractors, runBody(other)).expect(404);
+    await w.api('get', `/api/v2/runs/${ownersRun.id}`, contractors).expect(404);
+    await w.api('post', `/api/v2/runs/${ownersRun.id}/actions/cancel`, contractors, {}).expect(404);
   });
 
   it('the owners team token acts as an owner on a workspace without any team access', async () => {
