@@ -12,7 +12,7 @@ import { queueRun } from '../../tfe/run-queue.ts';
 import { resourceAddressesOfSlug, SlugError } from '../../tfe/synthetic-plan.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { invalid, loadWorkspaceById, pageOf, paginationMeta, sendConflict } from './workspace-facts.ts';
+import { invalid, loadWorkspaceById, readPage, paginationMeta, sendConflict } from './workspace-facts.ts';
 import { configurationVersionResource } from './workspace-serializers.ts';
 
 const createBody = z.object({
@@ -60,7 +60,7 @@ export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContex
   router.get('/workspaces/:id/configuration-versions', async (req, res) => {
     const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
     if (!scope) return sendNotFound(res);
-    const page = pageOf(req.query as Record<string, unknown>);
+    const page = readPage(req);
     const result = await ctx.store.configurationVersions.listByWorkspace(scope.workspace.id, page);
     sendDocument(res, 200, { data: result.items.map(resource), meta: paginationMeta(page, result.total) });
   });
