@@ -18,7 +18,8 @@ import { configurationVersionResource } from './workspace-serializers.ts';
 const createBody = z.object({
   data: z
     .object({
-      type: z.literal('configuration-versions', { error: 'must be "configuration-versions"' }).optional(),
+      // The singular spelling is what @skorfmann/terraform-cloud sends by default, and TFC accepts it.
+      type: z.enum(['configuration-versions', 'configuration-version'], { error: 'must be "configuration-versions"' }).optional(),
       attributes: z
         .object({
           'auto-queue-runs': z.boolean({ error: 'must be true or false' }),

@@ -114,6 +114,12 @@ describe('configuration versions', () => {
     await w.api('post', `/api/v2/workspaces/${ws}/configuration-versions`, w.tokens.contractors, {}).expect(201);
   });
 
+  it('the singular type "configuration-version" that @skorfmann/terraform-cloud sends is accepted, as TFC does', async () => {
+    const w = await seedWorkspaceWorld();
+    const ws = await createWorkspace(w, 'singular', w.tokens.owners);
+    await w.api('post', `/api/v2/workspaces/${ws}/configuration-versions`, w.tokens.owners, { data: { type: 'configuration-version', attributes: {} } }).expect(201);
+  });
+
   it('invalid input: speculative as a string, provisional true, a wrong type', async () => {
     const w = await seedWorkspaceWorld();
     const ws = await createWorkspace(w, 'bad', w.tokens.owners);

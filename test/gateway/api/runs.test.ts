@@ -134,12 +134,35 @@ describe('the run state machine (manual clock)', () => {
     const done = (await w.api('get', `/api/v2/runs/${run.id}`, w.tokens.developers)).body.data;
     assert.equal(Date.parse(done.attributes['status-timestamps']['applied-at']) - t0, 8 * 60_000);
 
+    const ce = (await w.api('get', `/api/v2/cost-estimates/${done.relationships['cost-estimate'].data.id}`, w.tokens.developers).expect(200)).body.data.attributes;
+    assert.equal(ce.status, 'finished');
+    assert.equal(Date.parse(ce['status-timestamps']['finished-at']) - t0, 4 * 60_000);
+    await w.api('get', '/api/v2/cost-estimates/ce-doesnotexist0000', w.tokens.developers).expect(404);
+    await w.api('get', `/api/v2/cost-estimates/${done.relationships['cost-estimate'].data.id}`, w.tokens.contractors).expect(404);
     const plan = (await w.api('get', `/api/v2/plans/${done.relationships.plan.data.id}`, w.tokens.developers).expect(200)).body.data.attributes;
     assert.equal(plan.status, 'finished');
     assert.equal(plan['resource-additions'], 1);
     const apply = (await w.api('get', `/api/v2/applies/${done.relationships.apply.data.id}`, w.tokens.developers).expect(200)).body.data.attributes;
     assert.equal(apply.status, 'finished');
     assert.equal(apply['resource-additions'], 1);
+  });
+
+  it('a run is confirmable from planned on: applying during the cost estimate confirms it and cancels the estimate', async () => {
+    const w = await seedWorkspaceWorld();
+    const ws = await devWorkspace(w, 'early');
+    const run = await queue(w, ws, w.tokens.developers);
+    const tick = () => w.h.gateway.context.runScheduler.tick();
+    await tick();
+    await tick();
+    assert.equal(await status(w, run.id), 'planned');
+    await tick();
+    assert.equal(await status(w, run.id), 'cost_estimating');
+    await w.api('post', `/api/v2/runs/${run.id}/actions/apply`, w.tokens.developers, {}).expect(202);
+    assert.equal(await status(w, run.id), 'confirmed');
+    const ceId = (await w.api('get', `/api/v2/runs/${run.id}`, w.tokens.developers)).body.data.relationships['cost-estimate'].data.id;
+    assert.equal((await w.api('get', `/api/v2/cost-estimates/${ceId}`, w.tokens.developers)).body.data.attributes.status, 'canceled');
+    await w.settle();
+    assert.equal(await status(w, run.id), 'applied');
   });
 
   it('auto-apply applies without confirmation; a configuration without resources is planned_and_finished', async () => {
