@@ -27,6 +27,8 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
   const t0 = clock.now();
   const config = resolveConfig({}, {
     clock: 'manual',
+    // The demo is a throwaway story: it never touches ./.samlgate.
+    data: ':memory:',
     'idp.port': await freePort(),
     'gateway.port': await freePort(),
     'gateway.idleTimeout': o.idleTimeout ?? '20m',
