@@ -11,6 +11,7 @@ import { silentLogger } from '../log.ts';
 import { startServices } from '../server.ts';
 import { loginThroughGateway, metaCsrfToken, SamlBrowser } from '../client/saml-browser.ts';
 import { freePort } from '../util/free-port.ts';
+import { workspacesChapter } from './workspaces-chapter.ts';
 
 export interface DemoOptions {
   idleTimeout?: string;
@@ -115,6 +116,8 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
     await login('alice');
     say('alice logs in via SAML');
     expect('alice GET /api/v2/account/details', (await call(alice.secret)).status, 200, 'same token, valid again');
+
+    await workspacesChapter({ gw, organization: config.gateway.organization, clock, say, heading, expect, advance }, { who: 'alice', secret: alice.secret });
 
     o.out.write(`\n${ok ? paint('32', 'demo finished: every step behaved as TFE does') : paint('31', 'demo FAILED: a step did not behave as expected')}\n`);
     return ok;
