@@ -39,7 +39,7 @@ function slug(file: string, content: string): Buffer {
   return gzipSync(Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512), Buffer.alloc(1024)]));
 }
 
-export async function workspacesChapter(io: ChapterIo, userToken: { who: string; secret: string }): Promise<void> {
+export async function workspacesChapter(io: ChapterIo, userToken: { who: string; secret: string }, chapter: number): Promise<void> {
   const { gw, say, heading, expect } = io;
   const api = async (method: string, path: string, secret: string, body?: unknown) => {
     const res = await fetch(`${gw}/api/v2${path}`, {
@@ -51,7 +51,7 @@ export async function workspacesChapter(io: ChapterIo, userToken: { who: string;
     return { status: res.status, body: text ? JSON.parse(text) : {} };
   };
 
-  heading('6. Team and organization tokens: who may apply a run (T3)');
+  heading(`${chapter}. Workspaces and runs: who may apply (T3)`);
   // An owner mints the organization token and the developers team's token (shown once).
   const carol = new SamlBrowser();
   const csrf = metaCsrfToken((await loginThroughGateway(carol, gw, 'carol', 'carol')).body)!;
@@ -97,7 +97,7 @@ export async function workspacesChapter(io: ChapterIo, userToken: { who: string;
   expect('team token POST /runs/:id/actions/apply', (await api('POST', `/runs/${runId}/actions/apply`, teamToken, {})).status, 202, 'the team token acts with the team\'s write access');
   say(`run is ${await waitFor(['applied'])}`);
 
-  heading('7. Every SSO session expires: team and organization tokens are not tied to one');
+  heading(`${chapter + 1}. Every SSO session expires again: the team and organization tokens keep working on workspaces`);
   io.advance(15 * 86_400_000, 'past every session and the sso-api-token-session-timeout');
   const user = await api('GET', `/workspaces/${wsId}`, userToken.secret);
   expect(`${userToken.who.padEnd(5)} GET /workspaces/:id`, user.status, 401, user.body.errors?.[0]?.detail);
