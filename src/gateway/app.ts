@@ -202,7 +202,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   });
 
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
-    const isApi = req.originalUrl.startsWith('/api/');
+    const isApi = req.originalUrl.startsWith('/api/') || req.originalUrl.startsWith(CAPABILITY_PATH);
     if (err instanceof ApiInputError) return sendErrors(res, 422, err.errors);
     if (err instanceof TfeError && isApi) return sendTfeError(res, err);
     if (err instanceof StoreUnavailableError) {
