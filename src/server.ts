@@ -172,6 +172,7 @@ export async function startServices(
     dataDir,
     async close() {
       await Promise.all(servers.map((s) => closeGracefully(s, limits.shutdownGraceMs)));
+      services.gateway?.close();
       await services.idp?.close();
       await idpStore?.close();
       await store.close();

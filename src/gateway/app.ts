@@ -13,7 +13,11 @@ import type { IdpTrust } from '../saml/trust.ts';
 import { StoreConflictError, StoreUnavailableError, type Store } from '../store/types.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
+import { RunScheduler } from '../tfe/run-scheduler.ts';
 import { addAccountRoutes } from './api/account.ts';
+import { addWorkspaceApiRoutes, archivistRouter } from './api/workspace-routes.ts';
+import { v1StateRouter } from './api/v1-state.ts';
+import { CAPABILITY_PATH, CapabilityUrls, redactCapability } from './capability-urls.ts';
 import { addAdminUserRoutes } from './api/admin-users.ts';
 import { ApiInputError, jsonApiBodyParser, sendError, sendErrors } from './api/jsonapi.ts';
 import { addSimClockRoutes } from './api/sim-clock.ts';
@@ -54,11 +58,15 @@ export interface GatewayOptions {
   sp: SigningCredentials;
   /** express-session secret; a random one per process when omitted. */
   sessionSecret?: string;
+  /** Real milliseconds between simulated run steps (default 100); null: runs advance only on runScheduler.tick(). */
+  runStepMs?: number | null;
 }
 
 export interface Gateway {
   app: express.Express;
   context: GatewayContext;
+  /** Stops background work (the run scheduler); the HTTP server is the caller's to close. */
+  close(): void;
 }
 
 export function createGateway(o: GatewayOptions): Gateway {
@@ -76,6 +84,8 @@ export function createGateway(o: GatewayOptions): Gateway {
     loginUrl: `${gw.baseUrl}/session`,
     rejections: new RejectionLog(),
     loginAttempts: new LoginAttemptLog(),
+    capabilities: new CapabilityUrls(Buffer.from(o.ids.random(48)), gw.baseUrl, o.clock),
+    runScheduler: new RunScheduler({ store: o.store, clock: o.clock, logger: o.logger, stepMs: o.runStepMs === undefined ? 100 : o.runStepMs }),
     tfe: {
       store: o.store,
       clock: o.clock,
@@ -116,6 +126,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     ready = true;
   })();
   bootstrap.catch((err) => o.logger.error({ err }, 'gateway start-up failed'));
+  ctx.runScheduler.start();
 
   const app = express();
   app.disable('x-powered-by');
@@ -153,6 +164,11 @@ export function createGateway(o: GatewayOptions): Gateway {
   // undefined and every one of those routes a 500).
   const browserSession = [sessionMiddleware, loadLogin];
 
+  // Capability URLs (uploads, state downloads, logs) and the legacy v1 state API carry their own
+  // credentials: no browser session, no /api/v2 principal.
+  app.use(CAPABILITY_PATH, archivistRouter(ctx));
+  app.use(v1StateRouter(ctx));
+
   app.get('/.well-known/terraform.json', (_req, res) => {
     res.json({ 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'motd.v1': '/api/terraform/motd' });
   });
@@ -175,6 +191,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   addTeamRoutes(api, ctx);
   addTeamMemberRoutes(api, ctx);
   addTeamTokenRoutes(api, ctx);
+  addWorkspaceApiRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
   app.use('/api/v2', apiPrelude, api);
 
@@ -187,13 +204,13 @@ export function createGateway(o: GatewayOptions): Gateway {
   });
 
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
-    const isApi = req.originalUrl.startsWith('/api/');
+    const isApi = req.originalUrl.startsWith('/api/') || req.originalUrl.startsWith(CAPABILITY_PATH);
     if (err instanceof ApiInputError) return sendErrors(res, 422, err.errors);
     if (err instanceof TfeError && isApi) return sendTfeError(res, err);
     if (err instanceof StoreUnavailableError) {
       // Disk full, I/O error, database locked: not the request's fault, and nothing was written
       // (each store step is one transaction). The process stays up; retrying later can succeed.
-      o.logger.error({ code: err.cause_, url: req.originalUrl }, `store unavailable: ${err.message}`);
+      o.logger.error({ code: err.cause_, url: redactCapability(req.originalUrl) }, `store unavailable: ${err.message}`);
       res.setHeader('Retry-After', '30');
       if (isApi) return sendError(res, 503, 'service unavailable', `the gateway could not save or read its state: ${err.message}`);
       return res.status(503).type('text').send(`The gateway could not save or read its state: ${err.message}. Nothing was changed; try again once the operator has fixed it.`);
@@ -203,7 +220,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       return res.status(409).type('text').send(err.message);
     }
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) o.logger.error({ err, url: req.originalUrl }, 'unhandled error');
+    if (status === 500) o.logger.error({ err, url: redactCapability(req.originalUrl) }, 'unhandled error');
     const detail =
       err?.type === 'entity.parse.failed' ? 'the request body is not valid JSON'
       : err?.type === 'entity.too.large' ? 'the request body is too large'
@@ -214,5 +231,5 @@ export function createGateway(o: GatewayOptions): Gateway {
   };
   app.use(onError);
 
-  return { app, context: ctx };
+  return { app, context: ctx, close: () => ctx.runScheduler.stop() };
 }

@@ -35,6 +35,7 @@ import {
   type UserRecord,
   type UserStore,
 } from './types.ts';
+import { createMemoryWorkspaceStores } from './memory-workspaces.ts';
 
 // Records are copied in and out so callers cannot mutate stored state by accident, as they
 // could not with a real database. Shallow copies by hand, not structuredClone: the token lookup
@@ -245,6 +246,8 @@ class MemoryUsers implements UserStore {
       memberOf: [...i.memberOf],
       loginFindings: i.loginFindings.map((f) => ({ ...f })),
       lastLoginAt: i.now,
+      // A login syncs the email from the NameID: an email change asked for earlier is dropped.
+      unconfirmedEmail: null,
     };
     this.s.putUser(user);
     return { ok: true, user: copyUser(user), created: !existing };
@@ -683,6 +686,7 @@ export function createMemoryStore(): Store {
     sessions: new MemorySessions(s),
     replay: new MemoryReplayCache(s),
     settings: new MemorySettings(s),
+    ...createMemoryWorkspaceStores({ organizationExists: (id) => s.orgs.has(id), teamExists: (id) => s.teams.has(id) }),
     async close() {},
   };
 }

@@ -159,6 +159,18 @@ export function storeContract(name: string, o: ContractOptions): void {
         assert.equal((await store.users.get(b.id))?.username, 'b1');
       });
 
+      it('unconfirmedEmail (PATCH account/update) is kept until the next login clears it', async () => {
+        const a = await user('ue@example.com');
+        assert.equal((await store.users.get(a.id))?.unconfirmedEmail ?? null, null);
+        await store.users.update(a.id, { unconfirmedEmail: 'new@example.com' });
+        assert.equal((await store.users.get(a.id))?.unconfirmedEmail, 'new@example.com');
+        assert.equal((await store.users.get(a.id))?.email, 'ue@example.com', 'the email itself stays the NameID');
+        const again = await store.users.recordLogin(loginInput({ email: 'ue@example.com', now: T0 + 1000 }));
+        assert.ok(again.ok);
+        assert.equal(again.user.unconfirmedEmail ?? null, null);
+        assert.equal((await store.users.get(a.id))?.unconfirmedEmail ?? null, null);
+      });
+
       it('records are copies: mutating one never changes stored state', async () => {
         const u = await user('copy@example.com', { memberOf: ['a'] });
         u.memberOf.push('b');

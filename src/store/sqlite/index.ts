@@ -16,6 +16,7 @@ import { SqliteSettings } from './settings.ts';
 import { SqliteTeams } from './teams.ts';
 import { SqliteTokens } from './tokens.ts';
 import { SqliteUsers } from './users.ts';
+import { createSqliteWorkspaceStores } from './workspaces.ts';
 
 export interface SqliteStore extends Store {
   readonly kind: 'sqlite';
@@ -43,6 +44,7 @@ export function createSqliteStore(file: string): SqliteStore {
     sessions: new SqliteSessions(c),
     replay: new SqliteReplayCache(c),
     settings: new SqliteSettings(c),
+    ...createSqliteWorkspaceStores(c),
     async close() {
       if (closed) return;
       closed = true;

@@ -17,6 +17,8 @@
  * Conventions: times are INTEGER epoch milliseconds, booleans INTEGER 0/1, lists and free-form
  * attribute maps TEXT holding JSON, ids TEXT as the API shows them.
  */
+import { WORKSPACES_MIGRATION } from './migrations-workspaces.ts';
+
 export interface Migration {
   version: number;
   name: string;
@@ -142,5 +144,11 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 `,
+  },
+  WORKSPACES_MIGRATION,
+  {
+    version: 3,
+    name: 'users.unconfirmed_email (PATCH /account/update keeps a new email here until the next login)',
+    sql: `ALTER TABLE users ADD COLUMN unconfirmed_email TEXT;`,
   },
 ];

@@ -9,7 +9,7 @@ import { StoreConflictError } from '../types.ts';
 import { bool, call, int, limitOffset, type SqliteContext } from './common.ts';
 import { orgFromRow, type OrgRow } from './organizations.ts';
 import { teamFromRow, type TeamRow } from './teams.ts';
-import { userFromRow, type UserRow } from './users.ts';
+import { USER_COLUMNS, userFromRow, type UserRow } from './users.ts';
 
 export interface TokenRow {
   id: string;
@@ -58,7 +58,7 @@ function tokenParams(t: TokenRecord) {
 
 const prefixed = (prefix: string, alias: string, cols: string[]) => cols.map((c) => `${alias}.${c} AS ${prefix}${c}`).join(', ');
 const TOKEN_COLS = TOKEN_COLUMNS.split(', ');
-const USER_COLS = ['id', 'username', 'email', 'is_site_admin', 'is_suspended', 'is_service_account', 'service_account_synced_at', 'member_of', 'login_findings', 'last_login_at', 'created_at'];
+const USER_COLS = USER_COLUMNS.split(', ');
 const TEAM_COLS = ['id', 'organization_id', 'name', 'sso_team_id', 'visibility', 'organization_access', 'allow_member_token_management', 'is_owners', 'created_at'];
 const ORG_COLS = ['id', 'name', 'email', 'created_at', 'session_timeout_minutes', 'session_remember_minutes', 'owners_team_saml_role_id', 'attributes'];
 

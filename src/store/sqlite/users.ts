@@ -16,9 +16,10 @@ export interface UserRow {
   login_findings: string;
   last_login_at: number;
   created_at: number;
+  unconfirmed_email: string | null;
 }
 
-export const USER_COLUMNS = 'id, username, email, is_site_admin, is_suspended, is_service_account, service_account_synced_at, member_of, login_findings, last_login_at, created_at';
+export const USER_COLUMNS = 'id, username, email, is_site_admin, is_suspended, is_service_account, service_account_synced_at, member_of, login_findings, last_login_at, created_at, unconfirmed_email';
 
 export function userFromRow(r: UserRow): UserRecord {
   return {
@@ -34,6 +35,7 @@ export function userFromRow(r: UserRow): UserRecord {
     loginFindings: r.login_findings === '[]' ? [] : JSON.parse(r.login_findings),
     lastLoginAt: r.last_login_at,
     createdAt: r.created_at,
+    unconfirmedEmail: r.unconfirmed_email,
   };
 }
 
@@ -79,7 +81,7 @@ export class SqliteUsers implements UserStore {
     // transaction: a login can never clear a suspension.
     this.updateLogin = db.prepare(
       `UPDATE users SET username = @username, email = @email, email_lc = @email_lc, is_site_admin = @is_site_admin, is_service_account = @is_service_account,
-         service_account_synced_at = @now, member_of = @member_of, login_findings = @login_findings, last_login_at = @now
+         service_account_synced_at = @now, member_of = @member_of, login_findings = @login_findings, last_login_at = @now, unconfirmed_email = NULL
        WHERE id = @id AND is_suspended = 0`,
     );
     this.suspend = db.prepare<[number, string, number]>('UPDATE users SET is_suspended = ? WHERE id = ? AND is_suspended = ?');
@@ -115,7 +117,7 @@ export class SqliteUsers implements UserStore {
       return { ok: true, user: userFromRow(this.byId.get(id)!), sessionsEnded };
     });
 
-    this.updateTx = db.transaction((id: string, patch: { username?: string; email?: string }): UserRecord | undefined => {
+    this.updateTx = db.transaction((id: string, patch: { username?: string; email?: string; unconfirmedEmail?: string | null }): UserRecord | undefined => {
       const row = this.byId.get(id);
       if (!row) return undefined;
       if (patch.username !== undefined) {
@@ -128,7 +130,8 @@ export class SqliteUsers implements UserStore {
       }
       const username = patch.username ?? row.username;
       const email = patch.email ?? row.email;
-      db.prepare('UPDATE users SET username = ?, email = ?, email_lc = ? WHERE id = ?').run(username, email, lc(email), id);
+      const unconfirmed = patch.unconfirmedEmail === undefined ? row.unconfirmed_email : patch.unconfirmedEmail;
+      db.prepare('UPDATE users SET username = ?, email = ?, email_lc = ?, unconfirmed_email = ? WHERE id = ?').run(username, email, lc(email), unconfirmed, id);
       return userFromRow(this.byId.get(id)!);
     });
   }
@@ -181,7 +184,7 @@ export class SqliteUsers implements UserStore {
   async setSuspended(id: string, suspended: boolean) {
     return call(this.c, () => this.setSuspendedTx.immediate(id, suspended));
   }
-  async update(id: string, patch: { username?: string; email?: string }) {
+  async update(id: string, patch: { username?: string; email?: string; unconfirmedEmail?: string | null }) {
     return call(this.c, () => this.updateTx.immediate(id, patch));
   }
 }
