@@ -12,10 +12,13 @@ import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import type { Store } from '../store/types.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
+import { accessLog } from '../http/access-log.ts';
+import { allowedHostnames, hostCheck } from '../http/host-check.ts';
 import { addAccountRoutes } from './api/account.ts';
 import { addAdminUserRoutes } from './api/admin-users.ts';
 import { ApiInputError, jsonApiBodyParser, sendError, sendErrors } from './api/jsonapi.ts';
 import { addSimClockRoutes } from './api/sim-clock.ts';
+import { addMotdRoute, MOTD_PATH } from './api/motd.ts';
 import { addUserTokenRoutes } from './api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
 import { RejectionLog, type GatewayContext } from './context.ts';
@@ -24,6 +27,8 @@ import { spRoutes } from './sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
 import { SESSION_COOKIE } from './web-session.ts';
 import { webRoutes } from './web-routes.ts';
+import { LOGIN_V1, terraformAuthorizeRoutes, terraformTokenEndpoint } from './terraform-login.ts';
+import { AuthorizationCodes } from './terraform-login-codes.ts';
 
 
 export interface GatewayOptions {
@@ -75,6 +80,11 @@ export function createGateway(o: GatewayOptions): Gateway {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Behind a TLS-terminating proxy (public https URL, plain HTTP here) req.secure must come from
+  // X-Forwarded-Proto, or express-session withholds the Secure cookie and no login completes.
+  app.set('trust proxy', o.config.trustProxy.gateway);
+  app.use(accessLog(o.logger));
+  app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [gw.baseUrl], listenHost: o.config.host, extra: o.config.allowedHosts }), what: 'gateway', publicUrlFlag: '--gateway-public-url' }));
   app.use(securityHeaders);
 
   const sessionMiddleware = session({
@@ -96,8 +106,11 @@ export function createGateway(o: GatewayOptions): Gateway {
   ];
 
   app.get('/.well-known/terraform.json', (_req, res) => {
-    res.json({ 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'motd.v1': '/api/terraform/motd' });
+    res.json({ 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'motd.v1': MOTD_PATH, 'login.v1': LOGIN_V1 });
   });
+  addMotdRoute(app, { loginUrl: ctx.loginUrl });
+  const terraformCodes = new AuthorizationCodes(o.clock, o.ids);
+  app.use(terraformTokenEndpoint(ctx, terraformCodes));
 
   const api = Router();
   api.get('/ping', (_req, res) => {
@@ -114,6 +127,7 @@ export function createGateway(o: GatewayOptions): Gateway {
 
   app.use(...browserSession);
   app.use(spRoutes(ctx));
+  app.use(terraformAuthorizeRoutes(ctx, terraformCodes));
   app.use(webRoutes(ctx));
   app.use((_req, res) => {
     res.status(404).type('text').send('Not found');

@@ -13,6 +13,9 @@ import { idpMetadataXml } from '../saml/metadata.ts';
 import { SamlRejection } from '../saml/rejection.ts';
 import { encodeRedirectMessage, signRedirectQuery } from '../saml/sign.ts';
 import type { SpTrust } from '../saml/trust.ts';
+import { accessLog } from '../http/access-log.ts';
+import { allowedHostnames, hostCheck } from '../http/host-check.ts';
+import { SIM_CLOCK_PATH, simClockHandlers } from '../http/sim-clock.ts';
 import { adminApi } from './api.ts';
 import { buildAssertionModel } from './assertion.ts';
 import { directoryFromConfig, type IdpUser, type UserDirectory } from './directory.ts';
@@ -74,7 +77,9 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', config.trustProxy.idp);
+  app.use(accessLog(logger));
+  app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [idpConfig.baseUrl], listenHost: config.host, extra: config.allowedHosts }), what: 'IdP', publicUrlFlag: '--idp-public-url' }));
   app.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     res.set('X-Content-Type-Options', 'nosniff');
@@ -227,6 +232,13 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
     const query = signRedirectQuery({ type: 'SAMLResponse', message: encodeRedirectMessage(xml), relayState: m.relayState, privateKey: credentials.privateKey });
     res.redirect(302, withQuery(m.sp.sloUrl, query));
   });
+
+  // The dev clock on the IdP's own origin, same path as on the gateway (one clock under `samlgate start`).
+  const simClock = simClockHandlers(clock);
+  if (simClock) {
+    app.get(SIM_CLOCK_PATH, simClock.get);
+    app.post(SIM_CLOCK_PATH, express.json({ type: ['application/json', 'application/vnd.api+json'], limit: '4kb' }), simClock.post);
+  }
 
   app.use('/api', adminApi({ directory, serviceProviders, adminToken: idpConfig.adminToken, logger }));
 
