@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ManualClock, SystemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -16,6 +17,7 @@ import { MetadataError, parseIdpMetadata } from './saml/metadata.ts';
 import type { IdpTrust } from './saml/trust.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
+import { loadTlsCredentials, type TlsCredentials } from './tls.ts';
 
 export class StartupError extends Error {
   readonly code = 'ERR_STARTUP';
@@ -62,6 +64,8 @@ export interface Services {
   store: Store;
   idp?: Idp & { url: string; server: http.Server };
   gateway?: Gateway & { url: string; server: http.Server };
+  /** Set when both halves serve HTTPS; caFile is the dev CA to trust (null with --tls-cert). */
+  tls: { caFile: string | null } | null;
   close(): Promise<void>;
 }
 
@@ -75,6 +79,11 @@ function listen(server: http.Server, host: string, port: number, what: string): 
   });
 }
 
+/** Plain HTTP, or HTTPS with the configured certificate (both halves on their usual ports). */
+function createServer(app: http.RequestListener, tls: TlsCredentials | null): http.Server {
+  return tls ? (https.createServer({ key: tls.key, cert: tls.cert }, app) as unknown as http.Server) : http.createServer(app);
+}
+
 export async function startServices(
   config: Config,
   which: { idp: boolean; gateway: boolean },
@@ -82,11 +91,13 @@ export async function startServices(
 ): Promise<Services> {
   const clock = o.clock ?? (config.clock === 'manual' ? new ManualClock() : new SystemClock());
   const ids = o.ids ?? randomIds;
+  const tls = await loadTlsCredentials(config);
   const store = await openStore(config.data);
   const servers: http.Server[] = [];
   const services: Services = {
     clock,
     store,
+    tls: tls ? { caFile: tls.caFile } : null,
     async close() {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
@@ -99,7 +110,7 @@ export async function startServices(
   try {
     if (which.idp) {
       const idp = createIdp({ config, clock, ids, logger: o.logger.child({ component: 'idp' }) });
-      const server = http.createServer(idp.app);
+      const server = createServer(idp.app, tls);
       servers.push(server);
       await listen(server, config.host, config.idp.port, 'IdP');
       services.idp = { ...idp, server, url: config.idp.baseUrl };
@@ -113,7 +124,7 @@ export async function startServices(
         throw new StartupError((err as Error).message);
       }
       const gateway = createGateway({ config, clock, ids, store, logger: o.logger.child({ component: 'gateway' }), idp: idpTrust, sp });
-      const server = http.createServer(gateway.app);
+      const server = createServer(gateway.app, tls);
       servers.push(server);
       await listen(server, config.host, config.gateway.port, 'gateway');
       services.gateway = { ...gateway, server, url: config.gateway.baseUrl };
