@@ -16,6 +16,8 @@ const LEVELS: Record<number, [string, string]> = {
 };
 
 const OWN_KEYS = new Set(['level', 'time', 'msg', 'component', 'simTime', 'event']);
+/** An access-log line's message already says all of these. */
+const ACCESS_KEYS = new Set(['method', 'path', 'status', 'durationMs']);
 
 function show(value: unknown): string {
   if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
@@ -29,16 +31,20 @@ export function formatLogLine(entry: Record<string, unknown>, color: boolean): s
   if (entry.component) parts.push(paint('1', String(entry.component).padEnd(7)));
   parts.push(String(entry.msg ?? ''));
   const extras: string[] = [];
+  let stack = '';
   if (entry.simTime) extras.push(`sim=${entry.simTime}`);
   for (const [key, value] of Object.entries(entry)) {
-    if (OWN_KEYS.has(key) || value === undefined) continue;
+    if (OWN_KEYS.has(key) || value === undefined || (entry.event === 'http.request' && ACCESS_KEYS.has(key))) continue;
     if (key === 'err' && value && typeof value === 'object') {
-      extras.push(`err=${show((value as { message?: string }).message ?? value)}`);
+      const err = value as { message?: string; stack?: string };
+      extras.push(`err=${show(err.message ?? value)}`);
+      // An unexpected error is what the operator needs the stack for: indented under the line.
+      if (typeof err.stack === 'string') stack = err.stack.split('\n').slice(1).map((l) => `    ${l.trim()}\n`).join('');
       continue;
     }
     extras.push(`${key}=${show(value)}`);
   }
-  return `${parts.join(' ')}${extras.length ? `  ${paint('2', extras.join(' '))}` : ''}\n`;
+  return `${parts.join(' ')}${extras.length ? `  ${paint('2', extras.join(' '))}` : ''}\n${stack ? paint('2', stack) : ''}`;
 }
 
 export function prettyLogStream(out: NodeJS.WritableStream, o: { color: boolean }): Writable {
