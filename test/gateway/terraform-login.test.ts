@@ -2,8 +2,8 @@
  * `terraform login` against the gateway, driven the way the Terraform CLI drives it (Terraform's
  * "Server-side Login Protocol"): service discovery, the authorization request with PKCE S256 opened
  * in a browser, the SAML login through the real IdP, the consent page, the redirect to the CLI's
- * loopback listener, and the token exchange with HTTP Basic client authentication (what
- * golang.org/x/oauth2 sends first). The token it yields is an ordinary user token: 401 once the
+ * loopback listener, and the token exchange with client_id in the form body (Terraform's
+ * disco.OAuthClient uses oauth2.AuthStyleInParams). The token it yields is an ordinary user token: 401 once the
  * SSO session ends.
  */
 import assert from 'node:assert/strict';
@@ -43,10 +43,12 @@ async function authorize(b: Browser, path: string): Promise<URL> {
   return new URL(res.headers.location!);
 }
 
-function exchange(h: Harness, fields: Record<string, string>, basicClient: string | null = CLIENT) {
+/** The token request as Terraform makes it (client_id in the body), or with HTTP Basic client authentication. */
+function exchange(h: Harness, fields: Record<string, string>, o: { basic?: string; clientId?: string | null } = {}) {
   const req = request(h.gateway.app).post('/oauth/token').type('form');
-  if (basicClient !== null) req.set('Authorization', `Basic ${Buffer.from(`${encodeURIComponent(basicClient)}:`).toString('base64')}`);
-  return req.send({ grant_type: 'authorization_code', redirect_uri: REDIRECT, ...fields });
+  if (o.basic !== undefined) req.set('Authorization', `Basic ${Buffer.from(`${encodeURIComponent(o.basic)}:`).toString('base64')}`);
+  const clientId = o.clientId === undefined ? (o.basic === undefined ? CLIENT : null) : o.clientId;
+  return req.send({ grant_type: 'authorization_code', redirect_uri: REDIRECT, ...(clientId === null ? {} : { client_id: clientId }), ...fields });
 }
 
 async function codeFor(h: Harness, user = 'alice') {
@@ -145,10 +147,15 @@ describe('terraform login (login.v1)', () => {
     await callWithToken(h, token.body.access_token).expect(200);
   });
 
-  it('the client_id may come in the body instead of HTTP Basic (RFC 6749 2.3.1)', async () => {
+  it('the client may authenticate with HTTP Basic instead (RFC 6749 2.3.1); the two may not disagree', async () => {
     const h = await createHarness();
     const { code, verifier } = await codeFor(h);
-    await exchange(h, { code, code_verifier: verifier, client_id: CLIENT }, null).expect(200);
+    await exchange(h, { code, code_verifier: verifier }, { basic: CLIENT }).expect(200);
+    const other = await codeFor(h);
+    const clash = await exchange(h, { code: other.code, code_verifier: other.verifier }, { basic: CLIENT, clientId: 'someone-else' }).expect(400);
+    assert.equal(clash.body.error, 'invalid_request');
+    const none = await exchange(h, { code: other.code, code_verifier: other.verifier }, { clientId: null }).expect(400);
+    assert.match(none.body.error_description, /client_id is required/);
   });
 
   describe('refusals, each with an OAuth error body (RFC 6749 5.2)', () => {
@@ -230,8 +237,10 @@ describe('terraform login (login.v1)', () => {
     it('an unknown client is invalid_client (401); another grant type is unsupported_grant_type', async () => {
       const h = await createHarness();
       const { code, verifier } = await codeFor(h);
-      const client = await exchange(h, { code, code_verifier: verifier }, 'not-terraform').expect(401);
+      const client = await exchange(h, { code, code_verifier: verifier }, { clientId: 'not-terraform' }).expect(401);
       assert.equal(client.body.error, 'invalid_client');
+      const basic = await exchange(h, { code, code_verifier: verifier }, { basic: 'not-terraform' }).expect(401);
+      assert.equal(basic.body.error, 'invalid_client');
       const grant = await exchange(h, { grant_type: 'password', code, code_verifier: verifier }).expect(400);
       assert.equal(grant.body.error, 'unsupported_grant_type');
       const nocode = await exchange(h, { code_verifier: verifier }).expect(400);
