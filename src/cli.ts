@@ -168,7 +168,8 @@ function banner(config: Config, services: Services): string {
     const local = [services.idp?.url, services.gateway?.url].filter((u) => u && /\/\/localhost[:/]/.test(`${u}/`));
     if (local.length) lines.push(`note       listening on every interface, but browsers are sent to ${local.join(' and ')}: set --idp-public-url/--gateway-public-url`);
   }
-  return `samlgate ${VERSION} ready in ${Math.round(performance.now())} ms\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+  // "samlgate ready in N ms" is what scripts and bench/startup.ts wait for: keep it first.
+  return `samlgate ready in ${Math.round(performance.now())} ms (version ${VERSION})\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
 
 async function runServers(name: ServerCommand, opts: Record<string, unknown>) {

@@ -19,7 +19,7 @@ async function serve(...args: string[]): Promise<{ child: ChildProcessWithoutNul
   child.stderr.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`no ready line: ${out}`))), 20_000);
-    child.stdout.on('data', () => /samlgate \S+ ready in \d+ ms[\s\S]*\n$/.test(out) && (clearTimeout(t), resolve()));
+    child.stdout.on('data', () => /samlgate ready in \d+ ms \(version [^)]+\)[\s\S]*\n$/.test(out) && (clearTimeout(t), resolve()));
     child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
   });
   return {
