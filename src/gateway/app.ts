@@ -83,7 +83,8 @@ export function createGateway(o: GatewayOptions): Gateway {
   // Behind a TLS-terminating proxy (public https URL, plain HTTP here) req.secure must come from
   // X-Forwarded-Proto, or express-session withholds the Secure cookie and no login completes.
   app.set('trust proxy', o.config.trustProxy.gateway);
-  app.use(accessLog(o.logger));
+  const requestLog = accessLog(o.logger);
+  if (requestLog) app.use(requestLog);
   app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [gw.baseUrl], listenHost: o.config.host, extra: o.config.allowedHosts }), what: 'gateway', publicUrlFlag: '--gateway-public-url' }));
   app.use(securityHeaders);
 

@@ -36,9 +36,15 @@ export function allowedHostnames(o: { publicUrls: string[]; listenHost: string; 
 
 export function hostCheck(o: { allowed: Set<string>; what: string; publicUrlFlag: string }): RequestHandler {
   const list = [...o.allowed].join(', ');
+  // Hot path (every API call): clients send the same few Host values, so remember raw header values seen allowed.
+  const seen = new Set<string>();
   return (req: Request, res: Response, next: NextFunction) => {
     const host = req.headers.host;
-    if (host !== undefined && o.allowed.has(hostnameOf(host))) return next();
+    if (host !== undefined && seen.has(host)) return next();
+    if (host !== undefined && o.allowed.has(hostnameOf(host))) {
+      if (seen.size < 64) seen.add(host);
+      return next();
+    }
     // 421 Misdirected Request (RFC 9110 15.5.20): this server is not configured to answer for that name.
     res.status(421).setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.end(

@@ -78,7 +78,8 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy.idp);
-  app.use(accessLog(logger));
+  const requestLog = accessLog(logger);
+  if (requestLog) app.use(requestLog);
   app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [idpConfig.baseUrl], listenHost: config.host, extra: config.allowedHosts }), what: 'IdP', publicUrlFlag: '--idp-public-url' }));
   app.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
