@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ManualClock, SystemClock } from './clock.ts';
 import { ConfigError, LOG_FORMATS, loadConfig, PACKAGE_ROOT, TFE_DEFAULTS, type Config, type FlagOverrides } from './config.ts';
+import { parseDuration } from './duration.ts';
 import { createLogger, defaultLogFormat, type Logger } from './log.ts';
 import { StartupError, startServices, type Services } from './server.ts';
 import { StoreOpenError } from './store/open.ts';
@@ -23,6 +24,16 @@ function portArg(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
   return n;
+}
+
+/** Checked here so the message names the flag; the value itself is passed on as typed. */
+function durationArg(value: string): string {
+  try {
+    parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
 }
 
 function trustProxyArg(value: string): boolean | string {
@@ -260,8 +271,8 @@ export function buildProgram(): Command {
 
   owned(
     subcommand('demo', 'scripted story on a manual clock: 401 on session expiry, the service-account exemption, the next-login delay')
-      .option('--idle-timeout <duration>', 'web session idle timeout used in the demo', '20m')
-      .option('--api-token-timeout <duration>', 'sso-api-token-session-timeout used in the demo', TFE_DEFAULTS.apiTokenTimeout),
+      .option('--idle-timeout <duration>', 'web session idle timeout used in the demo', durationArg, '20m')
+      .option('--api-token-timeout <duration>', 'sso-api-token-session-timeout used in the demo', durationArg, TFE_DEFAULTS.apiTokenTimeout),
   ).action(async (opts) => {
     try {
       const { runDemo } = await import('./demo/run.ts');

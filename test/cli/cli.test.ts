@@ -97,6 +97,12 @@ describe('samlgate CLI', () => {
     assert.match(c.stderr, /--clock is not an option of samlgate certs/);
   });
 
+  it('demo: a bad duration exits 2 naming the flag', () => {
+    const r = run('demo', '--idle-timeout', 'soon');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /option '--idle-timeout <duration>' argument 'soon' is invalid\. "soon" is not a duration/);
+  });
+
   it('a bad --data value exits 2 naming the flag', () => {
     const r = run('start', '--data', '');
     assert.equal(r.status, 2);
