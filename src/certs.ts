@@ -198,6 +198,6 @@ export async function ensureDevTls(dir: string): Promise<{ paths: DevTlsPaths; c
     return { paths: await generateDevTls(dir), created: true };
   } catch (err) {
     if (err instanceof CertificateGenerationError) throw err;
-    throw new CertificateGenerationError(`cannot write the dev TLS certificates to ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; run \`samlgate certs --only tls --dir DIR\` somewhere writable and start with --tls-cert DIR/localhost.crt --tls-key DIR/localhost.key`);
+    throw new CertificateGenerationError(`cannot write the dev TLS certificates to ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; set tls.devDir in the config file to a writable directory (or run \`samlgate certs --only tls --dir DIR\` and start with --tls-cert DIR/localhost.crt --tls-key DIR/localhost.key)`);
   }
 }

@@ -123,6 +123,8 @@ const tlsSchema = z.strictObject({
   /** PEM certificate (chain) and key to serve instead of the dev one; setting them turns TLS on. */
   cert: z.string().min(1).optional(),
   key: z.string().min(1).optional(),
+  /** Where plain --tls keeps (and on first use makes) the dev CA and localhost certificate. */
+  devDir: z.string().min(1).default(DEV_CERTS_DIR),
 }).refine((t) => (t.cert === undefined) === (t.key === undefined), 'set both cert and key (--tls-cert and --tls-key), or neither');
 
 /**

@@ -1,10 +1,10 @@
 /**
  * Which certificate the HTTPS servers present: --tls-cert/--tls-key when given, otherwise (plain
- * --tls) the dev CA's localhost certificate under certs/, made on first use (src/certs.ts).
+ * --tls) the dev CA's localhost certificate in tls.devDir (default certs/), made on first use (src/certs.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
-import { DEV_CERTS_DIR, type Config } from './config.ts';
+import type { Config } from './config.ts';
 
 export class TlsSetupError extends Error {
   readonly code = 'ERR_TLS';
@@ -17,7 +17,7 @@ export interface TlsCredentials {
   caFile: string | null;
 }
 
-export async function loadTlsCredentials(config: Config, devDir = DEV_CERTS_DIR): Promise<TlsCredentials | null> {
+export async function loadTlsCredentials(config: Config, devDir = config.tls.devDir): Promise<TlsCredentials | null> {
   if (!config.tls.enabled) return null;
   let certFile = config.tls.cert;
   let keyFile = config.tls.key;

@@ -177,6 +177,22 @@ describe('samlgate CLI', () => {
     }
   });
 
+  it('--tls: both halves on https, the banner names the dev CA to trust (made on first use in tls.devDir)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'samlgate-cli-tls-'));
+    const file = path.join(dir, 'samlgate.yaml');
+    writeFileSync(file, `tls:\n  devDir: ${JSON.stringify(path.join(dir, 'certs'))}\n`);
+    const [idpPort, gwPort] = [await freePort(), await freePort()];
+    const s = await serve('start', '--tls', '--config', file, '--idp-port', String(idpPort), '--gateway-port', String(gwPort), '--log-level', 'silent');
+    try {
+      assert.match(s.out(), new RegExp(`test IdP   https://localhost:${idpPort} `));
+      assert.match(s.out(), new RegExp(`gateway    https://localhost:${gwPort} .*terraform login localhost:${gwPort}`));
+      assert.match(s.out(), new RegExp(`TLS        trust ${path.join(dir, 'certs', 'dev-ca.pem').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
+      assert.ok(existsSync(path.join(dir, 'certs', 'localhost.key')));
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
+  });
+
   it('two processes: each banner names its own clock URL and each moves only its own clock; pretty log lines', async () => {
     const [idpPort, gwPort] = [await freePort(), await freePort()];
     const urls = ['--idp-public-url', `http://localhost:${idpPort}`, '--gateway-public-url', `http://localhost:${gwPort}`];
