@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { hiddenFields, parseAutoPostForm } from '../../src/client/saml-browser.ts';
-import { ClockBackwardsError, ManualClock } from '../../src/clock.ts';
+import { ClockBackwardsError, ManualClock, SystemClock } from '../../src/clock.ts';
+import { resolveConfig } from '../../src/config.ts';
+import { createIdp } from '../../src/idp/app.ts';
+import { randomIds } from '../../src/ids.ts';
+import { silentLogger } from '../../src/log.ts';
 import { callWithToken, createHarness } from '../support/harness.ts';
 
 describe('dev clock', () => {
@@ -49,6 +53,12 @@ describe('dev clock', () => {
     assert.equal(replay.status, 403);
     // Setting to "now" or later still works.
     await request(h.gateway.app).post('/api/v2/_sim/clock').send({ set: new Date(h.clock.now()).toISOString() }).expect(200);
+  });
+
+  it("with the system clock the IdP's clock API does not exist (404)", async () => {
+    const idp = createIdp({ config: resolveConfig(), clock: new SystemClock(), ids: randomIds, logger: silentLogger });
+    await request(idp.app).get('/api/v2/_sim/clock').expect(404);
+    await request(idp.app).post('/api/v2/_sim/clock').send({ advance: '1m' }).expect(404);
   });
 
   it('ManualClock.set refuses an earlier instant', () => {
