@@ -90,7 +90,11 @@ export async function scriptedLogin(o: ScriptedLoginOptions): Promise<ScriptedLo
     }
     return { ...result, token: (JSON.parse(created.body) as { data: { attributes: { token: string } } }).data.attributes.token };
   } catch (err) {
-    if (err instanceof BrowserError) return { ok: false, code: 'E_CONNECT', reason: err.message };
+    if (err instanceof BrowserError) {
+      // node's fetch trusts only its own CA list: the dev CA must be named at process start.
+      const hint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(err.message) ? ' (the certificate is not trusted: with the dev CA, run with NODE_EXTRA_CA_CERTS=certs/dev-ca.pem)' : '';
+      return { ok: false, code: 'E_CONNECT', reason: `${err.message}${hint}` };
+    }
     throw err;
   }
 }

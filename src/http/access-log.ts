@@ -38,11 +38,21 @@ export function accessLog(logger: Logger): RequestHandler | null {
 function accessLogLine(logger: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const start = performance.now();
-    res.once('finish', () => {
+    let logged = false;
+    // 'finish' when the response went out; 'close' alone when the client went away first.
+    const line = () => {
+      if (logged) return;
+      logged = true;
       const durationMs = Math.round((performance.now() - start) * 10) / 10;
       const path = redactedPath(req.originalUrl);
-      logger.info({ event: 'http.request', method: req.method, path, status: res.statusCode, durationMs }, `${req.method} ${path} ${res.statusCode} (${durationMs} ms)`);
-    });
+      const aborted = !res.writableFinished;
+      logger.info(
+        { event: 'http.request', method: req.method, path, status: res.statusCode, durationMs, ...(aborted ? { aborted: true } : {}) },
+        `${req.method} ${path} ${aborted ? 'aborted' : res.statusCode} (${durationMs} ms)`,
+      );
+    };
+    res.once('finish', line);
+    res.once('close', line);
     next();
   };
 }

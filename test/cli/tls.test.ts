@@ -87,6 +87,16 @@ describe('TLS', () => {
     assert.match(String(session.headers['set-cookie']), /samlgate_session=[^;]+;.*Secure/);
   });
 
+  it('samlgate login without the CA: exit 1 saying the certificate is not trusted and how to trust it', async () => {
+    const out = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const env = { ...process.env };
+      delete env.NODE_EXTRA_CA_CERTS;
+      execFile(process.execPath, ['--import', 'tsx', CLI, 'login', '--user', 'alice', '--gateway', services.gateway!.url], { encoding: 'utf8', timeout: 30_000, env }, (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }));
+    });
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /E_CONNECT: .*the certificate is not trusted: with the dev CA, run with NODE_EXTRA_CA_CERTS=certs\/dev-ca\.pem/);
+  });
+
   it('--tls without a certificate makes the dev set on first use and reuses it after', async () => {
     const fresh = mkdtempSync(path.join(os.tmpdir(), 'samlgate-devtls-'));
     try {
