@@ -36,7 +36,7 @@ describe('samlgate CLI', () => {
   it('--help lists the commands', () => {
     const r = run('--help');
     assert.equal(r.status, 0);
-    for (const cmd of ['start', 'idp', 'gateway', 'demo', 'certs']) assert.match(r.stdout, new RegExp(`\\n  ${cmd}\\b`));
+    for (const cmd of ['start', 'idp', 'gateway', 'login', 'demo', 'certs']) assert.match(r.stdout, new RegExp(`\\n  ${cmd}\\b`));
   });
 
   it('start --help documents every server flag with its default', () => {
