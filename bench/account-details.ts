@@ -55,22 +55,22 @@ async function serveSubject(): Promise<void> {
     sp: loadSigningCredentials(config.gateway.spKey, config.gateway.spCert),
   });
   const now = clock.now();
-  const mkUser = (username: string, isServiceAccount: boolean) => ({
-    id: `user-${randomIds.random(16)}`,
-    username,
-    email: `${username}@example.com`,
-    isSiteAdmin: false,
-    isSuspended: false,
-    isServiceAccount,
-    serviceAccountSyncedAt: now,
-    memberOf: ['developers'],
-    lastLoginAt: now,
-    createdAt: now,
-  });
-  const flagged = mkUser('bench-bot', true);
-  const unflagged = mkUser('bench-alice', false);
-  await store.users.put(flagged);
-  await store.users.put(unflagged);
+  const mkUser = async (username: string, isServiceAccount: boolean) => {
+    const r = await store.users.recordLogin({
+      newUserId: `user-${randomIds.random(16)}`,
+      username,
+      email: `${username}@example.com`,
+      isSiteAdmin: false,
+      isServiceAccount,
+      memberOf: ['developers'],
+      loginFindings: [],
+      now,
+    });
+    if (!r.ok) throw new Error(`cannot create ${username}: ${r.reason}`);
+    return r.user;
+  };
+  const flagged = await mkUser('bench-bot', true);
+  const unflagged = await mkUser('bench-alice', false);
   // The unflagged user's live web session, as GatewaySessionStore would store it after a login.
   const login = { userId: unflagged.id, loginAt: now, lastSeenAt: now, samlNotOnOrAfter: null, sessionIndex: '_s1', nameId: unflagged.email };
   await store.sessions.set({
@@ -90,6 +90,7 @@ async function serveSubject(): Promise<void> {
     lastUsedAt: null,
     expiredAt: null,
     createdById: ownerId,
+    singular: false,
   });
   const flaggedSecret = generateTokenSecret(randomIds);
   const unflaggedSecret = generateTokenSecret(randomIds);
@@ -118,6 +119,7 @@ async function serveSubject(): Promise<void> {
       lastUsedAt: null,
       expiredAt: null,
       createdById: owner,
+      singular: false,
     });
     if ((i + 1) % 100_000 === 0) log(`  account-details: filling token store ${i + 1}/${TOKEN_COUNT} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }

@@ -17,6 +17,7 @@ import { createLogger, defaultLogFormat, type Logger } from './log.ts';
 import { StartupError, startServices, type Services } from './server.ts';
 import { StoreOpenError } from './store/open.ts';
 import { TlsSetupError } from './tls.ts';
+import { registerValidateCommand } from './validate/cli.ts';
 
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -87,6 +88,7 @@ const SERVER_OPTIONS: ServerOption[] = [
   { flags: '--idp-metadata <file|url>', path: 'gateway.idpMetadata', commands: GATEWAY, description: 'trust this IdP instead of the built-in one (default: the built-in IdP)' },
   { flags: '--allow-idp-initiated', path: 'gateway.allowIdpInitiated', commands: GATEWAY, description: 'accept unsolicited (IdP-initiated) responses (default off)' },
   { flags: '--relax-nameformat', path: 'gateway.relaxNameFormat', commands: GATEWAY, description: 'also accept IsServiceAccount without a NameFormat (default off)' },
+  { flags: '--strict-attributes', path: 'gateway.strictAttributes', commands: GATEWAY, description: 'refuse duplicate, multi-valued or empty attributes that TFE would read (default: read them as TFE does and report them)' },
   { flags: '--idp-admin-token <token>', path: 'idp.adminToken', commands: IDP, description: 'require this bearer token on the IdP admin API /api (default: open)' },
   { flags: '--log-level <level>', path: 'logLevel', commands: ALL, choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'log level (default info: one access-log line per request)' },
   { flags: '--log-format <format>', path: 'logFormat', commands: ALL, choices: LOG_FORMATS, description: 'pretty or json lines (default: pretty on a terminal, json otherwise)' },
@@ -327,6 +329,10 @@ export function buildProgram(): Command {
       process.exit(1);
     }
   });
+
+  const validate = registerValidateCommand(program);
+  validate.configureOutput({ outputError: (str, write) => write(`samlgate: ${explainForeignOption('validate', str.replace(/^error: /, ''))}`) });
+  owned(validate);
 
   return program;
 }

@@ -38,6 +38,12 @@ function loginForm(body: string): { action: string | undefined; body: string } |
 
 /** Why the login stopped on this page, in the words the page gives. */
 function refusal(page: BrowserResponse, idpOrigin: string | null): { code: string; reason: string } {
+  // With the gateway's SAML debug on, the page carries the code, the operator detail and the fix.
+  const debug = /<strong><code>(E_[A-Z_]+)<\/code><\/strong>:\s*([\s\S]*?)<\/p>/.exec(page.body);
+  if (debug && debug[1]! in REJECTION_CODES) {
+    const fix = /<strong>Fix:<\/strong>\s*([\s\S]*?)<\/p>/.exec(page.body)?.[1];
+    return { code: debug[1]!, reason: `the gateway refused the SAML response: ${REJECTION_CODES[debug[1] as RejectionCode]}: ${text(debug[2]!)}${fix ? ` (fix: ${text(fix)})` : ''}` };
+  }
   const rejection = /\(code (E_[A-Z_]+)\)/.exec(page.body)?.[1];
   if (rejection && rejection in REJECTION_CODES) {
     return { code: rejection, reason: `the gateway refused the SAML response: ${REJECTION_CODES[rejection as RejectionCode]} (HTTP ${page.status}; the gateway log has the detail)` };

@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import type { Store } from '../store/types.ts';
+import { securityHeaders } from '../http/security-headers.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { accessLog } from '../http/access-log.ts';
 import { allowedHostnames, hostCheck } from '../http/host-check.ts';
@@ -22,6 +23,7 @@ import { addMotdRoute, MOTD_PATH } from './api/motd.ts';
 import { addUserTokenRoutes } from './api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
 import { RejectionLog, type GatewayContext } from './context.ts';
+import { LoginAttemptLog } from './login-attempts.ts';
 import { GatewaySessionStore } from './session-store.ts';
 import { spRoutes } from './sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
@@ -48,19 +50,6 @@ export interface Gateway {
   context: GatewayContext;
 }
 
-const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
-  ['Referrer-Policy', 'same-origin'],
-  ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'"],
-];
-
-// setHeader, not res.set: express's set() re-derives charsets per call, on every request.
-function securityHeaders(_req: Request, res: Response, next: NextFunction) {
-  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
-  next();
-}
-
 export function createGateway(o: GatewayOptions): Gateway {
   const gw = o.config.gateway;
   const ctx: GatewayContext = {
@@ -75,6 +64,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     userLocks: new KeyedMutex(),
     loginUrl: `${gw.baseUrl}/session`,
     rejections: new RejectionLog(),
+    loginAttempts: new LoginAttemptLog(),
   };
 
   const app = express();
@@ -86,7 +76,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   const requestLog = accessLog(o.logger);
   if (requestLog) app.use(requestLog);
   app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [gw.baseUrl], listenHost: o.config.host, extra: o.config.allowedHosts }), what: 'gateway', publicUrlFlag: '--gateway-public-url' }));
-  app.use(securityHeaders);
+  app.use(securityHeaders());
 
   const sessionMiddleware = session({
     name: SESSION_COOKIE,

@@ -5,16 +5,14 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { TokenRecord, UserRecord } from '../store/types.ts';
+import type { UserRecord } from '../store/types.ts';
+import type { Principal } from '../tfe/principal.ts';
 import type { GatewayContext } from './context.ts';
 import { sendError } from './api/jsonapi.ts';
-import { webSessionLiveUntil } from './session-store.ts';
-import { decideTokenValidity, needsWebSession, type Api } from './token-policy.ts';
+import { decideTokenValidity, type Api } from './token-policy.ts';
 import { extractBearer, hashesEqual, hashTokenSecret, TOKEN_SHAPE } from './tokens.ts';
 
-export type Principal =
-  | { kind: 'user'; user: UserRecord; via: 'session' }
-  | { kind: 'user'; user: UserRecord; via: 'token'; token: TokenRecord };
+export type { Principal };
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -46,16 +44,17 @@ export async function authenticateToken(
   // Malformed secrets never reach the store (and never get logged).
   if (!TOKEN_SHAPE.test(secret)) return { ok: false, detail: 'the token is not a valid API token' };
   const hash = hashTokenSecret(secret);
-  const token = await ctx.store.tokens.getBySecretHash(hash);
-  if (!token || !hashesEqual(token.secretHash, hash)) return { ok: false, detail: 'the token is invalid or has been revoked' };
-  const owner = token.kind === 'user' ? await ctx.store.users.get(token.ownerId) : undefined;
   const now = ctx.clock.now();
+  // One indexed lookup: the token, its owner and (user tokens) the owner's live session end.
+  const resolved = await ctx.store.tokens.resolve(hash, now);
+  if (!resolved || !hashesEqual(resolved.token.secretHash, hash)) return { ok: false, detail: 'the token is invalid or has been revoked' };
+  const { token, user } = resolved;
   const decision = decideTokenValidity({
     token,
-    owner,
+    owner: user,
     now,
     api,
-    webSessionLiveUntil: needsWebSession(token, owner) ? await webSessionLiveUntil(ctx.store, owner!.id, now) : null,
+    webSessionLiveUntil: resolved.webSessionLiveUntil,
     apiTokenTimeoutMs: ctx.config.gateway.apiTokenTimeout,
     loginUrl: ctx.loginUrl,
   });
@@ -63,9 +62,22 @@ export async function authenticateToken(
     ctx.logger.info({ tokenId: token.id, reason: decision.reason }, 'token refused');
     return { ok: false, detail: decision.detail };
   }
-  await ctx.store.tokens.touch(token.id, now);
-  if (token.kind !== 'user' || !owner) return { ok: false, detail: 'team and organization tokens are not supported yet' };
-  return { ok: true, principal: { kind: 'user', user: owner, via: 'token', token } };
+  touchCoalesced(ctx, token.id, token.lastUsedAt, now);
+  if (token.kind === 'user' && user) return { ok: true, principal: { kind: 'user', via: 'token', user, token } };
+  if (token.kind === 'team' && resolved.team && resolved.organization) {
+    return { ok: true, principal: { kind: 'team', via: 'token', token, team: resolved.team, organization: resolved.organization } };
+  }
+  if (token.kind === 'organization' && resolved.organization) {
+    return { ok: true, principal: { kind: 'organization', via: 'token', token, organization: resolved.organization } };
+  }
+  return { ok: false, detail: 'the team or organization this token belongs to no longer exists' };
+}
+
+/** TFE shows last-used-at to the minute: write it at most once a minute per token, off the response path. */
+const TOUCH_GRANULARITY_MS = 60_000;
+function touchCoalesced(ctx: GatewayContext, tokenId: string, lastUsedAt: number | null, now: number) {
+  if (lastUsedAt !== null && now - lastUsedAt < TOUCH_GRANULARITY_MS && now >= lastUsedAt) return;
+  ctx.store.tokens.touch(tokenId, now).catch((err) => ctx.logger.warn({ err, tokenId }, 'could not record token use'));
 }
 
 /** /api/v2 authentication: bearer token first, then the browser session with its CSRF header. */

@@ -8,6 +8,7 @@ import type { IdpTrust } from '../saml/trust.ts';
 import type { Store } from '../store/types.ts';
 import type { KeyedMutex } from '../util/keyed-mutex.ts';
 import type { SessionPolicy } from './web-session.ts';
+import type { LoginAttemptLog } from './login-attempts.ts';
 
 export interface GatewayContext {
   config: Config;
@@ -24,6 +25,8 @@ export interface GatewayContext {
   loginUrl: string;
   /** Recent SAML rejections with their private detail, for the admin debug view. */
   rejections: RejectionLog;
+  /** The SAML debug view's recent login attempts and each user's last near-misses. */
+  loginAttempts: LoginAttemptLog;
 }
 
 export interface RejectionEntry {

@@ -63,10 +63,6 @@ export class GatewaySessionStore extends session.Store {
 }
 
 /** Latest live-until among a user's web sessions, or null when none is live (rule S2's input). */
-export async function webSessionLiveUntil(store: Store, userId: string, now: number): Promise<number | null> {
-  let latest: number | null = null;
-  for (const rec of await store.sessions.listByUser(userId)) {
-    if (rec.expiresAt > now && (latest === null || rec.expiresAt > latest)) latest = rec.expiresAt;
-  }
-  return latest;
+export function webSessionLiveUntil(store: Store, userId: string, now: number): Promise<number | null> {
+  return store.sessions.liveUntil(userId, now);
 }

@@ -10,7 +10,12 @@ import { logoutRequestXml } from '../saml/logout.ts';
 import { receiveLogoutRequest, receiveLogoutResponse } from './slo.ts';
 import type { GatewayContext } from './context.ts';
 import { authnRequestRedirectUrl } from './authn-request.ts';
-import { verifyLoginResponse } from './saml/verify-response.ts';
+import { verifyLoginResponse, type VerifyOptions } from './acs.ts';
+import { samlDebugEnabled, type LoginAttempt } from './login-attempts.ts';
+import { refusedLoginPage } from './views/saml-debug.ts';
+import { inspectLoginResponse } from '../saml/verify/response.ts';
+import { decodePostedMessage } from '../saml/verify/transport.ts';
+import { findingFromRejection } from '../saml/verify/findings.ts';
 import { syncUserAtLogin } from './users.ts';
 import { csrfTokenMatches } from './auth.ts';
 import { MAX_PENDING_LOGINS, PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
@@ -68,7 +73,49 @@ function sendRelayPage(res: Response, acsUrl: string, body: Record<string, unkno
 export function spRoutes(ctx: GatewayContext): Router {
   const router = Router();
   const gw = ctx.config.gateway;
-  const metadata = spMetadataXml({ entityId: gw.entityId, acsUrl: gw.acsUrl, sloUrl: gw.sloUrl, certificate: ctx.sp.certificate, authnRequestsSigned: true });
+  // The SP key pair also decrypts: TFE takes one SP certificate for both, and a dev tool gains
+  // nothing from a second secret (the metadata publishes it with use="encryption" as well).
+  const metadata = spMetadataXml({ entityId: gw.entityId, acsUrl: gw.acsUrl, sloUrl: gw.sloUrl, certificate: ctx.sp.certificate, encryptionCertificate: ctx.sp.certificate, authnRequestsSigned: true });
+  const debug = samlDebugEnabled(ctx.config);
+  const verifyOptions = (): VerifyOptions => ({
+    sp: { entityId: gw.entityId, acsUrl: gw.acsUrl },
+    idp: ctx.idp,
+    clock: ctx.clock,
+    clockSkewMs: gw.clockSkew,
+    maxAuthnAgeMs: MAX_AUTHN_AGE_MS,
+    maxAssertionLifetimeMs: MAX_ASSERTION_LIFETIME_MS,
+    replay: ctx.store.replay,
+    attributePolicy: { allowAbsentNameFormat: gw.relaxNameFormat, strictAttributes: gw.strictAttributes },
+    allowUnsolicited: gw.allowIdpInitiated,
+    decryption: { keys: [ctx.sp.privateKey], allowCbc: gw.allowCbcEncryption },
+  });
+  /** Debug view: the whole findings report of the shared core for this posted response. */
+  const recordAttempt = (encoded: unknown, now: number, o: Pick<LoginAttempt, 'outcome' | 'code' | 'detail' | 'fix' | 'userId'>, extra: SamlRejection | null): LoginAttempt | null => {
+    if (!debug) return null;
+    let xml: string | null = null;
+    try {
+      xml = decodePostedMessage(encoded);
+    } catch {
+      xml = null;
+    }
+    const v = verifyOptions();
+    const inspection = xml ? inspectLoginResponse(xml, { sp: v.sp, idp: v.idp, now, clockSkewMs: v.clockSkewMs, maxAuthnAgeMs: v.maxAuthnAgeMs, maxAssertionLifetimeMs: v.maxAssertionLifetimeMs, attributePolicy: v.attributePolicy, decryption: v.decryption! }) : null;
+    const findings = inspection?.findings ?? [];
+    // Checks only the ACS makes (InResponseTo, replay) are not in the core's report.
+    if (extra && !findings.some((f) => f.code === extra.code)) findings.unshift(findingFromRejection(extra));
+    const r = inspection?.response;
+    return ctx.loginAttempts.add({
+      ...o,
+      at: now,
+      xml,
+      decryptedAssertionXml: inspection?.decryptedAssertionXml ?? null,
+      signed: { response: r?.responseSigned ?? false, assertion: r?.assertionSigned ?? false },
+      attributes: r?.attributes ?? [],
+      serviceAccount: r?.serviceAccount ? { flagged: r.serviceAccount.flagged } : null,
+      findings,
+      nameId: r?.nameId || null,
+    });
+  };
 
   router.get('/users/saml/metadata', (_req, res) => {
     res.type('application/samlmetadata+xml').send(metadata);
@@ -96,17 +143,7 @@ export function spRoutes(ctx: GatewayContext): Router {
     const now = ctx.clock.now();
     const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);
     try {
-      const verified = await verifyLoginResponse(req.body?.SAMLResponse, pending.map((p) => p.requestId), {
-        sp: { entityId: gw.entityId, acsUrl: gw.acsUrl },
-        idp: ctx.idp,
-        clock: ctx.clock,
-        clockSkewMs: gw.clockSkew,
-        maxAuthnAgeMs: MAX_AUTHN_AGE_MS,
-        maxAssertionLifetimeMs: MAX_ASSERTION_LIFETIME_MS,
-        replay: ctx.store.replay,
-        attributePolicy: { allowAbsentNameFormat: gw.relaxNameFormat },
-        allowUnsolicited: gw.allowIdpInitiated,
-      });
+      const verified = await verifyLoginResponse(req.body?.SAMLResponse, pending.map((p) => p.requestId), verifyOptions());
       const used = pending.find((p) => p.requestId === verified.inResponseTo);
       if (used && typeof req.body?.RelayState === 'string' && req.body.RelayState !== used.relayState) {
         throw new SamlRejection('E_IN_RESPONSE_TO', 'RelayState does not match the one sent with the AuthnRequest this response answers');
@@ -117,10 +154,13 @@ export function spRoutes(ctx: GatewayContext): Router {
         memberOf: verified.user.memberOf,
         siteAdmin: verified.user.siteAdmin,
         isServiceAccount: verified.serviceAccount.flagged,
+        loginFindings: verified.attributeNotes.map(({ code, message, fix }) => ({ code, message, fix })),
       });
-      for (const f of verified.serviceAccount.findings) {
-        ctx.logger.warn({ userId: user.id, code: f.code }, `IsServiceAccount near-miss: ${f.message}; fix: ${f.fix}`);
+      // Near-misses are loud: the log, the account and admin pages, and the debug view.
+      for (const f of verified.attributeNotes) {
+        ctx.logger.warn({ userId: user.id, code: f.code }, `SAML attribute near-miss: ${f.message}; fix: ${f.fix}`);
       }
+      recordAttempt(req.body?.SAMLResponse, now, { outcome: 'accepted', code: null, detail: null, fix: null, userId: user.id }, null);
       const remaining = pending.filter((p) => p !== used);
       // A fresh session id at login defeats session fixation.
       await regenerateSession(req);
@@ -140,7 +180,13 @@ export function spRoutes(ctx: GatewayContext): Router {
       if (!(err instanceof SamlRejection)) throw err;
       ctx.logger.warn({ code: err.code, detail: err.detail }, 'SAML response rejected');
       ctx.rejections.add({ at: now, code: err.code, detail: err.detail });
-      res.status(err.code === 'E_TRANSPORT' ? 400 : 403).type('html').send(messagePage(pageContext(ctx, req), 'Sign-in failed', err.publicMessage));
+      const status = err.code === 'E_TRANSPORT' ? 400 : 403;
+      if (debug) {
+        const fix = err.fix ?? findingFromRejection(err).fix;
+        const attempt = recordAttempt(req.body?.SAMLResponse, now, { outcome: 'refused', code: err.code, detail: err.detail, fix, userId: null }, err);
+        return res.status(status).type('html').send(refusedLoginPage(pageContext(ctx, req), { code: err.code, detail: err.detail, fix, attemptId: attempt?.id ?? null, isAdmin: Boolean(req.webUser?.isSiteAdmin) }));
+      }
+      res.status(status).type('html').send(messagePage(pageContext(ctx, req), 'Sign-in failed', err.publicMessage));
     }
   });
 

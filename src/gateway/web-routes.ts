@@ -10,6 +10,8 @@ import { pageContext } from './sp-routes.ts';
 import { setSuspended } from './users.ts';
 import { sessionLiveUntil } from './web-session.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
+import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
+import { loginNoteOf, samlDebugEnabled } from './login-attempts.ts';
 
 export function webRoutes(ctx: GatewayContext): Router {
   const router = Router();
@@ -32,18 +34,18 @@ export function webRoutes(ctx: GatewayContext): Router {
   router.get('/', (req, res) => {
     const page = pageContext(ctx, req);
     if (!req.webUser) return res.type('html').send(anonymousHome(page));
-    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.config.gateway.apiTokenTimeout }));
+    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.config.gateway.apiTokenTimeout, loginNote: loginNote(loginNoteOf(req.webUser)) }));
   });
 
   router.get('/app/settings/tokens', signedIn, async (req, res) => {
-    const tokens = await ctx.store.tokens.listByOwner('user', req.webUser!.id);
+    const tokens = (await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: 1000 })).items;
     res.type('html').send(tokensPage(pageContext(ctx, req), tokens));
   });
 
   router.post('/app/settings/tokens', form, signedIn, csrf, async (req, res) => {
     const description = typeof req.body.description === 'string' && req.body.description.trim() !== '' ? req.body.description.trim().slice(0, 255) : null;
     const created = await createUserToken(ctx, req.webUser!.id, { description, expiredAt: null });
-    const tokens = await ctx.store.tokens.listByOwner('user', req.webUser!.id);
+    const tokens = (await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: 1000 })).items;
     // The secret is rendered once, in this response only; no-store keeps it out of caches.
     res.set('Cache-Control', 'no-store').status(201).type('html').send(tokensPage(pageContext(ctx, req), tokens, created));
   });
@@ -57,8 +59,19 @@ export function webRoutes(ctx: GatewayContext): Router {
 
   router.get('/app/admin/users', signedIn, async (req, res) => {
     if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
-    const users = (await ctx.store.users.list()).sort((a, b) => a.username.localeCompare(b.username));
-    res.type('html').send(adminUsersPage(pageContext(ctx, req), users, ctx.rejections.latest()));
+    const users = (await ctx.store.users.list({}, { number: 1, size: 1000 })).items;
+    res.type('html').send(adminUsersPage(pageContext(ctx, req), users, ctx.rejections.latest(), (user) => loginNote(loginNoteOf(user))));
+  });
+
+  // The SAML debug view (site admins only; others get 404 as for every admin page).
+  router.get('/app/admin/saml/attempts', signedIn, (req, res) => {
+    if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
+    res.type('html').send(loginAttemptsPage(pageContext(ctx, req), ctx.loginAttempts.latest(), samlDebugEnabled(ctx.config)));
+  });
+  router.get('/app/admin/saml/attempts/:id', signedIn, (req, res) => {
+    const attempt = req.webUser!.isSiteAdmin ? ctx.loginAttempts.get(Number(req.params.id)) : undefined;
+    if (!attempt) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such login attempt (only the most recent ones are kept).'));
+    res.type('html').send(loginAttemptPage(pageContext(ctx, req), attempt));
   });
 
   router.post('/app/admin/users/:id/:action', form, signedIn, csrf, async (req, res) => {
@@ -67,7 +80,7 @@ export function webRoutes(ctx: GatewayContext): Router {
       return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
     }
     const result = await setSuspended(ctx, req.params.id as string, action === 'suspend');
-    req.session.flash = result.ok ? `${result.user.username} ${action}ed.` : result.error === 'already' ? `Already ${action}ed.` : 'No such user.';
+    req.session.flash = result.ok ? `${result.user.username} ${action}ed.` : result.reason === 'already' ? `Already ${action}ed.` : 'No such user.';
     res.redirect(303, '/app/admin/users');
   });
 

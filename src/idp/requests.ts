@@ -10,11 +10,11 @@ import {
   decodeRedirectMessage,
   parseRedirectQuery,
   verifyRedirectSignature,
-  verifyRootSignature,
   type RedirectMessageType,
 } from '../saml/sign.ts';
 import type { SpTrust } from '../saml/trust.ts';
 import { parseXml } from '../saml/xml.ts';
+import { verifyRootSignature } from '../saml/verify/xmldsig.ts';
 
 /** Inflated size cap on the Redirect binding (SP-SECURITY INFL1). */
 export const MAX_INFLATED_BYTES = 64 * 1024;
@@ -87,7 +87,8 @@ export function receivePost(samlRequest: unknown, relayState: unknown, expected:
   const { root, id, sp } = readRequestEnvelope(doc, expected, lookup);
   if (requireSignature(sp)) {
     if (!sp.signingCertificate) reject('E_SIGNATURE', `${sp.entityId} requires signed requests but has no signing certificate registered`);
-    verifyRootSignature(xml, doc, [sp.signingCertificate]);
+    // The one verifier (src/saml/verify/xmldsig.ts): shape, allow-list and digest on the same nodes.
+    verifyRootSignature(doc, [sp.signingCertificate]);
   }
   return { doc, root, sp, id, relayState: relayState ?? null };
 }

@@ -7,10 +7,22 @@
  * finding that says why and how to fix it. The gateway's ACS, the validator and the IdP's fault
  * presets all call decideServiceAccount(); none of them re-implements the rule.
  *
- * The structural policy (SP-SECURITY section 8) is stricter than "does not flag": ambiguous
- * documents (duplicates, Name-less or case-colliding attributes, several or empty values for a
- * single-valued attribute) are refused outright, because a signed but ambiguous assertion is
- * exactly what IdP template injection produces (ATTR13).
+ * Values are read as TFE reads them: TFE hands ruby-saml's name -> values map to its login code,
+ * and ruby-saml merges every Attribute with the same Name (across AttributeStatements) and
+ * answers `attributes[name]` with the first value. So an empty value, two values or a repeated
+ * attribute still log the user in at TFE, and the gateway does the same by default, reading the
+ * first value and reporting the near-miss loudly (test/security/ruby-saml-fidelity.test.ts uses
+ * ruby-saml itself as the oracle).
+ *
+ * The structural policy (SP-SECURITY section 8) has two tiers:
+ * - security refusals in every mode: a Name-less attribute (shifts index-zipping readers, ATTR9),
+ *   case- or look-alike-colliding names (ATTR4), EncryptedAttribute (never read "hidden" as
+ *   "absent", ATTR14); an attribute outside the signed assertion is refused earlier, by the
+ *   structure checks (ATTR8);
+ * - ambiguity refusals only with `strictAttributes` (gateway.strictAttributes /
+ *   --strict-attributes): duplicates, several or empty values, element values of a
+ *   single-valued attribute (ATTR3, ATTR5-7). A signed but ambiguous assertion is what IdP
+ *   template injection produces (ATTR13), which is why the strict mode exists.
  */
 import { ATTR, ATTRNAME_FORMAT, SITE_ADMINS_GROUP } from './constants.ts';
 import type { AttributeValue, SamlAttribute } from './attributes.ts';
@@ -28,7 +40,9 @@ export type FindingCode =
   | 'SA_FRIENDLY_NAME_ONLY'
   | 'SA_NAMEFORMAT'
   | 'SA_NAMEFORMAT_ABSENT'
-  | 'SA_VALUE';
+  | 'SA_VALUE'
+  | 'SA_MULTIPLE_VALUES'
+  | 'SA_XSI_TYPE';
 
 export interface Finding {
   code: FindingCode;
@@ -42,9 +56,17 @@ export interface Finding {
 export interface AttributePolicyOptions {
   /** Relaxed mode also accepts an IsServiceAccount attribute with no NameFormat (DESIGN F1). */
   allowAbsentNameFormat: boolean;
+  /** Refuse ambiguous-but-safe attributes (duplicates, several or empty values) instead of reading them as ruby-saml does. */
+  strictAttributes?: boolean;
 }
 
-export const STRICT_POLICY: AttributePolicyOptions = { allowAbsentNameFormat: false };
+/** The gateway's default: F1's strict NameFormat, TFE's (ruby-saml's) lenient reading of values. */
+export const DEFAULT_POLICY: AttributePolicyOptions = { allowAbsentNameFormat: false, strictAttributes: false };
+/** Every refusal on: what the IdP preview and the strict-mode tests use. */
+export const STRICT_POLICY: AttributePolicyOptions = { allowAbsentNameFormat: false, strictAttributes: true };
+
+/** Refused in every mode: they are attacks on the reader, not IdP sloppiness. */
+const SECURITY_CODES = new Set<FindingCode>(['ATTR_NAMELESS', 'ATTR_CASE_COLLISION', 'ATTR_ENCRYPTED']);
 
 /** Attributes that TFE reads as one value; several values make the login ambiguous. */
 const SINGLE_VALUED = new Set<string>([ATTR.isServiceAccount, ATTR.username, ATTR.siteAdmin]);
@@ -88,11 +110,22 @@ function describeValue(v: AttributeValue | undefined): string {
   }
 }
 
-/** The document-level refusals of SP-SECURITY section 8 (ATTR3-ATTR7, ATTR9, ATTR14). */
-export function structuralFindings(attributes: readonly SamlAttribute[], encryptedAttributes = 0): Finding[] {
+/**
+ * The document-level findings of SP-SECURITY section 8 (ATTR3-ATTR7, ATTR9, ATTR14). Severity
+ * `reject` means the login is refused under `options`; ambiguity findings are `near-miss` unless
+ * strictAttributes is on (then TFE would log the user in, and the gateway does too).
+ */
+export function structuralFindings(attributes: readonly SamlAttribute[], encryptedAttributes = 0, options: AttributePolicyOptions = STRICT_POLICY): Finding[] {
   const findings: Finding[] = [];
+  const strict = options.strictAttributes ?? true;
   const reject = (code: FindingCode, attribute: string | null, message: string, fix: string) =>
-    findings.push({ code, severity: 'reject', attribute, message, fix });
+    findings.push({
+      code,
+      severity: strict || SECURITY_CODES.has(code) ? 'reject' : 'near-miss',
+      attribute,
+      message: strict || SECURITY_CODES.has(code) ? message : `${message}; TFE (ruby-saml) reads the first value, and so does the gateway (--strict-attributes refuses this login)`,
+      fix,
+    });
 
   if (encryptedAttributes > 0) {
     reject('ATTR_ENCRYPTED', null, `the assertion carries ${encryptedAttributes} EncryptedAttribute element(s), which samlgate does not decrypt`, 'send attributes in plain text inside the signed assertion (or encrypt the whole assertion)');
@@ -136,17 +169,32 @@ export interface ServiceAccountDecision {
   findings: Finding[];
 }
 
-/** Rule F1. Assumes structuralFindings() found nothing to reject (the ACS checks that first). */
+/**
+ * ruby-saml's reading of one Name: every Attribute with exactly that Name, values merged in
+ * document order; xsi:nil reads as nil, an element value as nothing (ruby-saml collects only
+ * NameID children from element content). TFE's `attributes[name]` is the first of these.
+ */
+export function rubySamlValues(attributes: readonly SamlAttribute[], name: string): { value: AttributeValue; from: SamlAttribute }[] {
+  const out: { value: AttributeValue; from: SamlAttribute }[] = [];
+  for (const a of attributes) {
+    if (a.name !== name) continue;
+    for (const value of a.values) if (value.kind !== 'element') out.push({ value, from: a });
+  }
+  return out;
+}
+
+/**
+ * Rule F1, on the value TFE reads (ruby-saml's first value of the merged attribute). Assumes
+ * structuralFindings() found nothing to reject under the caller's mode (the ACS checks first).
+ */
 export function decideServiceAccount(
   attributes: readonly SamlAttribute[],
-  options: AttributePolicyOptions = STRICT_POLICY,
+  options: AttributePolicyOptions = DEFAULT_POLICY,
 ): ServiceAccountDecision {
   const findings: Finding[] = [];
   const nearMiss = (code: FindingCode, attribute: string | null, message: string, fix: string) =>
     findings.push({ code, severity: 'near-miss', attribute, message, fix });
   const target = foldAttributeName(ATTR.isServiceAccount);
-  let flagged = false;
-  let exactSeen = false;
 
   for (const attr of attributes) {
     if (attr.name === null) {
@@ -157,38 +205,49 @@ export function decideServiceAccount(
     }
     if (attr.name !== ATTR.isServiceAccount) {
       if (foldAttributeName(attr.name) === target) {
-        nearMiss('SA_NAME_CASE', attr.name, `the attribute is named ${JSON.stringify(attr.name)}; TFE matches the Name exactly`, 'rename the attribute to IsServiceAccount (capital I, S and A)');
+        nearMiss('SA_NAME_CASE', attr.name, `the IdP sent \`${attr.name}\`: TFE ignores it (it matches the Name exactly)`, 'rename the attribute to IsServiceAccount (capital I, S and A)');
       } else if (attr.friendlyName !== null && foldAttributeName(attr.friendlyName) === target) {
         nearMiss('SA_FRIENDLY_NAME_ONLY', attr.name, `IsServiceAccount is only the FriendlyName of ${JSON.stringify(attr.name)}`, 'set the attribute Name (not FriendlyName) to IsServiceAccount');
       }
-      continue;
     }
-    exactSeen = true;
-    let ok = true;
-    if (attr.nameFormat === null) {
-      if (!options.allowAbsentNameFormat) {
-        ok = false;
-        nearMiss('SA_NAMEFORMAT_ABSENT', attr.name, 'IsServiceAccount has no NameFormat; TFE expects basic', `set NameFormat="${ATTRNAME_FORMAT.basic}"`);
-      }
-    } else if (attr.nameFormat !== ATTRNAME_FORMAT.basic) {
-      ok = false;
-      nearMiss('SA_NAMEFORMAT', attr.name, `IsServiceAccount has NameFormat ${attr.nameFormat}; TFE expects basic`, `set NameFormat="${ATTRNAME_FORMAT.basic}"`);
-    }
-    const value = attr.values.length === 1 ? attr.values[0] : undefined;
-    if (!value || !isTrueValue(value)) {
-      ok = false;
-      const isFalse = value?.kind === 'text' && trimXmlSpace(value.text).toLowerCase() === 'false';
-      if (!isFalse) {
-        nearMiss('SA_VALUE', attr.name, `IsServiceAccount is ${describeValue(value)}; only "true" flags a service account`, 'send the value true (not 1, yes or an empty value)');
-      }
-    }
-    if (ok) flagged = true;
   }
-  if (!exactSeen && findings.length === 0) {
+  const exact = attributes.filter((a) => a.name === ATTR.isServiceAccount);
+  if (exact.length === 0) {
     // Plain absence is the normal case for a human user: worth a report line, not a warning.
-    return { flagged: false, findings: [] };
+    return { flagged: false, findings };
   }
-  return { flagged, findings };
+  const values = rubySamlValues(attributes, ATTR.isServiceAccount);
+  const first = values[0];
+  const deciding = first?.from ?? exact[0]!;
+  let ok = true;
+  if (deciding.nameFormat === null) {
+    if (!options.allowAbsentNameFormat) {
+      ok = false;
+      nearMiss('SA_NAMEFORMAT_ABSENT', ATTR.isServiceAccount, 'IsServiceAccount has no NameFormat; TFE expects basic', `set NameFormat="${ATTRNAME_FORMAT.basic}"`);
+    }
+  } else if (deciding.nameFormat !== ATTRNAME_FORMAT.basic) {
+    ok = false;
+    nearMiss('SA_NAMEFORMAT', ATTR.isServiceAccount, `IsServiceAccount has NameFormat ${deciding.nameFormat}; TFE expects basic`, `set NameFormat="${ATTRNAME_FORMAT.basic}"`);
+  }
+  const all = exact.flatMap((a) => a.values);
+  if (all.length > 1) {
+    nearMiss('SA_MULTIPLE_VALUES', ATTR.isServiceAccount, `IsServiceAccount has ${all.length} values (${all.map(describeValue).join(', ')}); TFE reads only the first, ${describeValue(first?.value)}`, 'send exactly one IsServiceAccount value (check for a second mapping that adds one)');
+  }
+  const value = first?.value;
+  const typeName = value?.kind === 'text' && value.xsiType !== undefined ? value.xsiType.slice(value.xsiType.indexOf(':') + 1) : undefined;
+  if (value?.kind === 'text' && typeName !== undefined && typeName !== 'string' && typeName !== 'boolean') {
+    // ATTR2: TFE (ruby-saml) ignores xsi:type and compares the text; an odd type is a sign the IdP maps the wrong source.
+    nearMiss('SA_XSI_TYPE', ATTR.isServiceAccount, `IsServiceAccount has xsi:type ${value.xsiType}; TFE ignores the type and reads the text ${JSON.stringify(value.text)}`, 'send IsServiceAccount as xs:string (or xs:boolean) with the text true');
+  }
+  if (!value || !isTrueValue(value)) {
+    ok = false;
+    const isFalse = value?.kind === 'text' && trimXmlSpace(value.text).toLowerCase() === 'false';
+    if (!isFalse) {
+      const booleanOne = typeName === 'boolean' && value?.kind === 'text' && trimXmlSpace(value.text) === '1';
+      nearMiss('SA_VALUE', ATTR.isServiceAccount, `IsServiceAccount is ${describeValue(value)}${booleanOne ? ' with xsi:type xs:boolean (true in XML Schema, but TFE compares the text)' : ''}; only "true" flags a service account`, 'send the value true (not 1, yes or an empty value)');
+    }
+  }
+  return { flagged: ok, findings };
 }
 
 export interface UserAttributes {
@@ -197,22 +256,20 @@ export interface UserAttributes {
   siteAdmin: boolean;
 }
 
-function textValues(attr: SamlAttribute | undefined): string[] {
-  if (!attr) return [];
-  return attr.values.flatMap((v) => (v.kind === 'text' ? [trimXmlSpace(v.text)] : [])).filter((v) => v !== '');
+function textValues(attributes: readonly SamlAttribute[], name: string): string[] {
+  return rubySamlValues(attributes, name)
+    .flatMap(({ value }) => (value.kind === 'text' ? [trimXmlSpace(value.text)] : []))
+    .filter((v) => v !== '');
 }
 
-/** Rule S5: Username, MemberOf (several values or one comma-separated value), SiteAdmin. */
+/** Rule S5: Username, MemberOf (several values or one comma-separated value), SiteAdmin; merged as ruby-saml merges. */
 export function readUserAttributes(attributes: readonly SamlAttribute[]): UserAttributes {
-  const byName = new Map<string, SamlAttribute>();
-  for (const attr of attributes) if (attr.name !== null && !byName.has(attr.name)) byName.set(attr.name, attr);
-  const username = textValues(byName.get(ATTR.username))[0] ?? null;
-  const memberOf = textValues(byName.get(ATTR.memberOf))
+  const username = textValues(attributes, ATTR.username)[0] ?? null;
+  const memberOf = textValues(attributes, ATTR.memberOf)
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v !== '');
-  const siteAdminAttr = byName.get(ATTR.siteAdmin);
-  const siteAdmin =
-    memberOf.includes(SITE_ADMINS_GROUP) || (siteAdminAttr?.values.length === 1 && isTrueValue(siteAdminAttr.values[0]!));
+  const siteAdminFirst = rubySamlValues(attributes, ATTR.siteAdmin)[0]?.value;
+  const siteAdmin = memberOf.includes(SITE_ADMINS_GROUP) || (siteAdminFirst !== undefined && isTrueValue(siteAdminFirst));
   return { username, memberOf: [...new Set(memberOf)], siteAdmin };
 }

@@ -9,7 +9,8 @@
 import { NS } from './constants.ts';
 
 export type AttributeValue =
-  | { kind: 'text'; text: string }
+  /** xsiType: the AttributeValue's xsi:type QName as written (`xs:boolean`), when it has one (ATTR2). */
+  | { kind: 'text'; text: string; xsiType?: string }
   | { kind: 'empty' }
   | { kind: 'nil' }
   | { kind: 'element' };
@@ -47,7 +48,12 @@ function readValue(el: Element): AttributeValue {
     // Comments are already gone in the canonical signed bytes we parse; CDATA counts as text (ATTR12).
     if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE) text += node.nodeValue ?? '';
   }
-  return text === '' ? { kind: 'empty' } : { kind: 'text', text };
+  if (text === '') return { kind: 'empty' };
+  const type = el.getAttributeNS(NS.xsi, 'type');
+  if (!type) return { kind: 'text', text };
+  // Kept as the QName text: exclusive C14N drops namespace declarations used only inside
+  // attribute values, so in the signed bytes the prefix of `xs:boolean` is often unbound.
+  return { kind: 'text', text, xsiType: type };
 }
 
 /** Every Attribute of every AttributeStatement directly under `assertion`, in document order. */

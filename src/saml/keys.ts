@@ -5,6 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { SamlError } from './rejection.ts';
 
 export interface Certificate {
   pem: string;
@@ -21,8 +22,12 @@ export interface SigningCredentials {
   certificate: Certificate;
 }
 
-export class KeyError extends Error {
-  readonly code = 'ERR_KEY';
+/** A key or certificate samlgate cannot use. */
+export class KeyError extends SamlError {
+  declare readonly code: 'ERR_KEY';
+  constructor(detail: string) {
+    super('ERR_KEY', detail);
+  }
 }
 
 export function certificateFromBase64(base64: string): Certificate {

@@ -5,18 +5,28 @@
  */
 import { BINDING, NAMEID_FORMAT, NS } from './constants.ts';
 import { certificateFromBase64, type Certificate } from './keys.ts';
-import { SamlRejection } from './rejection.ts';
+import { SamlError, SamlRejection } from './rejection.ts';
 import type { IdpTrust, SpTrust } from './trust.ts';
 import { escapeXml, parseXml } from './xml.ts';
 
-export class MetadataError extends Error {
-  readonly code = 'ERR_METADATA';
+/** Metadata samlgate cannot use (the message says what is missing). */
+export class MetadataError extends SamlError {
+  declare readonly code: 'ERR_METADATA';
+  constructor(detail: string) {
+    super('ERR_METADATA', detail);
+  }
 }
 
-function keyDescriptor(cert: Certificate): string {
+function keyDescriptor(cert: Certificate, use: 'signing' | 'encryption' = 'signing'): string {
   return (
-    `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${NS.dsig}"><ds:X509Data>` +
-    `<ds:X509Certificate>${cert.base64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`
+    `<md:KeyDescriptor use="${use}"><ds:KeyInfo xmlns:ds="${NS.dsig}"><ds:X509Data>` +
+    `<ds:X509Certificate>${cert.base64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
+    (use === 'encryption'
+      ? // What the SP decrypts (src/saml/verify/decrypt.ts); IdPs that honour EncryptionMethod pick these.
+        `<md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/><md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes128-gcm"/>` +
+        `<md:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>`
+      : '') +
+    `</md:KeyDescriptor>`
   );
 }
 
@@ -42,12 +52,13 @@ export function idpMetadataXml(o: { entityId: string; ssoUrl: string; sloUrl: st
 }
 
 /** SP metadata; WantAssertionsSigned is always true (samlgate never accepts unsigned assertions). */
-export function spMetadataXml(o: { entityId: string; acsUrl: string; sloUrl: string; certificate: Certificate; authnRequestsSigned: boolean }): string {
+export function spMetadataXml(o: { entityId: string; acsUrl: string; sloUrl: string; certificate: Certificate; encryptionCertificate?: Certificate; authnRequestsSigned: boolean }): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
     `<md:EntityDescriptor xmlns:md="${NS.metadata}" entityID="${escapeXml(o.entityId)}">` +
     `<md:SPSSODescriptor AuthnRequestsSigned="${o.authnRequestsSigned}" WantAssertionsSigned="true" protocolSupportEnumeration="${NS.protocol}">` +
     keyDescriptor(o.certificate) +
+    (o.encryptionCertificate ? keyDescriptor(o.encryptionCertificate, 'encryption') : '') +
     `<md:SingleLogoutService Binding="${BINDING.redirect}" Location="${escapeXml(o.sloUrl)}"/>` +
     `<md:NameIDFormat>${NAMEID_FORMAT.email}</md:NameIDFormat>` +
     `<md:AssertionConsumerService Binding="${BINDING.post}" Location="${escapeXml(o.acsUrl)}" index="0" isDefault="true"/>` +

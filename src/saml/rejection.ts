@@ -25,26 +25,70 @@ export const REJECTION_CODES = {
   E_REPLAY: 'the assertion was already used',
   E_ATTR: 'the assertion carries ambiguous or malformed attributes',
   E_USER: 'the user may not log in',
+  E_DECRYPT: 'the encrypted assertion could not be decrypted',
 } as const;
 
 export type RejectionCode = keyof typeof REJECTION_CODES;
 
-export class SamlRejection extends Error {
-  readonly code: RejectionCode;
+/**
+ * Structured facts about a refusal (jose's `claim`/`reason` fields): what was checked, what
+ * the gateway expected and what the document carried, and the change that fixes it. Callers
+ * (the validator, the debug view) read these fields; nobody parses `detail`.
+ */
+export interface RejectionFacts {
+  /** The checked field, e.g. `Audience`, `SignatureMethod`, `IsServiceAccount`. */
+  claim?: string;
+  expected?: string;
+  actual?: string;
+  /** What to change, in the IdP or in samlgate. */
+  fix?: string;
+}
+
+/**
+ * Every error code of the SAML layer, a closed union (jose's `ERR_JWT_*` style): the refusals of
+ * SAML messages above, unusable metadata, unusable keys and certificates, and input the
+ * validator cannot read. Callers switch on `code`, never on message strings.
+ */
+export type SamlErrorCode = RejectionCode | 'ERR_METADATA' | 'ERR_KEY' | 'ERR_UNUSABLE_INPUT';
+
+/** The one error base class of the SAML layer (src/saml/, src/validate/). */
+export class SamlError extends Error {
+  readonly code: SamlErrorCode;
   /** Operator-facing explanation: what was found, what was expected, how to fix it. */
   readonly detail: string;
+  readonly claim: string | undefined;
+  readonly expected: string | undefined;
+  readonly actual: string | undefined;
+  readonly fix: string | undefined;
+
+  constructor(code: SamlErrorCode, detail: string, facts: RejectionFacts = {}, message = detail) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.detail = detail;
+    this.claim = facts.claim;
+    this.expected = facts.expected;
+    this.actual = facts.actual;
+    this.fix = facts.fix;
+  }
+}
+
+/**
+ * Why a SAML message was refused: every refusal of every message (login responses, logout
+ * messages, AuthnRequests) is a SamlRejection with a code from REJECTION_CODES, and carries a
+ * `publicMessage` safe for the browser.
+ */
+export class SamlRejection extends SamlError {
+  declare readonly code: RejectionCode;
   /** Safe for the browser: no values from the document, no internals. */
   readonly publicMessage: string;
 
-  constructor(code: RejectionCode, detail: string) {
-    super(`${code}: ${detail}`);
-    this.name = 'SamlRejection';
-    this.code = code;
-    this.detail = detail;
+  constructor(code: RejectionCode, detail: string, facts: RejectionFacts = {}) {
+    super(code, detail, facts, `${code}: ${detail}`);
     this.publicMessage = `Sign-in failed: ${REJECTION_CODES[code]}. Ask your administrator to check the gateway log (code ${code}).`;
   }
 }
 
-export function reject(code: RejectionCode, detail: string): never {
-  throw new SamlRejection(code, detail);
+export function reject(code: RejectionCode, detail: string, facts?: RejectionFacts): never {
+  throw new SamlRejection(code, detail, facts);
 }

@@ -6,7 +6,8 @@
 import { createHash, createSign, createVerify, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
+import { ExclusiveCanonicalization } from 'xml-crypto';
+import { signatureHashOf } from './algorithms.ts';
 import { ALGORITHMS, NS } from './constants.ts';
 import type { Certificate, SigningCredentials } from './keys.ts';
 import { decodeBase64Strict, decodeUtf8Strict } from './encoding.ts';
@@ -24,6 +25,16 @@ const ELEMENT_NS: Record<SignableElement, string> = {
 };
 
 const C14N = new ExclusiveCanonicalization();
+
+/** Signature algorithms the IdP can sign with; rsa-sha1 exists only for the signature-sha1 fault. */
+export type XmlSignatureAlgorithm = 'rsa-sha256' | 'rsa-sha512' | 'rsa-sha1';
+
+/** SignatureMethod, DigestMethod and node's hash name per algorithm (XML-DSig 6.4, RFC 6931 2.1.3/2.3.2). */
+export const XML_SIGNATURE_ALGORITHMS: Record<XmlSignatureAlgorithm, { signatureMethod: string; digestMethod: string; hash: string }> = {
+  'rsa-sha256': { signatureMethod: ALGORITHMS.rsaSha256, digestMethod: ALGORITHMS.sha256, hash: 'sha256' },
+  'rsa-sha512': { signatureMethod: ALGORITHMS.rsaSha512, digestMethod: ALGORITHMS.sha512, hash: 'sha512' },
+  'rsa-sha1': { signatureMethod: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digestMethod: 'http://www.w3.org/2000/09/xmldsig#sha1', hash: 'sha1' },
+};
 
 /** Exclusive C14N of an element (no InclusiveNamespaces, so the canonicaliser leaves it intact). */
 function canonical(el: Element): string {
@@ -48,7 +59,7 @@ function endOfStartTag(xml: string, from: number): number {
 
 /**
  * Signs the document's root element, which must be `elementLocalName`, as an enveloped signature
- * (exclusive C14N, RSA-SHA256, SHA-256 digest) and returns the document with the ds:Signature
+ * (exclusive C14N, RSA-SHA256 with a SHA-256 digest unless `algorithm` says otherwise) and returns the document with the ds:Signature
  * right after the root's own saml:Issuer, where the schema puts it (SAML core 5.4.1), or as its
  * first child when it has none.
  *
@@ -58,8 +69,9 @@ function endOfStartTag(xml: string, from: number): number {
  * spliced into the original text. The SignedInfo that is signed is itself the canonical form of
  * the one written out (computed, not assumed), and the IdP tests check every output with xmlsec1.
  */
-export function signElement(xml: string, o: { credentials: SigningCredentials; elementLocalName: SignableElement }): string {
+export function signElement(xml: string, o: { credentials: SigningCredentials; elementLocalName: SignableElement; algorithm?: XmlSignatureAlgorithm }): string {
   const { credentials, elementLocalName } = o;
+  const alg = XML_SIGNATURE_ALGORITHMS[o.algorithm ?? 'rsa-sha256'];
   const doc = new DOMParser().parseFromString(xml, 'text/xml') as unknown as Document;
   const root = doc.documentElement;
   if (!root || root.localName !== elementLocalName || root.namespaceURI !== ELEMENT_NS[elementLocalName]) {
@@ -68,17 +80,17 @@ export function signElement(xml: string, o: { credentials: SigningCredentials; e
   const id = root.getAttribute('ID');
   if (!id) throw new Error(`signElement: the ${elementLocalName} has no ID`);
 
-  const digest = createHash('sha256').update(canonical(root), 'utf8').digest('base64');
+  const digest = createHash(alg.hash).update(canonical(root), 'utf8').digest('base64');
   const signedInfoXml =
     `<ds:SignedInfo xmlns:ds="${NS.dsig}">` +
     `<ds:CanonicalizationMethod Algorithm="${ALGORITHMS.excC14n}"/>` +
-    `<ds:SignatureMethod Algorithm="${ALGORITHMS.rsaSha256}"/>` +
+    `<ds:SignatureMethod Algorithm="${alg.signatureMethod}"/>` +
     `<ds:Reference URI="#${escapeXml(id)}"><ds:Transforms>` +
     `<ds:Transform Algorithm="${ALGORITHMS.envelopedSignature}"/><ds:Transform Algorithm="${ALGORITHMS.excC14n}"/>` +
-    `</ds:Transforms><ds:DigestMethod Algorithm="${ALGORITHMS.sha256}"/><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>` +
+    `</ds:Transforms><ds:DigestMethod Algorithm="${alg.digestMethod}"/><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>` +
     `</ds:SignedInfo>`;
   const signedInfo = canonical((new DOMParser().parseFromString(signedInfoXml, 'text/xml') as unknown as Document).documentElement);
-  const value = cryptoSign('sha256', Buffer.from(signedInfo, 'utf8'), credentials.privateKey).toString('base64');
+  const value = cryptoSign(alg.hash, Buffer.from(signedInfo, 'utf8'), credentials.privateKey).toString('base64');
   // The canonical SignedInfo is written out as is; its xmlns:ds moves up to the Signature.
   const signature =
     `<ds:Signature xmlns:ds="${NS.dsig}">${signedInfo.replace(` xmlns:ds="${NS.dsig}"`, '')}` +
@@ -97,41 +109,6 @@ export function signElement(xml: string, o: { credentials: SigningCredentials; e
     at = xml[afterStart - 2] === '/' ? afterStart : xml.indexOf(close, afterStart) + close.length;
   }
   return xml.slice(0, at) + signature + xml.slice(at);
-}
-
-/**
- * Verifies the enveloped signature of the document's root element (HTTP-POST binding, e.g. a
- * signed AuthnRequest). The key comes only from `certificates` (never from KeyInfo), the
- * Signature must be a direct child of the root, and its one Reference must point at the root's
- * ID (no signature wrapping: SP-SECURITY 10.2 step 5).
- */
-export function verifyRootSignature(xml: string, doc: Document, certificates: readonly Certificate[]): void {
-  const root = doc.documentElement;
-  const signatures: Element[] = [];
-  for (let n = root.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && (n as Element).localName === 'Signature' && (n as Element).namespaceURI === NS.dsig) signatures.push(n as Element);
-  }
-  if (signatures.length === 0) reject('E_SIGNATURE', `the ${root.localName} is not signed`);
-  if (signatures.length > 1) reject('E_STRUCT', `the ${root.localName} carries ${signatures.length} signatures`);
-  const id = root.getAttribute('ID');
-  if (!id) reject('E_STRUCT', `the ${root.localName} has no ID`);
-  const sigAlg = signatures[0]!.getElementsByTagNameNS(NS.dsig, 'SignatureMethod')[0]?.getAttribute('Algorithm');
-  if (sigAlg !== ALGORITHMS.rsaSha256 && sigAlg !== ALGORITHMS.rsaSha512) reject('E_ALGORITHM', `signature algorithm ${sigAlg ?? '(none)'} is not allowed (use rsa-sha256)`);
-  for (const cert of certificates) {
-    const sig = new SignedXml({ publicCert: cert.publicKey, getCertFromKeyInfo: () => null });
-    sig.loadSignature(signatures[0]!);
-    let ok = false;
-    try {
-      ok = sig.checkSignature(xml);
-    } catch {
-      ok = false;
-    }
-    if (!ok) continue;
-    const refs = sig.getReferences();
-    if (refs.length !== 1 || refs[0]!.uri !== `#${id}`) reject('E_STRUCT', `the ${root.localName}'s signature does not reference the ${root.localName} itself`);
-    return;
-  }
-  reject('E_SIGNATURE', `the ${root.localName}'s signature does not verify with the registered certificate`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,14 +226,17 @@ function safeDecode(s: string): string {
 
 /**
  * Verifies the detached signature of a Redirect-binding message against the registered
- * certificates. Only rsa-sha256 and rsa-sha512 are accepted (SP-SECURITY ALG1).
+ * certificates, through the one allow-list (SP-SECURITY ALG1).
  */
 export function verifyRedirectSignature(query: RedirectQuery, certificates: readonly Certificate[]): void {
   if (query.signature === null || query.sigAlg === null || query.signedOctets === null) reject('E_SIGNATURE', `the ${query.type} is not signed (no Signature/SigAlg parameters)`);
-  if (!(REDIRECT_SIG_ALGS as readonly string[]).includes(query.sigAlg)) reject('E_ALGORITHM', `SigAlg ${query.sigAlg} is not allowed (use ${ALGORITHMS.rsaSha256})`);
+  // The same allow-list as enveloped signatures (src/saml/algorithms.ts).
+  const hash = signatureHashOf(query.sigAlg);
+  if (!hash) reject('E_ALGORITHM', `SigAlg ${query.sigAlg} is not allowed (use ${ALGORITHMS.rsaSha256})`, { claim: 'SigAlg', expected: ALGORITHMS.rsaSha256, actual: query.sigAlg, fix: 'sign Redirect-binding messages with RSA-SHA256' });
   const signature = decodeBase64Strict(query.signature);
   for (const cert of certificates) {
-    const ok = createVerify(NODE_HASH[query.sigAlg as RedirectSigAlg]).update(query.signedOctets, 'utf8').verify(cert.publicKey, signature);
+    if (cert.publicKey.asymmetricKeyType !== 'rsa') continue;
+    const ok = createVerify(hash).update(query.signedOctets, 'utf8').verify(cert.publicKey, signature);
     if (ok) return;
   }
   reject('E_SIGNATURE', `the ${query.type}'s query signature does not verify with the registered certificate`);

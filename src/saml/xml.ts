@@ -37,7 +37,9 @@ export function preParseChecks(xml: string, limits: XmlLimits = DEFAULT_XML_LIMI
   let depth = 0;
   let max = 0;
   // Counting tags lexically is enough for a ceiling: comments and CDATA could only inflate it.
-  const tag = /<(\/?)([A-Za-z_][^\s/>]*)[^>]*?(\/?)>/g;
+  // Any name start character counts, not only ASCII letters: 20,000 nested `<é>` elements once
+  // slipped past this limit and overflowed the stack in the parser and canonicaliser.
+  const tag = /<(\/?)([^\s/>!?<][^\s/>]*)[^>]*?(\/?)>/g;
   for (let m = tag.exec(withoutDecl); m; m = tag.exec(withoutDecl)) {
     if (m[1]) depth--;
     else if (!m[3]) {

@@ -58,8 +58,9 @@ describe('samlgate login', () => {
     assert.match(r.stdout, /^[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9]{67}\n$/);
     const token = r.stdout.trim();
     assert.equal((await accountDetails({ authorization: `Bearer ${token}` })).status, 200);
-    const listed = await services.store.tokens.listByOwner('user', (await services.store.users.list()).find((u) => u.username === 'alice')!.id);
-    assert.ok(listed.some((t) => t.description === 'ci job 42'));
+    const alice = (await services.store.users.getByUsername('alice'))!;
+    const listed = await services.store.tokens.listByOwner('user', alice.id, { number: 1, size: 100 });
+    assert.ok(listed.items.some((t) => t.description === 'ci job 42'));
     clock.advance(21 * 60_000);
     assert.equal((await accountDetails({ authorization: `Bearer ${token}` })).status, 401);
   });
@@ -91,7 +92,7 @@ describe('samlgate login', () => {
   });
 
   it('a suspended user is refused with E_USER (in process: the same function the command runs)', async () => {
-    const alice = (await services.store.users.list()).find((u) => u.username === 'alice')!;
+    const alice = (await services.store.users.getByUsername('alice'))!;
     await setSuspended(services.gateway!.context, alice.id, true);
     try {
       const r = await scriptedLogin({ gatewayUrl: gateway, user: 'alice' });

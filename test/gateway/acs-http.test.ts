@@ -28,7 +28,7 @@ describe('ACS over HTTP', () => {
   });
 
   it('a repeated SAMLResponse parameter is a 400 with a generic page (PARAM1)', async () => {
-    const h = await createHarness();
+    const h = await createHarness({ 'gateway.samlDebug': false });
     const res = await request(h.gateway.app).post('/users/saml/auth').type('form').send('SAMLResponse=AAAA&SAMLResponse=BBBB').expect(400);
     assert.match(res.text, /Sign-in failed/);
     assert.match(res.text, /code E_TRANSPORT/);
@@ -41,8 +41,8 @@ describe('ACS over HTTP', () => {
     assert.equal(res.status, 413);
   });
 
-  it('a refused response shows the browser a generic message and the operator the detail', async () => {
-    const h = await createHarness();
+  it('a refused response shows the browser a generic message and the operator the detail (debug off)', async () => {
+    const h = await createHarness({ 'gateway.samlDebug': false });
     await h.patchIdpUser('alice', { faults: ['wrong-audience'] });
     const b = h.browser();
     const fields = await samlResponseFor(h, b, 'alice');
@@ -66,7 +66,7 @@ describe('ACS over HTTP', () => {
       const fields = await samlResponseFor(h, b, 'alice');
       await b.gw.post('/users/saml/auth').type('form').send(fields).expect(403);
       assert.equal(h.gateway.context.rejections.latest()[0]?.code, code);
-      assert.equal((await h.store.users.list()).length, 0);
+      assert.equal((await h.store.users.count()), 0);
     });
   }
 
@@ -171,5 +171,46 @@ describe('ACS over HTTP', () => {
     assert.notEqual(after, before);
     assert.match(String(res.headers['set-cookie']), /HttpOnly/);
     assert.match(String(res.headers['set-cookie']), /SameSite=Lax/);
+  });
+});
+
+describe('SAML debug view (TFE SAML debug setting; on by default with the manual clock)', () => {
+  it('a refused login page shows the reason and the fix, and the admin debug page the full report', async () => {
+    const h = await createHarness();
+    await h.patchIdpUser('alice', { faults: ['wrong-audience', 'sa-name-lowercase'] });
+    const b = h.browser();
+    const fields = await samlResponseFor(h, b, 'alice');
+    const res = await b.gw.post('/users/saml/auth').type('form').send(fields).expect(403);
+    assert.match(res.text, /E_AUDIENCE/);
+    assert.match(res.text, /wrong-audience\.invalid/);
+    assert.match(res.text, /Fix:<\/strong> set the SP entity ID \(audience\) in your IdP to http:\/\/localhost:8080\/users\/saml\/metadata/);
+    const id = /\/app\/admin\/saml\/attempts\/(\d+)/.exec(res.text)?.[1];
+    assert.ok(id);
+    const carol = await h.login('carol');
+    const list = await carol.browser.gw.get('/app/admin/saml/attempts').expect(200);
+    assert.match(list.text, /refused <code>E_AUDIENCE<\/code>/);
+    const page = await carol.browser.gw.get(`/app/admin/saml/attempts/${id}`).expect(200);
+    assert.match(page.text, /class="signed"/, 'the signed assertion is marked');
+    assert.match(page.text, /<code>E_AUDIENCE<\/code>/);
+    assert.match(page.text, /<code>Username<\/code><\/td><td><code>urn:oasis:names:tc:SAML:2.0:attrname-format:basic<\/code>/);
+    const alice = await h.login('alice', undefined).catch(() => null);
+    assert.equal(alice, null, 'still refused');
+    // Non-admins get 404 for the debug pages, as for every admin page.
+    await h.patchIdpUser('alice', { faults: [] });
+    const ok = await h.login('alice');
+    await ok.browser.gw.get(`/app/admin/saml/attempts/${id}`).expect(404);
+    // The accepted logins are recorded too, with the F1 decision.
+    const again = await carol.browser.gw.get('/app/admin/saml/attempts').expect(200);
+    assert.match(again.text, /accepted/);
+  });
+
+  it('with debug off nothing is recorded and the refusal page stays generic', async () => {
+    const h = await createHarness({ 'gateway.samlDebug': false });
+    await h.patchIdpUser('alice', { faults: ['wrong-audience'] });
+    const b = h.browser();
+    const fields = await samlResponseFor(h, b, 'alice');
+    const res = await b.gw.post('/users/saml/auth').type('form').send(fields).expect(403);
+    assert.ok(!res.text.includes('wrong-audience.invalid'));
+    assert.equal(h.gateway.context.loginAttempts.latest().length, 0);
   });
 });

@@ -42,11 +42,32 @@ describe('F1: IsServiceAccount, NameFormat basic, value true', () => {
     assert.equal(await flagAfterLogin(h, 'bob'), false);
   });
 
-  it('an empty IsServiceAccount value is refused outright (ambiguous, SP-SECURITY ATTR7)', async () => {
+  it('an empty IsServiceAccount value logs in unflagged, as at TFE, and the account page says why (ATTR7)', async () => {
     const h = await createHarness();
+    await h.patchIdpUser('bob', { faults: ['sa-value-empty'] });
+    const bob = await h.login('bob');
+    const account = await bob.browser.gw.get('/').expect(200);
+    assert.match(account.text, /Service account<\/th><td>no/);
+    assert.match(account.text, /IsServiceAccount is an empty value; only &#34;true&#34; flags a service account/);
+  });
+
+  it('with --strict-attributes an empty IsServiceAccount value is refused (E_ATTR)', async () => {
+    const h = await createHarness({ 'gateway.strictAttributes': true });
     await h.patchIdpUser('bob', { faults: ['sa-value-empty'] });
     await assert.rejects(h.login('bob'), /ACS refused the login of bob \(HTTP 403\)/);
     assert.equal(h.gateway.context.rejections.latest()[0]?.code, 'E_ATTR');
+  });
+
+  it('a near-miss name shows on the account page and the admin users page', async () => {
+    const h = await createHarness();
+    await h.patchIdpUser('bob', { faults: ['sa-name-lowercase'] });
+    const bob = await h.login('bob');
+    const account = await bob.browser.gw.get('/').expect(200);
+    assert.match(account.text, /the IdP sent &#96;isServiceAccount&#96;: TFE ignores it/);
+    assert.match(account.text, /rename the attribute to IsServiceAccount/);
+    const carol = await h.login('carol');
+    const admin = await carol.browser.gw.get('/app/admin/users').expect(200);
+    assert.match(admin.text, /the IdP sent &#96;isServiceAccount&#96;: TFE ignores it/);
   });
 });
 

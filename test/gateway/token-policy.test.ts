@@ -9,10 +9,10 @@ const H = 3_600_000;
 
 const user = (o: Partial<UserRecord> = {}): UserRecord => ({
   id: 'user-1', username: 'alice', email: 'alice@example.com', isSiteAdmin: false, isSuspended: false,
-  isServiceAccount: false, serviceAccountSyncedAt: NOW - H, memberOf: [], lastLoginAt: NOW - H, createdAt: NOW - 10 * H, ...o,
+  isServiceAccount: false, serviceAccountSyncedAt: NOW - H, memberOf: [], loginFindings: [], lastLoginAt: NOW - H, createdAt: NOW - 10 * H, ...o,
 });
 const token = (o: Partial<TokenRecord> = {}): TokenRecord => ({
-  id: 'at-1', kind: 'user', ownerId: 'user-1', description: null, secretHash: 'x', createdAt: NOW - H, lastUsedAt: null, expiredAt: null, createdById: 'user-1', ...o,
+  id: 'at-1', kind: 'user', ownerId: 'user-1', description: null, secretHash: 'x', createdAt: NOW - H, lastUsedAt: null, expiredAt: null, createdById: 'user-1', singular: false, ...o,
 });
 const facts = (o: Partial<TokenFacts> = {}): TokenFacts => ({
   token: token(), owner: user(), now: NOW, api: 'v2', webSessionLiveUntil: NOW + H, apiTokenTimeoutMs: 14 * 24 * H, loginUrl: 'http://gw/session', ...o,

@@ -98,7 +98,7 @@ describe('user authentication tokens', () => {
     const past = await post(JSON.stringify({ data: { attributes: { 'expired-at': '2000-01-01T00:00:00Z' } } })).expect(422);
     assert.equal(past.body.errors[0].source.pointer, '/data/attributes/expired-at');
     assert.match(past.body.errors[0].detail, /must be in the future/);
-    assert.equal((await h.store.tokens.listByOwner('user', alice.userId)).length, 0);
+    assert.equal((await h.store.tokens.listByOwner('user', alice.userId, { number: 1, size: 100 })).total, 0);
   });
 
   it('session-authenticated writes need the X-CSRF-Token header; bearer requests do not', async () => {
@@ -107,7 +107,7 @@ describe('user authentication tokens', () => {
     const res = await alice.browser.gw.post(`/api/v2/users/${alice.userId}/authentication-tokens`).send({ data: { attributes: {} } }).expect(403);
     assert.match(res.body.errors[0].detail, /X-CSRF-Token/);
     await alice.browser.gw.post(`/api/v2/users/${alice.userId}/authentication-tokens`).set('X-CSRF-Token', 'wrong').send({ data: { attributes: {} } }).expect(403);
-    assert.equal((await h.store.tokens.listByOwner('user', alice.userId)).length, 0);
+    assert.equal((await h.store.tokens.listByOwner('user', alice.userId, { number: 1, size: 100 })).total, 0);
   });
 
   it('malformed or unknown tokens get 401 with a JSON:API body', async () => {
@@ -137,7 +137,7 @@ describe('user authentication tokens', () => {
     await callWithToken(h, secret).expect(200);
     const page = await alice.browser.gw.get('/app/settings/tokens').expect(200);
     assert.ok(!page.text.includes(secret), 'the secret is not shown again');
-    const [token] = await h.store.tokens.listByOwner('user', alice.userId);
+    const [token] = (await h.store.tokens.listByOwner('user', alice.userId, { number: 1, size: 100 })).items;
     await alice.browser.gw.post(`/app/settings/tokens/${token!.id}/delete`).type('form').send({ _csrf: alice.csrf }).expect(303);
     await callWithToken(h, secret).expect(401);
     await alice.browser.gw.post('/app/settings/tokens').type('form').send({ description: 'no csrf' }).expect(403);

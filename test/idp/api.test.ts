@@ -46,7 +46,10 @@ describe('IdP admin API', () => {
     assert.equal(lower.body.user.serviceAccount.findings[0].code, 'SA_NAME_CASE');
     assert.match(lower.body.user.serviceAccount.findings[0].fix, /rename the attribute to IsServiceAccount/);
     const empty = await request(t.idp.app).patch('/api/users/bob').send({ faults: ['sa-value-empty'] }).expect(200);
-    assert.equal(empty.body.user.serviceAccount.findings[0].severity, 'reject');
+    // The gateway reads it as ruby-saml (TFE) does: a near-miss, not flagged (--strict-attributes would refuse).
+    assert.equal(empty.body.user.serviceAccount.flagged, false);
+    assert.equal(empty.body.user.serviceAccount.findings[0].code, 'ATTR_EMPTY_VALUE');
+    assert.equal(empty.body.user.serviceAccount.findings[0].severity, 'near-miss');
     const list = await request(t.idp.app).get('/api/users').expect(200);
     assert.equal(list.body.users.find((u: { username: string }) => u.username === 'alice').serviceAccount.flagged, false);
   });

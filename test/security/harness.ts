@@ -1,8 +1,8 @@
 /** Shared set-up for the ACS attack-case tests: a trusted IdP, a manual clock, a fresh replay cache. */
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/clock.ts';
-import { verifyLoginResponse, type VerifiedLogin, type VerifyOptions } from '../../src/gateway/saml/verify-response.ts';
-import { STRICT_POLICY } from '../../src/saml/attribute-policy.ts';
+import { verifyLoginResponse, type VerifiedLogin, type VerifyOptions } from '../../src/gateway/acs.ts';
+import { DEFAULT_POLICY, STRICT_POLICY } from '../../src/saml/attribute-policy.ts';
 import { certificateFromPem } from '../../src/saml/keys.ts';
 import { SamlRejection, type RejectionCode } from '../../src/saml/rejection.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
@@ -21,7 +21,8 @@ export function options(overrides: Partial<VerifyOptions> = {}): VerifyOptions {
     maxAuthnAgeMs: 24 * 3600_000,
     maxAssertionLifetimeMs: 24 * 3600_000,
     replay: createMemoryStore().replay,
-    attributePolicy: STRICT_POLICY,
+    // The gateway's default: TFE's (ruby-saml's) reading of ambiguous attributes.
+    attributePolicy: DEFAULT_POLICY,
     allowUnsolicited: false,
     ...overrides,
   };
@@ -51,3 +52,6 @@ export async function rejects(promise: Promise<unknown>, code: RejectionCode, de
 }
 
 export { encode };
+
+/** The same, with --strict-attributes (gateway.strictAttributes). */
+export const STRICT = { attributePolicy: STRICT_POLICY } as const;

@@ -1,7 +1,7 @@
 /** SP-SECURITY 10.2 step 8: InResponseTo binding (IRT1-5), unsolicited responses, replay (REPLAY1-3). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { verifyLoginResponse } from '../../src/gateway/saml/verify-response.ts';
+import { verifyLoginResponse } from '../../src/gateway/acs.ts';
 import { craft, encode, options, REQUEST_ID, rejects, verifyXml } from './harness.ts';
 
 test('IRT1: a response to a request this browser did not send is refused', async () => {
@@ -46,7 +46,7 @@ test('REPLAY2: a rejected document does not burn its assertion ID', async () => 
 
 test('REPLAY3: the replay entry lives at least until NotOnOrAfter plus skew', async () => {
   const claims: Array<{ key: string; expiresAt: number }> = [];
-  const opts = options({ replay: { claim: async (key, expiresAt) => (claims.push({ key, expiresAt }), true) } });
+  const opts = options({ replay: { claim: async (key, expiresAt) => (claims.push({ key, expiresAt }), true), purgeExpired: async () => 0 } });
   await verifyLoginResponse(encode(craft()), [REQUEST_ID], opts);
   assert.deepEqual(claims, [{ key: 'assertion:http://localhost:7000/metadata:_assert-0001', expiresAt: Date.parse('2026-03-02T10:05:00.000Z') + 60_000 }]);
 });

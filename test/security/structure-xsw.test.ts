@@ -83,9 +83,14 @@ test('ATTR8: an Attribute in Extensions, StatusDetail, Advice or at Response lev
   await rejects(verifyXml(craft({ responseTail: attr })), 'E_SCHEMA');
 });
 
-test('ENC: an EncryptedAssertion is refused with a clear reason (not supported yet)', async () => {
+test('ENC: an EncryptedAssertion without an allowed EncryptionMethod is refused before any crypto', async () => {
   const xml = craft({ signAssertion: false }).replace(ASSERTION, `<saml:EncryptedAssertion xmlns:saml="${NS.assertion}"><xenc:EncryptedData xmlns:xenc="${NS.xenc}"/></saml:EncryptedAssertion>`);
-  await rejects(verifyXml(xml), 'E_STRUCT', /does not decrypt assertions/);
+  await rejects(verifyXml(xml), 'E_ALGORITHM', /AES-256-GCM or AES-128-GCM/);
+});
+
+test('ENC3: an EncryptedAssertion next to a plaintext Assertion is refused', async () => {
+  const xml = craft().replace('</samlp:Response>', `<saml:EncryptedAssertion xmlns:saml="${NS.assertion}"><xenc:EncryptedData xmlns:xenc="${NS.xenc}"/></saml:EncryptedAssertion></samlp:Response>`);
+  await rejects(verifyXml(xml), 'E_STRUCT', /EncryptedAssertion/);
 });
 
 test('A Response without an Assertion is refused', async () => {

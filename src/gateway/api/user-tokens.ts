@@ -5,7 +5,9 @@
  */
 import type { Router } from 'express';
 import { z } from 'zod';
-import type { TokenRecord } from '../../store/types.ts';
+import type { TokenRecord, UserRecord } from '../../store/types.ts';
+import { authorize } from '../../tfe/authorize.ts';
+import type { Principal } from '../../tfe/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { generateTokenSecret, hashTokenSecret } from '../tokens.ts';
 import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
@@ -40,16 +42,23 @@ export async function createUserToken(
     lastUsedAt: null,
     expiredAt: input.expiredAt,
     createdById: userId,
+    singular: false,
   };
   await ctx.store.tokens.create(token);
   ctx.logger.info({ tokenId: token.id, userId }, 'user token created');
   return { token, secret };
 }
 
+/** The user whose tokens are addressed, when the caller may manage them (else undefined -> 404, T7). */
+async function ownTokenOwner(ctx: GatewayContext, principal: Principal, userId: string): Promise<UserRecord | undefined> {
+  const user = principal.kind === 'user' && principal.user.id === userId ? principal.user : await ctx.store.users.get(userId);
+  return user && authorize({ principal, teams: [], user }, 'user:manage-tokens') ? user : undefined;
+}
+
 export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
   router.post('/users/:id/authentication-tokens', async (req, res) => {
-    const principal = req.principal!;
-    if (principal.user.id !== req.params.id) return sendNotFound(res);
+    const owner = await ownTokenOwner(ctx, req.principal!, req.params.id as string);
+    if (!owner) return sendNotFound(res);
     const body = parseBody(req, createTokenBody);
     const expiredAtRaw = body.data.attributes['expired-at'];
     const expiredAt = expiredAtRaw ? Date.parse(expiredAtRaw) : null;
@@ -57,7 +66,7 @@ export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
       // A token born expired would be shown once and never work: refuse it rather than accept it silently.
       throw new ApiInputError([{ status: '422', title: 'invalid attribute', detail: `expired-at must be in the future (now is ${new Date(ctx.clock.now()).toISOString()})`, source: { pointer: '/data/attributes/expired-at' } }]);
     }
-    const { token, secret } = await createUserToken(ctx, principal.user.id, {
+    const { token, secret } = await createUserToken(ctx, owner.id, {
       description: body.data.attributes.description ?? null,
       expiredAt,
     });
@@ -65,20 +74,20 @@ export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.get('/users/:id/authentication-tokens', async (req, res) => {
-    if (req.principal!.user.id !== req.params.id) return sendNotFound(res);
-    const tokens = await ctx.store.tokens.listByOwner('user', req.params.id);
+    if (!(await ownTokenOwner(ctx, req.principal!, req.params.id as string))) return sendNotFound(res);
+    const tokens = (await ctx.store.tokens.listByOwner('user', req.params.id, { number: 1, size: 1000 })).items;
     sendDocument(res, 200, { data: tokens.map((t) => tokenResource(t)) });
   });
 
   router.get('/authentication-tokens/:id', async (req, res) => {
     const token = await ctx.store.tokens.get(req.params.id);
-    if (!token || token.kind !== 'user' || token.ownerId !== req.principal!.user.id) return sendNotFound(res);
+    if (!token || token.kind !== 'user' || !(await ownTokenOwner(ctx, req.principal!, token.ownerId))) return sendNotFound(res);
     sendDocument(res, 200, { data: tokenResource(token) });
   });
 
   router.delete('/authentication-tokens/:id', async (req, res) => {
     const token = await ctx.store.tokens.get(req.params.id);
-    if (!token || token.kind !== 'user' || token.ownerId !== req.principal!.user.id) return sendNotFound(res);
+    if (!token || token.kind !== 'user' || !(await ownTokenOwner(ctx, req.principal!, token.ownerId))) return sendNotFound(res);
     await ctx.store.tokens.delete(token.id);
     ctx.logger.info({ tokenId: token.id }, 'user token revoked');
     res.status(204).end();

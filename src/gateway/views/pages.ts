@@ -42,13 +42,13 @@ export function anonymousHome(page: PageContext): string {
 <p>You are not signed in. <a href="/session">Sign in with SSO</a> to create API tokens.</p>`);
 }
 
-export function accountPage(page: PageContext, o: { liveUntil: number; apiTokenTimeoutMs: number }): string {
+export function accountPage(page: PageContext, o: { liveUntil: number; apiTokenTimeoutMs: number; loginNote?: RawHtml }): string {
   const u = page.user!;
   return layout('Account', page, html`<h2>${u.username}</h2>
 <table>
 <tr><th>Email</th><td>${u.email}</td></tr>
 <tr><th>Service account</th><td>${u.isServiceAccount ? 'yes: API tokens do not expire with the SSO session' : 'no: API tokens stop working when the SSO session ends'}
-  <br><small>Flag last synced at login on ${new Date(u.serviceAccountSyncedAt).toISOString()}. The IdP's IsServiceAccount attribute is read only at login.</small></td></tr>
+  <br><small>Flag last synced at login on ${new Date(u.serviceAccountSyncedAt).toISOString()}. The IdP's IsServiceAccount attribute is read only at login.</small>${o.loginNote ?? ''}</td></tr>
 <tr><th>Site admin</th><td>${u.isSiteAdmin ? 'yes' : 'no'}</td></tr>
 <tr><th>Teams (MemberOf)</th><td>${u.memberOf.join(', ') || '(none)'}</td></tr>
 <tr><th>Last SAML login</th><td>${new Date(u.lastLoginAt).toISOString()} (API tokens of non-service accounts need a login within ${formatDuration(o.apiTokenTimeoutMs)})</td></tr>
@@ -67,14 +67,15 @@ ${tokens.map((t) => html`<tr><td><code>${t.id}</code></td><td>${t.description ??
 </tbody></table>`);
 }
 
-export function adminUsersPage(page: PageContext, users: UserRecord[], rejections: RejectionEntry[]): string {
+export function adminUsersPage(page: PageContext, users: UserRecord[], rejections: RejectionEntry[], loginNote: (user: UserRecord) => RawHtml | string = () => ''): string {
   return layout('Admin', page, html`<h2>Users</h2>
 <table><thead><tr><th>User</th><th>Service account</th><th>Flag synced</th><th>Status</th><th></th></tr></thead><tbody>
-${users.map((u) => html`<tr><td>${u.username}<br><small>${u.email} · <code>${u.id}</code></small></td><td>${u.isServiceAccount ? 'yes' : 'no'}</td>
+${users.map((u) => html`<tr><td>${u.username}<br><small>${u.email} · <code>${u.id}</code></small></td><td>${u.isServiceAccount ? 'yes' : 'no'}${loginNote(u)}</td>
 <td>${new Date(u.serviceAccountSyncedAt).toISOString()}</td><td>${u.isSuspended ? 'suspended' : 'active'}</td>
 <td><form class="inline" method="post" action="/app/admin/users/${u.id}/${u.isSuspended ? 'unsuspend' : 'suspend'}"><input type="hidden" name="_csrf" value="${page.csrfToken ?? ''}"><button type="submit">${u.isSuspended ? 'Unsuspend' : 'Suspend'}</button></form></td></tr>`)}
 </tbody></table>
 <h2>Recent SAML rejections</h2>
+<p><a href="/app/admin/saml/attempts">SAML debug: recent login attempts with their full report</a></p>
 ${rejections.length === 0 ? html`<p>None.</p>` : html`<table><thead><tr><th>When</th><th>Code</th><th>Detail</th></tr></thead><tbody>
 ${rejections.map((r) => html`<tr><td>${new Date(r.at).toISOString()}</td><td><code>${r.code}</code></td><td>${r.detail}</td></tr>`)}</tbody></table>`}`);
 }

@@ -3,9 +3,9 @@
  * SAMLResponse form field must be one string of strict base64 that decodes to bounded, valid
  * UTF-8. Everything here runs before any XML parser sees a byte.
  */
-import { DEFAULT_XML_LIMITS } from '../../saml/xml.ts';
-import { reject } from '../../saml/rejection.ts';
-import { decodeBase64Strict, decodeUtf8Strict } from '../../saml/encoding.ts';
+import { DEFAULT_XML_LIMITS } from '../xml.ts';
+import { reject } from '../rejection.ts';
+import { decodeBase64Strict, decodeUtf8Strict } from '../encoding.ts';
 
 /** Decoded-size cap: the same ceiling the XML parser applies (SIZE1). */
 export const MAX_DECODED_BYTES = DEFAULT_XML_LIMITS.maxBytes;

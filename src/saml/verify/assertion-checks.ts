@@ -3,8 +3,8 @@
  * from the *signed* bytes. verify-response.ts calls them in order; every failure is a
  * SamlRejection whose detail names what was found, what was expected and what to change.
  */
-import { CM_BEARER, NAMEID_FORMAT, NS } from '../../saml/constants.ts';
-import { reject } from '../../saml/rejection.ts';
+import { CM_BEARER, NAMEID_FORMAT, NS } from '../constants.ts';
+import { reject } from '../rejection.ts';
 import { attr, childElements, describe, optionalChild, textOf } from './dom.ts';
 
 export interface CheckContext {
@@ -12,7 +12,8 @@ export interface CheckContext {
   skewMs: number;
   spEntityId: string;
   acsUrl: string;
-  idpEntityId: string;
+  /** null: not known (the validator without metadata); the Issuer is then not compared. */
+  idpEntityId: string | null;
 }
 
 const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
@@ -49,8 +50,11 @@ export function checkIssuer(issuer: Element | null, ctx: CheckContext, where: 'R
   if (format !== null && format !== ENTITY_FORMAT) {
     reject('E_ISSUER', `the ${where} Issuer has Format ${format}; SAML profiles 4.1.4.2 require ${ENTITY_FORMAT} or none`);
   }
-  if (value !== ctx.idpEntityId) {
-    reject('E_ISSUER', `the ${where} Issuer is ${JSON.stringify(value)}, expected the trusted IdP ${JSON.stringify(ctx.idpEntityId)}: load that IdP's metadata into samlgate, or configure the IdP's entity ID`);
+  if (value === null) reject('E_ISSUER', `the ${where} Issuer has element content instead of the IdP entity ID`);
+  if (ctx.idpEntityId !== null && value !== ctx.idpEntityId) {
+    reject('E_ISSUER', `the ${where} Issuer is ${JSON.stringify(value)}, expected the trusted IdP ${JSON.stringify(ctx.idpEntityId)}: load that IdP's metadata into samlgate, or configure the IdP's entity ID`, {
+      claim: `${where} Issuer`, expected: ctx.idpEntityId, actual: value, fix: "give samlgate/TFE the metadata of the IdP that issued this response, or set the IdP's entity ID (Okta: Identity Provider Issuer; Entra ID: Microsoft Entra Identifier; ADFS: Federation Service Identifier; Keycloak: realm URL)",
+    });
   }
   return value;
 }
@@ -63,7 +67,9 @@ export function checkDestination(response: Element, ctx: CheckContext, responseS
     return;
   }
   if (destination !== ctx.acsUrl) {
-    reject('E_DESTINATION', `the Response Destination is ${JSON.stringify(destination)}, expected ${JSON.stringify(ctx.acsUrl)}: set the ACS URL for this SP in the IdP to ${ctx.acsUrl}`);
+    reject('E_DESTINATION', `the Response Destination is ${JSON.stringify(destination)}, expected ${JSON.stringify(ctx.acsUrl)}: set the ACS URL for this SP in the IdP to ${ctx.acsUrl}`, {
+      claim: 'Destination', expected: ctx.acsUrl, actual: destination, fix: `set the ACS URL for this SP in the IdP to ${ctx.acsUrl}`,
+    });
   }
 }
 
@@ -79,6 +85,7 @@ export function checkAudience(conditions: Element, ctx: CheckContext): void {
       reject(
         'E_AUDIENCE',
         `assertion audience is ${audiences.length ? audiences.map((a) => `\`${a}\``).join(', ') : '(empty)'}, expected \`${ctx.spEntityId}\`${restrictions.length > 1 ? ' in every AudienceRestriction' : ''}: set the SP entity ID (audience) in your IdP to ${ctx.spEntityId}`,
+        { claim: 'Audience', expected: ctx.spEntityId, actual: audiences.join(' '), fix: `set the SP entity ID (audience) in your IdP to ${ctx.spEntityId}` },
       );
     }
   }
@@ -141,7 +148,9 @@ export function checkSubject(subject: Element | null, ctx: CheckContext): Subjec
   if (!scd) reject('E_SUBJECT', 'the bearer SubjectConfirmation has no SubjectConfirmationData (SAML profiles 4.1.4.2 require Recipient and NotOnOrAfter)');
   const recipient = attr(scd, 'Recipient');
   if (recipient !== ctx.acsUrl) {
-    reject('E_RECIPIENT', `the SubjectConfirmationData Recipient is ${recipient === null ? '(absent)' : JSON.stringify(recipient)}, expected ${JSON.stringify(ctx.acsUrl)}: set the ACS URL for this SP in the IdP to ${ctx.acsUrl}`);
+    reject('E_RECIPIENT', `the SubjectConfirmationData Recipient is ${recipient === null ? '(absent)' : JSON.stringify(recipient)}, expected ${JSON.stringify(ctx.acsUrl)}: set the ACS URL for this SP in the IdP to ${ctx.acsUrl}`, {
+      claim: 'Recipient', expected: ctx.acsUrl, actual: recipient ?? '(absent)', fix: `set the ACS URL for this SP in the IdP to ${ctx.acsUrl}`,
+    });
   }
   if (attr(scd, 'NotBefore') !== null) {
     reject('E_SUBJECT', 'the bearer SubjectConfirmationData has a NotBefore attribute, which SAML profiles 4.1.4.2 forbid');

@@ -3,8 +3,8 @@
  * every lookup here matches namespace URI and local name together: prefixes are attacker-chosen,
  * and local-name-only matching is how signature-wrapping payloads hide in look-alike elements.
  */
-import { childElements } from '../../saml/attributes.ts';
-import { reject, type RejectionCode } from '../../saml/rejection.ts';
+import { childElements } from '../attributes.ts';
+import { reject, type RejectionCode } from '../rejection.ts';
 
 export { childElements };
 

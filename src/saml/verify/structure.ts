@@ -7,9 +7,10 @@
  * single Reference points to; no duplicate IDs. That shuts the XML signature wrapping family
  * (XSW1-8, SIG9, SIG10, MULTI, ATTR8) out before the question "what is signed" even arises.
  */
-import { NS, STATUS_SUCCESS } from '../../saml/constants.ts';
-import { reject } from '../../saml/rejection.ts';
+import { NS, STATUS_SUCCESS } from '../constants.ts';
+import { reject } from '../rejection.ts';
 import { attr, childElements, describe, elementChildren, is, optionalChild, textOf } from './dom.ts';
+import { checkSignatureShape } from './xmldsig.ts';
 
 export interface ResponseShape {
   response: Element;
@@ -97,11 +98,23 @@ function checkChildrenAllowed(parent: Element, allowed: ReadonlyArray<[string, s
   }
 }
 
+export interface StructureOptions {
+  /** The Response carries one EncryptedAssertion (checked before decryption). */
+  encrypted?: boolean;
+  /** `root` is a decrypted Assertion; `response` is the Response that carried it. */
+  standaloneAssertion?: boolean;
+  response?: Element;
+}
+
 /**
  * The structural rules of SP-SECURITY 10.2 step 5 and the schema-ish rules that replace a
- * validator. Returns the (still unverified) elements the signature step works on.
+ * validator. Returns the (still unverified) elements the signature step works on. For an
+ * encrypted response it runs twice: on the Response around the EncryptedAssertion, and on the
+ * decrypted Assertion on its own.
  */
-export function checkStructure(doc: Document, response: Element): ResponseShape {
+export function checkStructure(root: Element, o: StructureOptions = {}): ResponseShape {
+  if (o.standaloneAssertion) return checkDecryptedAssertion(root, o.response!);
+  const response = root;
   checkChildrenAllowed(response, RESPONSE_CHILDREN, 'E_SCHEMA');
   optionalChild(response, NS.assertion, 'Issuer');
   optionalChild(response, NS.protocol, 'Extensions');
@@ -109,35 +122,72 @@ export function checkStructure(doc: Document, response: Element): ResponseShape 
   const everything = allElements(response);
 
   const encrypted = everything.filter((el) => is(el, NS.assertion, 'EncryptedAssertion'));
-  if (encrypted.length) {
-    reject('E_STRUCT', `the Response carries ${encrypted.length} EncryptedAssertion element(s); samlgate does not decrypt assertions yet: turn off assertion encryption for this SP in the IdP (the HTTPS transport protects it)`);
-  }
   const direct = childElements(response, NS.assertion, 'Assertion');
-  if (direct.length === 0) reject('E_STRUCT', 'the Response carries no Assertion (a successful login response must contain exactly one)');
-  if (direct.length > 1) reject('E_STRUCT', `the Response carries ${direct.length} Assertion elements; samlgate accepts exactly one (MULTI)`);
-  const assertion = direct[0]!;
-  const allAssertions = everything.filter((el) => is(el, NS.assertion, 'Assertion'));
-  if (allAssertions.length !== 1) {
-    // An Assertion hidden in Extensions, Advice, StatusDetail, SubjectConfirmationData... is the
-    // classic signature-wrapping carrier (XSW): refuse the document rather than pick one.
-    const where = allAssertions.filter((a) => a !== assertion).map((a) => `inside ${describe(a.parentNode as Element)}`);
-    reject('E_STRUCT', `the document contains ${allAssertions.length} Assertion elements (another one ${where.join(', ')}); exactly one, as a direct child of the Response, is allowed (possible signature wrapping)`);
+  let assertion: Element;
+  if (o.encrypted) {
+    // ENC3: one EncryptedAssertion, directly under the Response, and no plaintext Assertion.
+    if (encrypted.length !== 1 || encrypted[0]!.parentNode !== response) reject('E_STRUCT', `the Response carries ${encrypted.length} EncryptedAssertion element(s)${encrypted.length === 1 ? ' not directly under the Response' : ''}; samlgate accepts exactly one, directly under the Response`);
+    if (everything.some((el) => is(el, NS.assertion, 'Assertion'))) reject('E_STRUCT', 'the Response carries both an EncryptedAssertion and a plaintext Assertion (possible signature wrapping)');
+    assertion = encrypted[0]!;
+  } else {
+    if (encrypted.length) {
+      reject('E_STRUCT', `the Response carries ${encrypted.length} EncryptedAssertion element(s) next to or inside other content; samlgate accepts one EncryptedAssertion only as the Response's sole assertion`);
+    }
+    if (direct.length === 0) reject('E_STRUCT', 'the Response carries no Assertion (a successful login response must contain exactly one)');
+    if (direct.length > 1) reject('E_STRUCT', `the Response carries ${direct.length} Assertion elements; samlgate accepts exactly one (MULTI)`);
+    assertion = direct[0]!;
+    const allAssertions = everything.filter((el) => is(el, NS.assertion, 'Assertion'));
+    if (allAssertions.length !== 1) {
+      // An Assertion hidden in Extensions, Advice, StatusDetail, SubjectConfirmationData... is the
+      // classic signature-wrapping carrier (XSW): refuse the document rather than pick one.
+      const where = allAssertions.filter((a) => a !== assertion).map((a) => `inside ${describe(a.parentNode as Element)}`);
+      reject('E_STRUCT', `the document contains ${allAssertions.length} Assertion elements (another one ${where.join(', ')}); exactly one, as a direct child of the Response, is allowed (possible signature wrapping)`);
+    }
   }
 
-  // ATTR8: attributes only in the one place that is read.
+  checkAttributePlacement(everything, o.encrypted ? null : assertion);
+  checkUniqueIds(everything);
+
+  // Signatures: at most one directly under the Response and one directly under the Assertion,
+  // none anywhere else, each referencing exactly its parent (XSW, SIG9, SIG10).
+  let responseSignature: Element | null = null;
+  let assertionSignature: Element | null = null;
+  for (const sig of everything.filter((el) => is(el, NS.dsig, 'Signature'))) {
+    const parent = sig.parentNode as Element;
+    if (parent !== response && (o.encrypted || parent !== assertion)) {
+      reject('E_STRUCT', `a ds:Signature appears inside ${describe(parent)}; samlgate accepts signatures only directly under the Response or the Assertion (possible signature wrapping)`);
+    }
+    if (parent === response) {
+      if (responseSignature) reject('E_STRUCT', 'the Response has more than one ds:Signature');
+      responseSignature = sig;
+    } else {
+      if (assertionSignature) reject('E_STRUCT', 'the Assertion has more than one ds:Signature');
+      assertionSignature = sig;
+    }
+    checkSignatureShape(sig);
+  }
+
+  if (!o.encrypted) checkAssertionSchema(assertion);
+  return { response, assertion, responseSignature, assertionSignature };
+}
+
+/** ATTR8: attributes only in the one place that is read (none at all outside a decrypted assertion). */
+function checkAttributePlacement(everything: Element[], assertion: Element | null): void {
   for (const el of everything) {
     if (is(el, NS.assertion, 'AttributeStatement') && el.parentNode !== assertion) {
-      reject('E_STRUCT', `an AttributeStatement appears inside ${describe(el.parentNode as Element)}; attributes are only accepted in the assertion's own AttributeStatement (ATTR8)`);
+      reject('E_STRUCT', `an AttributeStatement appears inside ${describe(el.parentNode as Element)}; attributes are only accepted in the assertion's own AttributeStatement (ATTR8)`, { claim: 'AttributeStatement', fix: "send attributes only in the signed assertion's AttributeStatement" });
     }
     if ((is(el, NS.assertion, 'Attribute') || is(el, NS.assertion, 'EncryptedAttribute')) && (el.parentNode as Element | null)?.parentNode !== assertion) {
-      reject('E_STRUCT', `an ${el.localName} appears inside ${describe(el.parentNode as Element)}, outside the assertion's AttributeStatement (ATTR8)`);
+      reject('E_STRUCT', `an ${el.localName} appears inside ${describe(el.parentNode as Element)}, outside the assertion's AttributeStatement (ATTR8)`, { claim: 'Attribute', fix: "send attributes only in the signed assertion's AttributeStatement" });
     }
     if (is(el, NS.assertion, 'Attribute') && !is(el.parentNode as Element, NS.assertion, 'AttributeStatement')) {
       reject('E_STRUCT', `an Attribute appears inside ${describe(el.parentNode as Element)} (ATTR8)`);
     }
   }
+}
 
-  // Duplicate IDs would let a reference and a reader resolve to different elements.
+/** Duplicate IDs would let a reference and a reader resolve to different elements. */
+function checkUniqueIds(everything: Element[]): void {
   const ids = new Map<string, Element>();
   for (const el of everything) {
     for (let i = 0; i < el.attributes.length; i++) {
@@ -148,60 +198,39 @@ export function checkStructure(doc: Document, response: Element): ResponseShape 
       ids.set(a.value, el);
     }
   }
+}
 
-  // Signatures: at most one directly under the Response and one directly under the Assertion,
-  // none anywhere else, each referencing exactly its parent (XSW, SIG9, SIG10).
-  let responseSignature: Element | null = null;
+/** The decrypted Assertion on its own: the same rules, scoped to its subtree. */
+function checkDecryptedAssertion(assertion: Element, response: Element): ResponseShape {
+  const everything = allElements(assertion);
+  if (everything.filter((el) => is(el, NS.assertion, 'Assertion')).length !== 1) reject('E_STRUCT', 'the decrypted Assertion contains another Assertion (possible signature wrapping)');
+  checkAttributePlacement(everything, assertion);
+  checkUniqueIds(everything);
   let assertionSignature: Element | null = null;
   for (const sig of everything.filter((el) => is(el, NS.dsig, 'Signature'))) {
-    const parent = sig.parentNode as Element;
-    if (parent !== response && parent !== assertion) {
-      reject('E_STRUCT', `a ds:Signature appears inside ${describe(parent)}; samlgate accepts signatures only directly under the Response or the Assertion (possible signature wrapping)`);
-    }
-    if (parent === response) {
-      if (responseSignature) reject('E_STRUCT', 'the Response has more than one ds:Signature');
-      responseSignature = sig;
-    } else {
-      if (assertionSignature) reject('E_STRUCT', 'the Assertion has more than one ds:Signature');
-      assertionSignature = sig;
-    }
-    checkSignatureShape(sig, parent);
+    if (sig.parentNode !== assertion) reject('E_STRUCT', `a ds:Signature appears inside ${describe(sig.parentNode as Element)} of the decrypted Assertion`);
+    if (assertionSignature) reject('E_STRUCT', 'the Assertion has more than one ds:Signature');
+    assertionSignature = sig;
+    checkSignatureShape(sig);
   }
-
   checkAssertionSchema(assertion);
-  return { response, assertion, responseSignature, assertionSignature };
+  return { response, assertion, responseSignature: null, assertionSignature };
 }
 
 /**
- * A ds:Signature has exactly the elements samlgate expects (xmldsig-core 4), and its single
- * Reference points at the element that directly contains it (an enveloped signature). xml-crypto
- * finds SignedInfo parts by local name; refusing anything extra keeps it and us reading the same nodes.
+ * Findings mode's fallback when the structure is refused: the first candidates, so the later
+ * checks still run and report on what is there. Never used by the ACS.
  */
-function checkSignatureShape(sig: Element, parent: Element): void {
-  const where = `the ds:Signature in ${describe(parent)}`;
-  checkChildrenAllowed(sig, [[NS.dsig, 'SignedInfo'], [NS.dsig, 'SignatureValue'], [NS.dsig, 'KeyInfo']], 'E_STRUCT');
-  const signedInfo = childElements(sig, NS.dsig, 'SignedInfo');
-  const value = childElements(sig, NS.dsig, 'SignatureValue');
-  if (signedInfo.length !== 1 || value.length !== 1) reject('E_STRUCT', `${where} must have exactly one SignedInfo and one SignatureValue`);
-  optionalChild(sig, NS.dsig, 'KeyInfo', 'E_STRUCT');
-  const si = signedInfo[0]!;
-  checkChildrenAllowed(si, [[NS.dsig, 'CanonicalizationMethod'], [NS.dsig, 'SignatureMethod'], [NS.dsig, 'Reference']], 'E_STRUCT');
-  const refs = childElements(si, NS.dsig, 'Reference');
-  if (childElements(si, NS.dsig, 'CanonicalizationMethod').length !== 1 || childElements(si, NS.dsig, 'SignatureMethod').length !== 1) {
-    reject('E_STRUCT', `${where} must have exactly one CanonicalizationMethod and one SignatureMethod`);
-  }
-  if (refs.length !== 1) reject('E_STRUCT', `${where} has ${refs.length} References; samlgate accepts exactly one, to the signed element itself`);
-  const ref = refs[0]!;
-  checkChildrenAllowed(ref, [[NS.dsig, 'Transforms'], [NS.dsig, 'DigestMethod'], [NS.dsig, 'DigestValue']], 'E_STRUCT');
-  if (childElements(ref, NS.dsig, 'DigestMethod').length !== 1 || childElements(ref, NS.dsig, 'DigestValue').length !== 1) {
-    reject('E_STRUCT', `${where} must have exactly one DigestMethod and DigestValue`);
-  }
-  optionalChild(ref, NS.dsig, 'Transforms', 'E_STRUCT');
-  const parentId = attr(parent, 'ID');
-  const uri = attr(ref, 'URI');
-  if (!parentId || uri !== `#${parentId}`) {
-    reject('E_STRUCT', `${where} references URI=${uri === null ? '(absent)' : JSON.stringify(uri)}, expected "#${parentId ?? ''}": a signature must sign the element that contains it (possible signature wrapping)`);
-  }
+export function looseShape(root: Element, encrypted: boolean): ResponseShape {
+  const assertion = childElements(root, NS.assertion, encrypted ? 'EncryptedAssertion' : 'Assertion')[0]
+    ?? (root.getElementsByTagNameNS(NS.assertion, 'Assertion')[0] as Element | undefined);
+  if (!assertion) reject('E_STRUCT', 'the Response carries no Assertion, so nothing further can be checked');
+  return {
+    response: root,
+    assertion,
+    responseSignature: childElements(root, NS.dsig, 'Signature')[0] ?? null,
+    assertionSignature: encrypted ? null : childElements(assertion, NS.dsig, 'Signature')[0] ?? null,
+  };
 }
 
 const CONDITIONS_CHILDREN = new Set(['AudienceRestriction', 'OneTimeUse', 'ProxyRestriction']);
