@@ -10,11 +10,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ManualClock, SystemClock } from './clock.ts';
+import type { Clock } from './clock.ts';
 import { ConfigError, LOG_FORMATS, loadConfig, PACKAGE_ROOT, TFE_DEFAULTS, type Config, type FlagOverrides } from './config.ts';
 import { parseDuration } from './duration.ts';
 import { createLogger, defaultLogFormat, type Logger } from './log.ts';
 import { StartupError, startServices, type Services } from './server.ts';
+import { DataDirError, DataLockedError } from './store/data-dir.ts';
 import { StoreOpenError } from './store/open.ts';
 import { TlsSetupError } from './tls.ts';
 import { registerValidateCommand } from './validate/cli.ts';
@@ -77,7 +78,7 @@ const SERVER_OPTIONS: ServerOption[] = [
     description: (c) => (c === 'idp' ? 'where the gateway SP is (its entity ID and ACS derive from it; default http://localhost:8080)' : 'the URL browsers use for the gateway, behind a proxy or in a container (default http://localhost:<gateway-port>; https with --tls)'),
   },
   { flags: '--clock <kind>', path: 'clock', commands: ALL, choices: ['system', 'manual'], description: 'system, or manual: moved by POST /api/v2/_sim/clock on either half (default system)' },
-  { flags: '--data <dir>', path: 'data', commands: ALL, description: 'where state is kept, or ":memory:" (default :memory:)' },
+  { flags: '--data <dir>', path: 'data', commands: ALL, description: 'state directory: gateway.db, idp.db (SQLite) and the session secret; ":memory:" keeps nothing (default ./.samlgate)' },
   { flags: '--tls', path: 'tls.enabled', commands: ALL, description: 'serve HTTPS with the dev CA\'s localhost certificate (made on first use; trust certs/dev-ca.pem) (default off)' },
   { flags: '--tls-cert <file>', path: 'tls.cert', commands: ALL, description: 'PEM certificate to serve instead of the dev one (implies --tls; with --tls-key)' },
   { flags: '--tls-key <file>', path: 'tls.key', commands: ALL, description: 'PEM private key for --tls-cert' },
@@ -130,13 +131,13 @@ function configFrom(opts: Record<string, unknown>, name: ServerCommand): Config 
 }
 
 function fail(err: unknown, logger?: Logger): never {
-  if (err instanceof ConfigError || err instanceof StoreOpenError) {
-    // A bad --data is a configuration error like any other bad value (exit 2).
+  if (err instanceof ConfigError || err instanceof DataDirError) {
+    // A bad --data (not a directory, not creatable) is a configuration error like any other bad value.
     process.stderr.write(`samlgate: ${err.message}\n`);
     process.exit(2);
   }
   const code = (err as { code?: string })?.code;
-  if (err instanceof StartupError || err instanceof TlsSetupError || code === 'ERR_KEY' || code === 'ERR_METADATA' || code === 'ERR_CERTS') {
+  if (err instanceof StartupError || err instanceof TlsSetupError || err instanceof StoreOpenError || err instanceof DataLockedError || code === 'ERR_KEY' || code === 'ERR_METADATA' || code === 'ERR_CERTS') {
     process.stderr.write(`samlgate: ${(err as Error).message}\n`);
     process.exit(1);
   }
@@ -151,7 +152,8 @@ function closeOnSignals(services: Services, logger: Logger) {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    // In-flight requests get HTTP_LIMITS.shutdownGraceMs; this only catches a close that hangs.
+    const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     services.close().then(
       () => process.exit(0),
@@ -170,6 +172,7 @@ function banner(config: Config, services: Services): string {
     const host = new URL(services.gateway.url).host;
     lines.push(`gateway    ${services.gateway.url}  (sign in at ${services.gateway.url}/session; API ${services.gateway.url}/api/v2${services.gateway.url.startsWith('https:') ? `; terraform login ${host}` : ''})`);
   }
+  lines.push(services.dataDir ? `state      ${services.dataDir}  (kept across restarts; --data DIR to move it, --data :memory: to keep nothing)` : 'state      in memory only (--data :memory:): nothing is kept when samlgate stops');
   if (services.tls?.caFile) lines.push(`TLS        trust ${services.tls.caFile} (browser; SSL_CERT_FILE for terraform; NODE_EXTRA_CA_CERTS for node)`);
   else if (services.tls) lines.push(`TLS        serving ${config.tls.cert}`);
   if (config.clock === 'manual') {
@@ -189,11 +192,13 @@ async function runServers(name: ServerCommand, opts: Record<string, unknown>) {
   let logger: Logger | undefined;
   try {
     const config = configFrom(opts, name);
-    // One clock for both halves, made here so that every log line can carry the simulated time.
-    const clock = config.clock === 'manual' ? new ManualClock() : new SystemClock();
+    // startServices makes the clock (a manual one resumes its persisted offset); until it exists
+    // the log's simTime reads the real time, which is where a fresh manual clock starts.
+    let started: Services | undefined;
+    const clock: Clock = { kind: config.clock, now: () => started?.clock.now() ?? Date.now() };
     logger = createLogger(config.logLevel, undefined, { format: config.logFormat ?? defaultLogFormat(process.stdout), clock });
     const which = { idp: name !== 'gateway', gateway: name !== 'idp' };
-    const services = await startServices(config, which, { logger, clock });
+    const services = (started = await startServices(config, which, { logger }));
     closeOnSignals(services, logger);
     process.stdout.write(banner(config, services));
   } catch (err) {

@@ -24,7 +24,11 @@ export class ManualClock implements Clock {
   readonly kind = 'manual' as const;
   private current: number;
 
-  constructor(start: number = Date.now()) {
+  /** `onSet` hears every move (samlgate persists the offset so a restarted demo keeps its time). */
+  constructor(
+    start: number = Date.now(),
+    private readonly onSet?: (now: number) => void,
+  ) {
     this.current = start;
   }
 
@@ -46,6 +50,7 @@ export class ManualClock implements Clock {
     if (!isRepresentableTime(epochMs)) throw new RangeError(`${epochMs} is outside the range of dates the clock can represent`);
     if (epochMs < this.current) throw new ClockBackwardsError(this.current, epochMs);
     this.current = epochMs;
+    this.onSet?.(epochMs);
     return this.current;
   }
 }

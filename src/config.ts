@@ -170,8 +170,10 @@ const gatewaySchema = z.strictObject({
   allowIdpInitiated: z.boolean().default(false),
   /** Also accept IsServiceAccount without a NameFormat (DESIGN F1). */
   relaxNameFormat: z.boolean().default(false),
-  /** Organization whose teams MemberOf names (team management lands with the TFE model). */
-  organization: z.string().default('example-org'),
+  /** The embedded organization, created at start with teams owners and developers. */
+  organization: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _').default('example-org'),
+  /** TFE's API rate limit (30 requests/s per token, 429 beyond). Off by default so load tests are not throttled. */
+  rateLimit: z.boolean().default(false),
   /** Refuse ambiguous attributes TFE would accept (duplicates, several or empty values); default: read them as ruby-saml does. */
   strictAttributes: z.boolean().default(false),
   /** TFE's SAML `debug` setting: keep recent login attempts for the admin debug page. Default: on with the manual clock. */
@@ -202,7 +204,8 @@ export const LOG_FORMATS = ['pretty', 'json'] as const;
 export const configSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   clock: z.enum(['system', 'manual']).default('system'),
-  data: z.string().min(1, 'must name a directory, a file, or :memory:').refine((v) => !v.includes('\0'), 'must not contain a NUL character').default(':memory:'),
+  /** State directory (gateway.db, idp.db, session-secret), or `:memory:` to keep nothing. */
+  data: z.string().min(1, 'give a directory, or :memory:').refine((v) => !v.includes('\0'), 'must not contain a NUL character').default('./.samlgate'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Unset: pretty on a terminal, JSON lines otherwise (src/log.ts). */
   logFormat: z.enum(LOG_FORMATS).optional(),

@@ -30,6 +30,8 @@ export interface VerifyOptions {
   /** IdP-initiated SSO: accept responses without InResponseTo. */
   allowUnsolicited: boolean;
   decryption?: DecryptionOptions;
+  /** TFE's want-assertions-signed (admin SAML settings): the Assertion must carry its own signature. */
+  requireAssertionSignature?: boolean;
 }
 
 export interface VerifiedLogin {
@@ -104,6 +106,9 @@ export async function verifyLoginResponse(encoded: unknown, pendingRequestIds: r
       attributePolicy: opts.attributePolicy,
       ...(opts.decryption ? { decryption: opts.decryption } : {}),
     });
+    if (opts.requireAssertionSignature && !c.assertionSigned) {
+      reject('E_SIGNATURE', 'the Assertion is not signed itself (only the Response is) and want-assertions-signed is on: have the IdP sign the assertion, or turn want-assertions-signed off in the admin SAML settings');
+    }
     const inResponseTo = checkInResponseTo(c, pendingRequestIds, opts.allowUnsolicited);
     const login: VerifiedLogin = {
       assertionId: c.assertionId,

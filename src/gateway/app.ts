@@ -10,7 +10,7 @@ import type { IdGenerator } from '../ids.ts';
 import type { Logger } from '../log.ts';
 import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
-import type { Store } from '../store/types.ts';
+import { StoreConflictError, StoreUnavailableError, type Store } from '../store/types.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { accessLog } from '../http/access-log.ts';
@@ -31,6 +31,22 @@ import { SESSION_COOKIE } from './web-session.ts';
 import { webRoutes } from './web-routes.ts';
 import { LOGIN_V1, terraformAuthorizeRoutes, terraformTokenEndpoint } from './terraform-login.ts';
 import { AuthorizationCodes } from './terraform-login-codes.ts';
+import { certificateFromPem } from '../saml/keys.ts';
+import { ensureEmbeddedOrganization } from '../tfe/organizations.ts';
+import { defaultSamlSettings, SamlSettingsService } from '../tfe/saml-settings.ts';
+import { TfeError } from '../tfe/errors.ts';
+import { addOrganizationRoutes } from './api/organizations.ts';
+import { addTeamRoutes } from './api/teams.ts';
+import { addTeamMemberRoutes } from './api/team-members.ts';
+import { addOrganizationMembershipRoutes } from './api/organization-memberships.ts';
+import { addTeamTokenRoutes } from './api/team-tokens.ts';
+import { addOrganizationTokenRoutes } from './api/organization-tokens.ts';
+import { addAdminSamlSettingsRoutes } from './api/admin-saml-settings.ts';
+import { addAdminOrganizationRoutes } from './api/admin-organizations.ts';
+import { sendTfeError } from './api/tfe-errors.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { generateTokenSecret, hashTokenSecret } from './tokens.ts';
+import { orgWebRoutes } from './org-web-routes.ts';
 
 
 export interface GatewayOptions {
@@ -65,7 +81,46 @@ export function createGateway(o: GatewayOptions): Gateway {
     loginUrl: `${gw.baseUrl}/session`,
     rejections: new RejectionLog(),
     loginAttempts: new LoginAttemptLog(),
+    tfe: {
+      store: o.store,
+      clock: o.clock,
+      ids: o.ids,
+      mintSecret: () => {
+        const secret = generateTokenSecret(o.ids);
+        return { secret, hash: hashTokenSecret(secret) };
+      },
+    },
+    samlSettings: new SamlSettingsService(o.store.settings, defaultSamlSettings({
+      apiTokenTimeoutMs: gw.apiTokenTimeout,
+      idpCert: o.idp.signingCertificates[0]?.pem ?? null,
+      ssoUrl: o.idp.ssoRedirectUrl,
+      sloUrl: o.idp.sloUrl,
+      spCert: o.sp.certificate.pem,
+    })),
+    rateLimiter: gw.rateLimit ? new RateLimiter(o.clock) : null,
   };
+  // The admin's IdP settings replace the trusted IdP at once (TFE applies saved settings live).
+  ctx.samlSettings.onChange((s, previous) => {
+    if (s['idp-cert'] && s['idp-cert'] !== previous['idp-cert']) ctx.idp.signingCertificates = [certificateFromPem(s['idp-cert'])];
+    if (s['sso-endpoint-url'] && s['sso-endpoint-url'] !== previous['sso-endpoint-url']) ctx.idp.ssoRedirectUrl = s['sso-endpoint-url'];
+    if (s['slo-endpoint-url'] !== previous['slo-endpoint-url']) ctx.idp.sloUrl = s['slo-endpoint-url'];
+  });
+  // Start-up work on the store: saved SAML settings, and the embedded organization (idempotent).
+  let ready = false;
+  const bootstrap = (async () => {
+    await ctx.samlSettings.load();
+    // A certificate saved by an admin replaces the configured one (several metadata certificates stay otherwise).
+    const s = ctx.samlSettings.current();
+    if (s['idp-cert'] && s['idp-cert'] !== ctx.idp.signingCertificates[0]?.pem) ctx.idp.signingCertificates = [certificateFromPem(s['idp-cert'])];
+    if (s['sso-endpoint-url']) ctx.idp.ssoRedirectUrl = s['sso-endpoint-url'];
+    await ensureEmbeddedOrganization(ctx.tfe, {
+      name: gw.organization,
+      sessionTimeoutMinutes: Math.max(1, Math.round(gw.idleTimeout / 60_000)),
+      sessionRememberMinutes: Math.max(1, Math.round(gw.sessionExpiration / 60_000)),
+    });
+    ready = true;
+  })();
+  bootstrap.catch((err) => o.logger.error({ err }, 'gateway start-up failed'));
 
   const app = express();
   app.disable('x-powered-by');
@@ -77,6 +132,8 @@ export function createGateway(o: GatewayOptions): Gateway {
   if (requestLog) app.use(requestLog);
   app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [gw.baseUrl], listenHost: o.config.host, extra: o.config.allowedHosts }), what: 'gateway', publicUrlFlag: '--gateway-public-url' }));
   app.use(securityHeaders());
+  // Requests wait for start-up once; afterwards this is one boolean test.
+  app.use((_req: Request, _res: Response, next: NextFunction) => (ready ? next() : bootstrap.then(() => next(), next)));
 
   const sessionMiddleware = session({
     name: SESSION_COOKIE,
@@ -91,10 +148,21 @@ export function createGateway(o: GatewayOptions): Gateway {
   });
   // API calls with a token are not web activity (S1) and skip the session entirely.
   const loadLogin = webSessionMiddleware(ctx);
-  const browserSession = [
-    (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : sessionMiddleware(req, res, next)),
-    (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : loadLogin(req, res, next)),
-  ];
+  // The /api/v2 prelude as one middleware (each express layer costs a walk per request, and this
+  // is the token check's hot path): the JSON body (only when there is one), then, for browser
+  // calls without a token, the session and its login. Token calls skip the session entirely.
+  const jsonBody = jsonApiBodyParser();
+  const apiPrelude = (req: Request, res: Response, next: NextFunction) => {
+    if (req.headers.authorization !== undefined) return jsonBody(req, res, next);
+    jsonBody(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      sessionMiddleware(req, res, (err2?: unknown) => (err2 ? next(err2) : loadLogin(req, res, next)));
+    });
+  };
+  // Pages, /session, /logout and the ACS always have a session: an Authorization header there
+  // (a proxy's, a curious client's) is not an API token (regression: it made req.session
+  // undefined and every one of those routes a 500).
+  const browserSession = [sessionMiddleware, loadLogin];
 
   app.get('/.well-known/terraform.json', (_req, res) => {
     res.json({ 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'motd.v1': MOTD_PATH, 'login.v1': LOGIN_V1 });
@@ -113,13 +181,22 @@ export function createGateway(o: GatewayOptions): Gateway {
   addAccountRoutes(api, ctx);
   addUserTokenRoutes(api, ctx);
   addAdminUserRoutes(api, ctx);
+  addAdminSamlSettingsRoutes(api, ctx);
+  addAdminOrganizationRoutes(api, ctx);
+  addOrganizationRoutes(api, ctx);
+  addOrganizationTokenRoutes(api, ctx);
+  addOrganizationMembershipRoutes(api, ctx);
+  addTeamRoutes(api, ctx);
+  addTeamMemberRoutes(api, ctx);
+  addTeamTokenRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
-  app.use('/api/v2', jsonApiBodyParser(), ...browserSession, api);
+  app.use('/api/v2', apiPrelude, api);
 
   app.use(...browserSession);
   app.use(spRoutes(ctx));
   app.use(terraformAuthorizeRoutes(ctx, terraformCodes));
   app.use(webRoutes(ctx));
+  app.use(orgWebRoutes(ctx));
   app.use((_req, res) => {
     res.status(404).type('text').send('Not found');
   });
@@ -127,6 +204,19 @@ export function createGateway(o: GatewayOptions): Gateway {
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const isApi = req.originalUrl.startsWith('/api/');
     if (err instanceof ApiInputError) return sendErrors(res, 422, err.errors);
+    if (err instanceof TfeError && isApi) return sendTfeError(res, err);
+    if (err instanceof StoreUnavailableError) {
+      // Disk full, I/O error, database locked: not the request's fault, and nothing was written
+      // (each store step is one transaction). The process stays up; retrying later can succeed.
+      o.logger.error({ code: err.cause_, url: req.originalUrl }, `store unavailable: ${err.message}`);
+      res.setHeader('Retry-After', '30');
+      if (isApi) return sendError(res, 503, 'service unavailable', `the gateway could not save or read its state: ${err.message}`);
+      return res.status(503).type('text').send(`The gateway could not save or read its state: ${err.message}. Nothing was changed; try again once the operator has fixed it.`);
+    }
+    if (err instanceof StoreConflictError) {
+      if (isApi) return sendError(res, 409, 'conflict', err.message);
+      return res.status(409).type('text').send(err.message);
+    }
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) o.logger.error({ err, url: req.originalUrl }, 'unhandled error');
     const detail =

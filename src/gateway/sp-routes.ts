@@ -17,8 +17,11 @@ import { inspectLoginResponse } from '../saml/verify/response.ts';
 import { decodePostedMessage } from '../saml/verify/transport.ts';
 import { findingFromRejection } from '../saml/verify/findings.ts';
 import { syncUserAtLogin } from './users.ts';
+import { syncOrganizationsAtLogin } from '../tfe/login-sync.ts';
+import { readUserAttributesWith } from '../tfe/saml-settings.ts';
+import { reservedUserId } from '../tfe/memberships.ts';
 import { csrfTokenMatches } from './auth.ts';
-import { MAX_PENDING_LOGINS, PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
+import { MAX_PENDING_LOGINS, MAX_PENDING_SESSIONS, PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
 import { escapeHtml } from '../util/html.ts';
 import { messagePage, type PageContext } from './views/pages.ts';
 
@@ -70,13 +73,19 @@ function sendRelayPage(res: Response, acsUrl: string, body: Record<string, unkno
   );
 }
 
+/** The admin SAML settings have `enabled: false`: no SAML login starts or completes. */
+function sendSsoDisabled(ctx: GatewayContext, req: Request, res: Response): void {
+  res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Single sign-on is turned off', 'SAML single sign-on is disabled in the admin SAML settings. A site admin can turn it back on (PATCH /api/v2/admin/saml-settings with "enabled": true).'));
+}
+
 export function spRoutes(ctx: GatewayContext): Router {
   const router = Router();
   const gw = ctx.config.gateway;
   // The SP key pair also decrypts: TFE takes one SP certificate for both, and a dev tool gains
   // nothing from a second secret (the metadata publishes it with use="encryption" as well).
   const metadata = spMetadataXml({ entityId: gw.entityId, acsUrl: gw.acsUrl, sloUrl: gw.sloUrl, certificate: ctx.sp.certificate, encryptionCertificate: ctx.sp.certificate, authnRequestsSigned: true });
-  const debug = samlDebugEnabled(ctx.config);
+  // TFE's SAML debug: the config (on by default with the manual clock) or the admin setting, live.
+  const debugOn = () => samlDebugEnabled(ctx.config) || ctx.samlSettings.current().debug;
   const verifyOptions = (): VerifyOptions => ({
     sp: { entityId: gw.entityId, acsUrl: gw.acsUrl },
     idp: ctx.idp,
@@ -88,10 +97,11 @@ export function spRoutes(ctx: GatewayContext): Router {
     attributePolicy: { allowAbsentNameFormat: gw.relaxNameFormat, strictAttributes: gw.strictAttributes },
     allowUnsolicited: gw.allowIdpInitiated,
     decryption: { keys: [ctx.sp.privateKey], allowCbc: gw.allowCbcEncryption },
+    requireAssertionSignature: ctx.samlSettings.current()['want-assertions-signed'],
   });
   /** Debug view: the whole findings report of the shared core for this posted response. */
   const recordAttempt = (encoded: unknown, now: number, o: Pick<LoginAttempt, 'outcome' | 'code' | 'detail' | 'fix' | 'userId'>, extra: SamlRejection | null): LoginAttempt | null => {
-    if (!debug) return null;
+    if (!debugOn()) return null;
     let xml: string | null = null;
     try {
       xml = decodePostedMessage(encoded);
@@ -123,7 +133,15 @@ export function spRoutes(ctx: GatewayContext): Router {
 
   router.get('/session', async (req, res) => {
     if (req.webUser && req.query.force === undefined) return res.redirect(303, safeReturnPath(req.query.return_to));
+    if (!ctx.samlSettings.current().enabled) return sendSsoDisabled(ctx, req, res);
     const now = ctx.clock.now();
+    if (req.session.pending === undefined && req.session.login === undefined && (await ctx.store.sessions.countPending()) >= MAX_PENDING_SESSIONS) {
+      await ctx.store.sessions.purgeExpired(0, now);
+      if ((await ctx.store.sessions.countPending()) >= MAX_PENDING_SESSIONS) {
+        ctx.logger.warn({ limit: MAX_PENDING_SESSIONS }, 'too many logins in progress; refusing a new one');
+        return res.status(503).set('Retry-After', '60').type('html').send(messagePage(pageContext(ctx, req), 'Too many sign-ins in progress', `More than ${MAX_PENDING_SESSIONS} sign-ins are waiting for the identity provider. Try again in a few minutes.`));
+      }
+    }
     const requestId = ctx.ids.samlId();
     const relayState = ctx.ids.random(24);
     const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);
@@ -142,20 +160,27 @@ export function spRoutes(ctx: GatewayContext): Router {
     if (needsSameSiteRelay(req)) return sendRelayPage(res, gw.acsUrl, req.body, ctx.ids.random(22));
     const now = ctx.clock.now();
     const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);
+    const saml = ctx.samlSettings.current();
+    if (!saml.enabled) return sendSsoDisabled(ctx, req, res);
     try {
       const verified = await verifyLoginResponse(req.body?.SAMLResponse, pending.map((p) => p.requestId), verifyOptions());
       const used = pending.find((p) => p.requestId === verified.inResponseTo);
       if (used && typeof req.body?.RelayState === 'string' && req.body.RelayState !== used.relayState) {
         throw new SamlRejection('E_IN_RESPONSE_TO', 'RelayState does not match the one sent with the AuthnRequest this response answers');
       }
+      // Rule S5 with the admin's attribute names (attr-username, attr-groups, attr-site-admin, site-admin-role).
+      const attrs = readUserAttributesWith(verified.attributes, saml);
       const user = await syncUserAtLogin(ctx, {
         nameId: verified.nameId,
-        username: verified.user.username,
-        memberOf: verified.user.memberOf,
-        siteAdmin: verified.user.siteAdmin,
+        username: attrs.username,
+        memberOf: attrs.memberOf,
+        siteAdmin: attrs.siteAdmin,
         isServiceAccount: verified.serviceAccount.flagged,
         loginFindings: verified.attributeNotes.map(({ code, message, fix }) => ({ code, message, fix })),
+        // An invited email becomes the user its invitation already names.
+        newUserId: reservedUserId(verified.nameId),
       });
+      const orgSync = await syncOrganizationsAtLogin(ctx.tfe, user, { memberOf: attrs.memberOf, memberOfSent: attrs.memberOfSent, teamManagement: saml['team-management-enabled'], ceiling: ctx.policy });
       // Near-misses are loud: the log, the account and admin pages, and the debug view.
       for (const f of verified.attributeNotes) {
         ctx.logger.warn({ userId: user.id, code: f.code }, `SAML attribute near-miss: ${f.message}; fix: ${f.fix}`);
@@ -173,6 +198,7 @@ export function spRoutes(ctx: GatewayContext): Router {
         samlNotOnOrAfter: verified.sessionNotOnOrAfter,
         sessionIndex: verified.sessionIndex,
         nameId: verified.nameId,
+        limits: orgSync.limits,
       };
       ctx.logger.info({ userId: user.id, username: user.username, serviceAccount: user.isServiceAccount }, 'SAML login');
       res.redirect(303, used?.returnTo ?? '/');
@@ -181,7 +207,7 @@ export function spRoutes(ctx: GatewayContext): Router {
       ctx.logger.warn({ code: err.code, detail: err.detail }, 'SAML response rejected');
       ctx.rejections.add({ at: now, code: err.code, detail: err.detail });
       const status = err.code === 'E_TRANSPORT' ? 400 : 403;
-      if (debug) {
+      if (debugOn()) {
         const fix = err.fix ?? findingFromRejection(err).fix;
         const attempt = recordAttempt(req.body?.SAMLResponse, now, { outcome: 'refused', code: err.code, detail: err.detail, fix, userId: null }, err);
         return res.status(status).type('html').send(refusedLoginPage(pageContext(ctx, req), { code: err.code, detail: err.detail, fix, attemptId: attempt?.id ?? null, isAdmin: Boolean(req.webUser?.isSiteAdmin) }));

@@ -9,6 +9,7 @@ import { createUserToken } from './api/user-tokens.ts';
 import { pageContext } from './sp-routes.ts';
 import { setSuspended } from './users.ts';
 import { sessionLiveUntil } from './web-session.ts';
+import { sessionStillLive } from './web-session-middleware.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
 import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
 import { loginNoteOf, samlDebugEnabled } from './login-attempts.ts';
@@ -24,9 +25,13 @@ export function webRoutes(ctx: GatewayContext): Router {
     }
     next();
   };
-  const csrf = (req: Request, res: Response, next: NextFunction) => {
+  const csrf = async (req: Request, res: Response, next: NextFunction) => {
     if (!csrfTokenMatches(req.session.csrfToken, req.body?._csrf)) {
       return res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Request refused', 'The form was missing its CSRF token; reload the page and try again.'));
+    }
+    // The body may have arrived long after the session was loaded: act only if it is still live.
+    if (!(await sessionStillLive(ctx, req))) {
+      return res.status(401).type('html').send(messagePage({ ...pageContext(ctx, req), user: undefined, csrfToken: undefined }, 'Session ended', 'Your session ended (sign-out or suspension) while this request was on its way; nothing was changed. Sign in again to continue.'));
     }
     next();
   };
@@ -34,26 +39,36 @@ export function webRoutes(ctx: GatewayContext): Router {
   router.get('/', (req, res) => {
     const page = pageContext(ctx, req);
     if (!req.webUser) return res.type('html').send(anonymousHome(page));
-    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.config.gateway.apiTokenTimeout, loginNote: loginNote(loginNoteOf(req.webUser)) }));
+    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.samlSettings.apiTokenTimeoutMs(), loginNote: loginNote(loginNoteOf(req.webUser)) }));
   });
 
+  /** The tokens page lists 50 at a time (?page=N): a user with 20,001 tokens must not get one huge page. */
+  const TOKENS_PER_PAGE = 50;
+  const tokenPage = (req: Request) => {
+    const n = typeof req.query.page === 'string' && /^[1-9][0-9]{0,8}$/.test(req.query.page) ? Number(req.query.page) : 1;
+    return { number: n, size: TOKENS_PER_PAGE };
+  };
   router.get('/app/settings/tokens', signedIn, async (req, res) => {
-    const tokens = (await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: 1000 })).items;
-    res.type('html').send(tokensPage(pageContext(ctx, req), tokens));
+    const page = tokenPage(req);
+    const result = await ctx.store.tokens.listByOwner('user', req.webUser!.id, page);
+    res.type('html').send(tokensPage(pageContext(ctx, req), result.items, undefined, { page: page.number, pages: Math.max(1, Math.ceil(result.total / page.size)), total: result.total }));
   });
 
   router.post('/app/settings/tokens', form, signedIn, csrf, async (req, res) => {
     const description = typeof req.body.description === 'string' && req.body.description.trim() !== '' ? req.body.description.trim().slice(0, 255) : null;
     const created = await createUserToken(ctx, req.webUser!.id, { description, expiredAt: null });
-    const tokens = (await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: 1000 })).items;
+    const result = await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: TOKENS_PER_PAGE });
+    const tokens = result.items;
     // The secret is rendered once, in this response only; no-store keeps it out of caches.
-    res.set('Cache-Control', 'no-store').status(201).type('html').send(tokensPage(pageContext(ctx, req), tokens, created));
+    res.set('Cache-Control', 'no-store').status(201).type('html').send(tokensPage(pageContext(ctx, req), tokens, created, { page: 1, pages: Math.max(1, Math.ceil(result.total / TOKENS_PER_PAGE)), total: result.total }));
   });
 
   router.post('/app/settings/tokens/:id/delete', form, signedIn, csrf, async (req, res) => {
     const token = await ctx.store.tokens.get(req.params.id as string);
-    if (token && token.kind === 'user' && token.ownerId === req.webUser!.id) await ctx.store.tokens.delete(token.id);
-    req.session.flash = token ? `Token ${token.id} revoked.` : 'No such token.';
+    // Another user's token is answered exactly like a missing one (T7: no existence leak).
+    const own = token && token.kind === 'user' && token.ownerId === req.webUser!.id;
+    if (own) await ctx.store.tokens.delete(token.id);
+    req.session.flash = own ? `Token ${token.id} revoked.` : 'No such token.';
     res.redirect(303, '/app/settings/tokens');
   });
 
@@ -80,7 +95,10 @@ export function webRoutes(ctx: GatewayContext): Router {
       return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
     }
     const result = await setSuspended(ctx, req.params.id as string, action === 'suspend');
-    req.session.flash = result.ok ? `${result.user.username} ${action}ed.` : result.reason === 'already' ? `Already ${action}ed.` : 'No such user.';
+    req.session.flash = result.ok ? `${result.user.username} ${action}ed.`
+      : result.reason === 'already' ? `Already ${action}ed.`
+      : result.reason === 'last-site-admin' ? 'This is the last active site admin: make another user a site admin before suspending this one.'
+      : 'No such user.';
     res.redirect(303, '/app/admin/users');
   });
 

@@ -15,6 +15,12 @@ export interface LoginState {
   samlNotOnOrAfter: number | null;
   sessionIndex: string | null;
   nameId: string;
+  /**
+   * S1's limits for this login, from the user's organizations' session-timeout and
+   * session-remember (src/tfe/organizations.ts sessionLimitsFor), fixed at login. Absent: the
+   * gateway's configured limits.
+   */
+  limits?: SessionPolicy;
 }
 
 export interface PendingLogin {
@@ -44,15 +50,17 @@ export interface SessionPolicy {
 export type SessionEnd = 'idle-timeout' | 'absolute-timeout' | 'saml-session-not-on-or-after';
 
 /** The instant the session stops being live, whichever of the S1 limits comes first. */
-export function sessionLiveUntil(login: LoginState, policy: SessionPolicy): number {
+export function sessionLiveUntil(login: LoginState, fallback: SessionPolicy): number {
+  const policy = login.limits ?? fallback;
   let until = Math.min(login.lastSeenAt + policy.idleTimeoutMs, login.loginAt + policy.sessionExpirationMs);
   if (login.samlNotOnOrAfter !== null) until = Math.min(until, login.samlNotOnOrAfter);
   return until;
 }
 
 /** null while live; otherwise which limit ended it. */
-export function sessionEndReason(login: LoginState, policy: SessionPolicy, now: number): SessionEnd | null {
-  if (now < sessionLiveUntil(login, policy)) return null;
+export function sessionEndReason(login: LoginState, fallback: SessionPolicy, now: number): SessionEnd | null {
+  if (now < sessionLiveUntil(login, fallback)) return null;
+  const policy = login.limits ?? fallback;
   if (login.samlNotOnOrAfter !== null && now >= login.samlNotOnOrAfter) return 'saml-session-not-on-or-after';
   if (now >= login.loginAt + policy.sessionExpirationMs) return 'absolute-timeout';
   return 'idle-timeout';
@@ -68,6 +76,13 @@ export const SESSION_END_TEXT: Record<SessionEnd, string> = {
 export const PENDING_LOGIN_TTL_MS = 15 * 60_000;
 /** At most this many logins in flight per browser (tabs); older ones are dropped. */
 export const MAX_PENDING_LOGINS = 5;
+/**
+ * At most this many browsers with a login in flight and no session yet. Each costs a small record
+ * for PENDING_LOGIN_TTL_MS; without a cap, anonymous GET /session requests could grow the store
+ * without bound (regression: 40k requests grew the heap by 25 MB under the manual clock, which
+ * never expires anything). Beyond it, new logins get 503 until old ones expire.
+ */
+export const MAX_PENDING_SESSIONS = 10_000;
 
 /** Only same-site absolute paths; `//evil`, `/\evil` and URLs fall back to "/" (RELAY1-2). */
 export function safeReturnPath(value: unknown): string {

@@ -42,6 +42,8 @@ export interface Idp {
   metadataXml: string;
   directory: UserDirectory;
   serviceProviders: ServiceProviderRegistry;
+  /** The IdP's login sessions (persisted through src/idp/persistence.ts when a data directory is used). */
+  sessions: IdpSessions;
   /** Resolves once SP metadata URLs from the config are fetched (failures are logged, not thrown). */
   ready: Promise<void>;
   close(): Promise<void>;
@@ -180,6 +182,7 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
       throw err;
     }
     auth.session?.participants.set(sp.entityId, { entityId: sp.entityId, nameId: issued.model.nameId, nameIdFormat: issued.model.nameIdFormat });
+    if (auth.session) sessions.saved(auth.session);
     ring.add({
       id: issued.model.responseId,
       at: now,
@@ -474,6 +477,7 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
     metadataXml,
     directory,
     serviceProviders,
+    sessions,
     ready,
     close: async () => {},
   };

@@ -60,8 +60,15 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
+/** Hears every change, so the IdP store can write it through (src/idp/persistence.ts). */
+export interface DirectoryObserver {
+  changed(user: IdpUser): void;
+  removed(username: string): void;
+}
+
 export class UserDirectory {
   private readonly users = new Map<string, IdpUser>();
+  observer: DirectoryObserver | null = null;
 
   constructor(users: readonly UserConfig[]) {
     for (const u of users) this.upsert(u);
@@ -80,11 +87,14 @@ export class UserDirectory {
       nextFaults: null,
     };
     this.users.set(user.username, user);
+    this.observer?.changed(user);
     return user;
   }
 
   remove(username: string): boolean {
-    return this.users.delete(username);
+    const removed = this.users.delete(username);
+    if (removed) this.observer?.removed(username);
+    return removed;
   }
 
   /**
@@ -98,6 +108,7 @@ export class UserDirectory {
     if (user.nextFaults) {
       for (const f of user.nextFaults.faults) out.add(f);
       user.nextFaults = user.nextFaults.remaining > 1 ? { ...user.nextFaults, remaining: user.nextFaults.remaining - 1 } : null;
+      this.observer?.changed(user);
     }
     for (const f of extra) out.add(f);
     return [...out];
@@ -135,6 +146,7 @@ export class UserDirectory {
     if (change.displayName !== undefined) user.displayName = change.displayName;
     if (change.email !== undefined) user.email = change.email;
     if (change.password !== undefined) user.password = change.password;
+    this.observer?.changed(user);
     return user;
   }
 }

@@ -19,12 +19,22 @@ export interface IdpServiceProvider extends SpTrust {
   settingsInput: SpSettingsInput;
   settings: SpSettings;
   source: 'gateway' | 'config' | 'api';
+  /** The metadata it was registered from (kept so the IdP store can re-register it after a restart). */
+  metadataXml?: string;
+}
+
+/** Hears every change, so the IdP store can write it through (src/idp/persistence.ts). */
+export interface ServiceProviderObserver {
+  registered(sp: IdpServiceProvider): void;
+  settingsChanged(sp: IdpServiceProvider): void;
+  removed(entityId: string): void;
 }
 
 export type SpDefinition = Omit<IdpServiceProvider, 'settings'>;
 
 export class ServiceProviderRegistry {
   private readonly sps = new Map<string, IdpServiceProvider>();
+  observer: ServiceProviderObserver | null = null;
 
   constructor(
     private readonly defaults: IdpDefaults,
@@ -35,6 +45,12 @@ export class ServiceProviderRegistry {
 
   /** Registering an entity ID again replaces it (re-uploading changed metadata). */
   register(sp: SpDefinition): IdpServiceProvider {
+    const full = this.put(sp);
+    this.observer?.registered(full);
+    return full;
+  }
+
+  private put(sp: SpDefinition): IdpServiceProvider {
     const full = { ...sp, settings: resolveSpSettings(sp.settingsInput, this.defaults) };
     this.sps.set(sp.entityId, full);
     return full;
@@ -44,11 +60,15 @@ export class ServiceProviderRegistry {
   updateSettings(entityId: string, change: SpSettingsInput): IdpServiceProvider | undefined {
     const sp = this.sps.get(entityId);
     if (!sp) return undefined;
-    return this.register({ ...sp, settingsInput: { ...sp.settingsInput, ...change } });
+    const full = this.put({ ...sp, settingsInput: { ...sp.settingsInput, ...change } });
+    this.observer?.settingsChanged(full);
+    return full;
   }
 
   remove(entityId: string): boolean {
-    return this.sps.delete(entityId);
+    const removed = this.sps.delete(entityId);
+    if (removed) this.observer?.removed(entityId);
+    return removed;
   }
 
   get(entityId: string): IdpServiceProvider | undefined {
@@ -95,7 +115,7 @@ function readCertificate(value: string, what: string): Certificate {
 /** An SP from its metadata document plus settings. Throws MetadataError. */
 export function spFromMetadata(xml: string, settingsInput: SpSettingsInput, source: SpDefinition['source']): SpDefinition {
   const facts = readSpMetadata(xml);
-  return { ...facts.trust, encryptionCertificate: facts.encryptionCertificate, sloBinding: facts.sloBinding, settingsInput, source };
+  return { ...facts.trust, encryptionCertificate: facts.encryptionCertificate, sloBinding: facts.sloBinding, settingsInput, source, metadataXml: xml };
 }
 
 type SpConfig = Config['idp']['serviceProviders'][number];

@@ -28,8 +28,15 @@ export interface IdpSession {
   participants: Map<string, SessionParticipant>;
 }
 
+/** Hears every change, so the IdP store can write it through (src/idp/persistence.ts). */
+export interface SessionObserver {
+  saved(session: IdpSession): void;
+  destroyed(id: string): void;
+}
+
 export class IdpSessions {
   private readonly map: LruTtlMap<IdpSession>;
+  observer: SessionObserver | null = null;
 
   constructor(
     private readonly clock: Clock,
@@ -44,7 +51,18 @@ export class IdpSessions {
     const now = this.clock.now();
     const session: IdpSession = { id: this.ids.random(43), username, authnInstant: now, expiresAt: now + this.durationMs, sessionIndex: this.ids.samlId(), participants: new Map() };
     this.map.set(session.id, session, session.expiresAt);
+    this.observer?.saved(session);
     return session;
+  }
+
+  /** After a change in place (a new participant): lets the observer write it through. */
+  saved(session: IdpSession): void {
+    this.observer?.saved(session);
+  }
+
+  /** A session kept across a restart (src/idp/persistence.ts). */
+  restore(session: IdpSession): void {
+    this.map.set(session.id, session, session.expiresAt);
   }
 
   get(id: string | undefined): IdpSession | undefined {
@@ -52,7 +70,9 @@ export class IdpSessions {
   }
 
   destroy(id: string | undefined): void {
-    if (id) this.map.delete(id);
+    if (!id) return;
+    this.map.delete(id);
+    this.observer?.destroyed(id);
   }
 
   get size(): number {

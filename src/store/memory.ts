@@ -175,7 +175,10 @@ class MemoryState {
       this.sessions.delete(sid);
       if (old.userId) this.sessionsByUser.delete(old.userId, sid);
     }
-    this.tombstones.set(sid, tombstoneUntil);
+    // A second destroy of the same sid (a second logout with the same cookie) must not shorten
+    // the tombstone, or a purge could forget it while a request is still in flight.
+    const existing = this.tombstones.get(sid);
+    this.tombstones.set(sid, existing === undefined ? tombstoneUntil : Math.max(existing, tombstoneUntil));
   }
   destroySessionsOf(userId: string): number {
     const sids = [...this.sessionsByUser.get(userId)];
@@ -254,7 +257,7 @@ class MemoryUsers implements UserStore {
     const sessionsEnded = suspended ? this.s.destroySessionsOf(id) : 0;
     return { ok: true, user: copyUser(u), sessionsEnded };
   }
-  async update(id: string, patch: { username?: string; email?: string }) {
+  async update(id: string, patch: { username?: string; email?: string; unconfirmedEmail?: string | null }) {
     const u = this.s.users.get(id);
     if (!u) return undefined;
     if (patch.username !== undefined) {
@@ -466,6 +469,12 @@ class MemoryOrgMemberships implements OrgMembershipStore {
     this.s.membershipsByOrg.add(m.organizationId, m.id);
     if (m.status === 'active' && m.userId) for (const t of m.initialTeamIds) if (this.s.teams.has(t)) this.s.addMember(t, m.userId);
   }
+  async setInitialTeams(id: string, teamIds: string[]) {
+    const m = this.s.memberships.get(id);
+    if (!m) return undefined;
+    m.initialTeamIds = [...new Set(teamIds)];
+    return copyMembership(m);
+  }
   async delete(id: string) {
     const m = this.s.memberships.get(id);
     if (!m) return 'not-found' as const;
@@ -573,7 +582,8 @@ class MemoryTokens implements TokenStore {
   }
   async touch(id: string, lastUsedAt: number) {
     const t = this.s.tokens.get(id);
-    if (t) t.lastUsedAt = lastUsedAt;
+    // Never backwards: two writers touching the same token keep the latest use.
+    if (t && (t.lastUsedAt === null || t.lastUsedAt < lastUsedAt)) t.lastUsedAt = lastUsedAt;
   }
   async count() {
     return this.s.tokens.size;
@@ -607,10 +617,10 @@ class MemorySessions implements SessionStore {
   async destroyByUser(userId: string) {
     return this.s.destroySessionsOf(userId);
   }
-  async purgeExpired(before: number) {
+  async purgeExpired(before: number, pendingBefore = before) {
     let n = 0;
     for (const [sid, rec] of this.s.sessions) {
-      if (rec.expiresAt < before) {
+      if (rec.expiresAt < (rec.userId === null ? pendingBefore : before)) {
         this.s.sessions.delete(sid);
         if (rec.userId) this.s.sessionsByUser.delete(rec.userId, sid);
         n++;

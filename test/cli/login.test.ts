@@ -34,7 +34,7 @@ describe('samlgate login', () => {
   before(async () => {
     const config = resolveConfig(
       { idp: { users: [{ username: 'misaimed', password: 'pw-misaimed', faults: ['wrong-audience'] }, { username: 'picker' }] } },
-      { clock: 'manual', 'idp.port': await freePort(), 'gateway.port': await freePort(), 'gateway.idleTimeout': '20m' },
+      { data: ':memory:', clock: 'manual', 'idp.port': await freePort(), 'gateway.port': await freePort(), 'gateway.idleTimeout': '20m' },
     );
     services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock });
     gateway = services.gateway!.url;

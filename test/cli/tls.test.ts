@@ -38,7 +38,7 @@ describe('TLS', () => {
   before(async () => {
     const paths = await generateDevTls(dir);
     ca = readFileSync(paths.caCert, 'utf8');
-    const config = resolveConfig({}, { 'idp.port': await freePort(), 'gateway.port': await freePort(), 'tls.cert': paths.cert, 'tls.key': paths.key });
+    const config = resolveConfig({}, { data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort(), 'tls.cert': paths.cert, 'tls.key': paths.key });
     services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger });
   });
   after(async () => {

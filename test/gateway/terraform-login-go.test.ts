@@ -32,7 +32,7 @@ describe('terraform login with golang.org/x/oauth2 (as Terraform does it)', { ti
     assert.ok(existsSync(path.join(GOPATH, 'src/golang.org/x/oauth2')), 'needs golang-go and golang-golang-x-oauth2-dev (apt-get install golang-go golang-golang-x-oauth2-dev)');
     binary = path.join(dir, 'terraform-login-client');
     execFileSync('go', ['build', '-o', binary, SOURCE], { env: { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: path.join(dir, 'cache'), GOFLAGS: '' }, stdio: 'pipe', timeout: 90_000 });
-    const config = resolveConfig({}, { clock: 'manual', 'idp.port': await freePort(), 'gateway.port': await freePort(), 'gateway.idleTimeout': '20m' });
+    const config = resolveConfig({}, { data: ':memory:', clock: 'manual', 'idp.port': await freePort(), 'gateway.port': await freePort(), 'gateway.idleTimeout': '20m' });
     services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock });
   });
   after(async () => {
