@@ -1,6 +1,7 @@
 /**
- * `samlgate certs`: self-signed RSA-2048 / SHA-256 key pairs for the test IdP and the gateway.
- * The subject says TEST ONLY so nobody mistakes them for a real deployment's keys.
+ * `samlgate certs`: self-signed RSA-2048 / SHA-256 key pairs for the test IdP and the gateway,
+ * and the dev TLS set (a local CA and the localhost certificate it signs) for `--tls`.
+ * The subjects say TEST ONLY so nobody mistakes them for a real deployment's keys.
  */
 import { webcrypto } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -77,4 +78,126 @@ export async function generateDevCertificates(dir: string, o: { force?: boolean;
     await writeFile(path.join(dir, `${name}.crt`), cert, { mode: 0o644, flag });
   }
   return files;
+}
+
+/**
+ * The dev TLS set for `--tls`: a local certificate authority and a `localhost` / `127.0.0.1` /
+ * `::1` server certificate it signs. Trust `dev-ca.pem` (browser, SSL_CERT_FILE for Terraform,
+ * NODE_EXTRA_CA_CERTS for node) and both halves are served over HTTPS without warnings. Made on
+ * each machine, never shipped: a CA key in a repository would let anyone mint certificates that
+ * everyone who trusted it accepts. ECDSA P-256: small, fast, accepted by browsers and Go.
+ */
+export const DEV_TLS_FILES = {
+  caCert: 'dev-ca.pem',
+  caKey: 'dev-ca.key',
+  cert: 'localhost.crt',
+  key: 'localhost.key',
+} as const;
+
+/** Browsers cap a server certificate's lifetime (Apple: 825 days for user-trusted roots); one year is well inside. */
+const LEAF_DAYS = 365;
+const CA_DAYS = 3650;
+
+export interface DevTlsPaths {
+  caCert: string;
+  caKey: string;
+  cert: string;
+  key: string;
+}
+
+export function devTlsPaths(dir: string): DevTlsPaths {
+  return {
+    caCert: path.join(dir, DEV_TLS_FILES.caCert),
+    caKey: path.join(dir, DEV_TLS_FILES.caKey),
+    cert: path.join(dir, DEV_TLS_FILES.cert),
+    key: path.join(dir, DEV_TLS_FILES.key),
+  };
+}
+
+const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const EC_SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
+const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+
+/**
+ * Writes dev-ca.pem/.key and localhost.crt/.key into `dir`; refuses to overwrite any of them
+ * unless `force`. Returns the paths.
+ */
+export async function generateDevTls(dir: string, o: { force?: boolean; now?: number } = {}): Promise<DevTlsPaths> {
+  const paths = devTlsPaths(dir);
+  if (!o.force) {
+    const existing = Object.values(paths).filter((f) => existsSync(f));
+    if (existing.length > 0) throw new CertificateGenerationError(`refusing to overwrite ${existing.join(', ')}: pass --force to replace them (browsers that trust the old dev CA must then trust the new one)`);
+  }
+  const x509 = await loadX509();
+  const crypto = webcrypto as unknown as Crypto;
+  const now = o.now ?? Date.now();
+  const caKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const caName = 'CN=samlgate dev CA TEST ONLY - trust only on your own machine';
+  const ca = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: serial(),
+      name: caName,
+      notBefore: new Date(now - DAY_MS),
+      notAfter: new Date(now + CA_DAYS * DAY_MS),
+      signingAlgorithm: EC_SIGN,
+      keys: caKeys,
+      extensions: [
+        // pathLen 0: this CA signs server certificates only, never another CA.
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey, false, crypto),
+      ],
+    },
+    crypto,
+  );
+  const leafKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const leaf = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: serial(),
+      subject: 'CN=localhost',
+      issuer: ca.subject,
+      notBefore: new Date(now - DAY_MS),
+      notAfter: new Date(now + LEAF_DAYS * DAY_MS),
+      signingAlgorithm: EC_SIGN,
+      publicKey: leafKeys.publicKey,
+      signingKey: caKeys.privateKey,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+        new x509.SubjectAlternativeNameExtension([
+          { type: 'dns', value: 'localhost' },
+          { type: 'ip', value: '127.0.0.1' },
+          { type: 'ip', value: '::1' },
+        ], false),
+        await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey, false, crypto),
+        await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey, false, crypto),
+      ],
+    },
+    crypto,
+  );
+  await mkdir(dir, { recursive: true });
+  const flag = o.force ? 'w' : 'wx';
+  await writeFile(paths.caKey, pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', caKeys.privateKey)), { mode: 0o600, flag });
+  await writeFile(paths.caCert, ca.toString('pem') + '\n', { mode: 0o644, flag });
+  await writeFile(paths.key, pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', leafKeys.privateKey)), { mode: 0o600, flag });
+  // The leaf only: clients trust the CA file itself, and sending the root in the chain is pointless.
+  await writeFile(paths.cert, leaf.toString('pem') + '\n', { mode: 0o644, flag });
+  return paths;
+}
+
+/** `--tls` without --tls-cert: the dev set in `dir`, made on first use. Returns the paths and whether they were just made. */
+export async function ensureDevTls(dir: string): Promise<{ paths: DevTlsPaths; created: boolean }> {
+  const paths = devTlsPaths(dir);
+  if (existsSync(paths.cert) && existsSync(paths.key) && existsSync(paths.caCert)) return { paths, created: false };
+  const partial = Object.values(paths).filter((f) => existsSync(f));
+  if (partial.length > 0) {
+    throw new CertificateGenerationError(`the dev TLS files in ${dir} are incomplete (found ${partial.map((f) => path.basename(f)).join(', ')}): run \`samlgate certs --only tls --force --dir ${dir}\` to make a new set`);
+  }
+  try {
+    return { paths: await generateDevTls(dir), created: true };
+  } catch (err) {
+    if (err instanceof CertificateGenerationError) throw err;
+    throw new CertificateGenerationError(`cannot write the dev TLS certificates to ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; set tls.devDir in the config file to a writable directory (or run \`samlgate certs --only tls --dir DIR\` and start with --tls-cert DIR/localhost.crt --tls-key DIR/localhost.key)`);
+  }
 }

@@ -41,11 +41,24 @@ export class ManualClock implements Clock {
     return this.set(this.current + ms);
   }
 
+  /**
+   * Moves the clock to an instant that is not earlier than now. Going back would undo what time
+   * already decided: an expired token or session would be valid again, and the replay cache (which
+   * forgets an assertion ID once its NotOnOrAfter has passed) would let an already-used response in.
+   */
   set(epochMs: number): number {
     if (!isRepresentableTime(epochMs)) throw new RangeError(`${epochMs} is outside the range of dates the clock can represent`);
+    if (epochMs < this.current) throw new ClockBackwardsError(this.current, epochMs);
     this.current = epochMs;
     this.onSet?.(epochMs);
     return this.current;
+  }
+}
+
+export class ClockBackwardsError extends RangeError {
+  readonly code = 'ERR_CLOCK_BACKWARDS';
+  constructor(readonly current: number, readonly requested: number) {
+    super(`the manual clock only moves forward: it is ${new Date(current).toISOString()}, and ${new Date(requested).toISOString()} is earlier`);
   }
 }
 

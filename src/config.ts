@@ -182,12 +182,37 @@ const gatewaySchema = z.strictObject({
   allowCbcEncryption: z.boolean().default(false),
 });
 
+const tlsSchema = z.strictObject({
+  /** Serve both halves over HTTPS. Without cert/key: the dev CA's localhost certificate (src/certs.ts). */
+  enabled: z.boolean().default(false),
+  /** PEM certificate (chain) and key to serve instead of the dev one; setting them turns TLS on. */
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  /** Where plain --tls keeps (and on first use makes) the dev CA and localhost certificate. */
+  devDir: z.string().min(1).default(DEV_CERTS_DIR),
+}).refine((t) => (t.cert === undefined) === (t.key === undefined), 'set both cert and key (--tls-cert and --tls-key), or neither');
+
+/**
+ * express's "trust proxy" (which peers may set X-Forwarded-Proto/-For): true, false, or a list
+ * such as "loopback, uniquelocal". Unset: trusted only when a half's public URL is https while it
+ * serves plain HTTP itself, i.e. a TLS-terminating proxy sits in front (see resolveConfig).
+ */
+const trustProxy = z.union([z.boolean(), z.string().min(1)]);
+
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+
 export const configSchema = z.strictObject({
-  host: z.string().default('127.0.0.1'),
+  host: z.string().min(1).default('127.0.0.1'),
   clock: z.enum(['system', 'manual']).default('system'),
   /** State directory (gateway.db, idp.db, session-secret), or `:memory:` to keep nothing. */
-  data: z.string().min(1, 'give a directory, or :memory:').default('./.samlgate'),
+  data: z.string().min(1, 'give a directory, or :memory:').refine((v) => !v.includes('\0'), 'must not contain a NUL character').default('./.samlgate'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty on a terminal, JSON lines otherwise (src/log.ts). */
+  logFormat: z.enum(LOG_FORMATS).optional(),
+  tls: tlsSchema.prefault({}),
+  trustProxy: trustProxy.optional(),
+  /** Extra Host header names both halves answer to (DNS-rebinding check, src/http/host-check.ts). */
+  allowedHosts: z.array(z.string().min(1)).default([]),
   idp: idpSchema.prefault({}),
   gateway: gatewaySchema.prefault({}),
 });
@@ -195,9 +220,13 @@ export const configSchema = z.strictObject({
 type RawConfig = z.output<typeof configSchema>;
 
 /** The resolved configuration: every derived URL filled in. */
-export interface Config extends RawConfig {
+export interface Config extends Omit<RawConfig, 'tls' | 'trustProxy'> {
   idp: RawConfig['idp'] & { baseUrl: string; entityId: string };
   gateway: RawConfig['gateway'] & { baseUrl: string; entityId: string; acsUrl: string; sloUrl: string };
+  /** enabled is true when --tls or a cert/key pair was given. */
+  tls: RawConfig['tls'];
+  /** Resolved per half: express's "trust proxy" value. */
+  trustProxy: { idp: boolean | string; gateway: boolean | string };
 }
 
 export class ConfigError extends Error {
@@ -220,9 +249,12 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
   node[keys.at(-1)!] = value;
 }
 
-function formatIssues(error: z.ZodError, source: string): string {
+function formatIssues(error: z.ZodError, source: string, flagNames: Record<string, string>): string {
   const lines = error.issues.map((issue) => {
-    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    const dotted = issue.path.join('.');
+    // A value that came from a flag is reported under the flag's name: that is what the user typed.
+    const flag = Object.entries(flagNames).find(([p]) => dotted === p || dotted.startsWith(`${p}.`))?.[1];
+    const where = flag ?? (issue.path.length ? dotted : '(top level)');
     let msg = issue.message;
     if (issue.code === 'unrecognized_keys') msg = `unknown option(s) ${issue.keys.join(', ')}: check the spelling against \`samlgate --help\` and README.md`;
     return `  - ${where}: ${msg}`;
@@ -248,15 +280,32 @@ export function readConfigFile(file: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-/** Merges file + flags, validates, and derives URLs. Throws ConfigError (exit code 2). */
-export function resolveConfig(fileConfig: Record<string, unknown> = {}, flags: FlagOverrides = {}, source = 'defaults'): Config {
+/** The usual proxy peers: the machine itself, link-local and private networks (containers). */
+const DEFAULT_PROXY_PEERS = 'loopback, linklocal, uniquelocal';
+
+/**
+ * Merges file + flags, validates, and derives URLs. Throws ConfigError (exit code 2).
+ * `flagNames` maps a config path to the flag that set it, so errors name `--idle-timeout`.
+ */
+export function resolveConfig(fileConfig: Record<string, unknown> = {}, flags: FlagOverrides = {}, source = 'defaults', flagNames: Record<string, string> = {}): Config {
   const merged = structuredClone(fileConfig);
-  for (const [key, value] of Object.entries(flags)) if (value !== undefined) setPath(merged, key, value);
+  const usedFlags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    setPath(merged, key, value);
+    if (flagNames[key]) usedFlags[key] = flagNames[key];
+  }
   const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, source));
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, source, usedFlags));
   const c = parsed.data;
-  const idpBase = c.idp.baseUrl ?? `http://localhost:${c.idp.port}`;
-  const gwBase = c.gateway.baseUrl ?? `http://localhost:${c.gateway.port}`;
+  const tls = { ...c.tls, enabled: c.tls.enabled || c.tls.cert !== undefined };
+  const scheme = tls.enabled ? 'https' : 'http';
+  const idpBase = c.idp.baseUrl ?? `${scheme}://localhost:${c.idp.port}`;
+  const gwBase = c.gateway.baseUrl ?? `${scheme}://localhost:${c.gateway.port}`;
+  // Behind a TLS-terminating proxy the connection is plain HTTP while the browser sees https: without
+  // trusting the proxy's X-Forwarded-Proto, express-session never sets the Secure cookie and every login fails.
+  const behindTlsProxy = (base: string) => !tls.enabled && base.startsWith('https:');
+  const trustProxyFor = (base: string) => c.trustProxy ?? (behindTlsProxy(base) ? DEFAULT_PROXY_PEERS : false);
   const usernames = new Set<string>();
   for (const u of c.idp.users) {
     if (usernames.has(u.username)) throw new ConfigError(`invalid configuration (${source}):\n  - idp.users: user ${u.username} is listed twice`);
@@ -264,6 +313,8 @@ export function resolveConfig(fileConfig: Record<string, unknown> = {}, flags: F
   }
   return {
     ...c,
+    tls,
+    trustProxy: { idp: trustProxyFor(idpBase), gateway: trustProxyFor(gwBase) },
     idp: { ...c.idp, baseUrl: idpBase, entityId: c.idp.entityId ?? `${idpBase}/metadata` },
     gateway: {
       ...c.gateway,
@@ -276,9 +327,9 @@ export function resolveConfig(fileConfig: Record<string, unknown> = {}, flags: F
   };
 }
 
-export function loadConfig(file: string | undefined, flags: FlagOverrides = {}): Config {
+export function loadConfig(file: string | undefined, flags: FlagOverrides = {}, flagNames: Record<string, string> = {}): Config {
   const fileConfig = file ? readConfigFile(file) : {};
-  return resolveConfig(fileConfig, flags, file ? `${file} + flags` : 'flags');
+  return resolveConfig(fileConfig, flags, file ? `${file} + flags` : 'flags', flagNames);
 }
 
 export { formatDuration };

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ManualClock, SystemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -23,6 +24,7 @@ import { createMemoryStore } from './store/memory.ts';
 import { dataDirOf, openLocked } from './store/open.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { SettingsStore, Store } from './store/types.ts';
+import { loadTlsCredentials, type TlsCredentials } from './tls.ts';
 
 export class StartupError extends Error {
   readonly code = 'ERR_STARTUP';
@@ -72,6 +74,8 @@ export interface Services {
   dataDir: string | null;
   idp?: Idp & { url: string; server: http.Server };
   gateway?: Gateway & { url: string; server: http.Server };
+  /** Set when both halves serve HTTPS; caFile is the dev CA to trust (null with --tls-cert). */
+  tls: { caFile: string | null } | null;
   close(): Promise<void>;
 }
 
@@ -102,8 +106,10 @@ export interface HttpLimits {
 
 export const HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 2_000, shutdownGraceMs: 10_000 };
 
-export function createHttpServer(app: http.RequestListener, limits: HttpLimits): http.Server {
-  const server = http.createServer(
+/** Plain HTTP, or HTTPS with the configured certificate (--tls: both halves on their usual ports); the same limits either way. */
+export function createHttpServer(app: http.RequestListener, limits: HttpLimits, tls: TlsCredentials | null = null): http.Server {
+  const create = (tls ? (options: http.ServerOptions, handler: http.RequestListener) => https.createServer({ ...options, key: tls.key, cert: tls.cert }, handler) : http.createServer) as (options: http.ServerOptions, handler: http.RequestListener) => http.Server;
+  const server = create(
     {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
@@ -155,6 +161,7 @@ export async function startServices(
 ): Promise<Services> {
   const limits = { ...HTTP_LIMITS, ...o.limits };
   const ids = o.ids ?? randomIds;
+  const tls = await loadTlsCredentials(config);
   const dataDir = dataDirOf(config.data);
   const store: Store = which.gateway && dataDir !== null ? openLocked(dataDir, 'gateway', 'gateway', createSqliteStore) : createMemoryStore();
   let idpStore: IdpStore | null = null;
@@ -170,6 +177,7 @@ export async function startServices(
     clock,
     store,
     dataDir,
+    tls: tls ? { caFile: tls.caFile } : null,
     async close() {
       await Promise.all(servers.map((s) => closeGracefully(s, limits.shutdownGraceMs)));
       services.gateway?.close();
@@ -184,7 +192,7 @@ export async function startServices(
     if (which.idp) {
       const idp = createIdp({ config, clock, ids, logger: o.logger.child({ component: 'idp' }) });
       await attachIdpStore(idp, idpStore!, clock, o.logger.child({ component: 'idp' }));
-      const server = createHttpServer(idp.app, limits);
+      const server = createHttpServer(idp.app, limits, tls);
       servers.push(server);
       await listen(server, config.host, config.idp.port, 'IdP');
       services.idp = { ...idp, server, url: config.idp.baseUrl };
@@ -199,7 +207,7 @@ export async function startServices(
       }
       const sessionSecret = dataDir !== null ? loadSessionSecret(dataDir) : undefined;
       const gateway = createGateway({ config, clock, ids, store, logger: o.logger.child({ component: 'gateway' }), idp: idpTrust, sp, sessionSecret });
-      const server = createHttpServer(gateway.app, limits);
+      const server = createHttpServer(gateway.app, limits, tls);
       servers.push(server);
       await listen(server, config.host, config.gateway.port, 'gateway');
       services.gateway = { ...gateway, server, url: config.gateway.baseUrl };

@@ -14,6 +14,8 @@ import { StoreConflictError, StoreUnavailableError, type Store } from '../store/
 import { securityHeaders } from '../http/security-headers.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { RunScheduler } from '../tfe/run-scheduler.ts';
+import { accessLog } from '../http/access-log.ts';
+import { allowedHostnames, hostCheck } from '../http/host-check.ts';
 import { addAccountRoutes } from './api/account.ts';
 import { addWorkspaceApiRoutes, archivistRouter } from './api/workspace-routes.ts';
 import { v1StateRouter } from './api/v1-state.ts';
@@ -21,6 +23,7 @@ import { CAPABILITY_PATH, CapabilityUrls, redactCapability } from './capability-
 import { addAdminUserRoutes } from './api/admin-users.ts';
 import { ApiInputError, jsonApiBodyParser, sendError, sendErrors } from './api/jsonapi.ts';
 import { addSimClockRoutes } from './api/sim-clock.ts';
+import { addMotdRoute, MOTD_PATH } from './api/motd.ts';
 import { addUserTokenRoutes } from './api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
 import { RejectionLog, type GatewayContext } from './context.ts';
@@ -30,6 +33,8 @@ import { spRoutes } from './sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
 import { SESSION_COOKIE } from './web-session.ts';
 import { webRoutes } from './web-routes.ts';
+import { LOGIN_V1, terraformAuthorizeRoutes, terraformTokenEndpoint } from './terraform-login.ts';
+import { AuthorizationCodes } from './terraform-login-codes.ts';
 import { certificateFromPem } from '../saml/keys.ts';
 import { ensureEmbeddedOrganization } from '../tfe/organizations.ts';
 import { defaultSamlSettings, SamlSettingsService } from '../tfe/saml-settings.ts';
@@ -131,6 +136,12 @@ export function createGateway(o: GatewayOptions): Gateway {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Behind a TLS-terminating proxy (public https URL, plain HTTP here) req.secure must come from
+  // X-Forwarded-Proto, or express-session withholds the Secure cookie and no login completes.
+  app.set('trust proxy', o.config.trustProxy.gateway);
+  const requestLog = accessLog(o.logger);
+  if (requestLog) app.use(requestLog);
+  app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [gw.baseUrl], listenHost: o.config.host, extra: o.config.allowedHosts }), what: 'gateway', publicUrlFlag: '--gateway-public-url' }));
   app.use(securityHeaders());
   // Requests wait for start-up once; afterwards this is one boolean test.
   app.use((_req: Request, _res: Response, next: NextFunction) => (ready ? next() : bootstrap.then(() => next(), next)));
@@ -170,8 +181,11 @@ export function createGateway(o: GatewayOptions): Gateway {
   app.use(v1StateRouter(ctx));
 
   app.get('/.well-known/terraform.json', (_req, res) => {
-    res.json({ 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'motd.v1': '/api/terraform/motd' });
+    res.json({ 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'motd.v1': MOTD_PATH, 'login.v1': LOGIN_V1 });
   });
+  addMotdRoute(app, { loginUrl: ctx.loginUrl });
+  const terraformCodes = new AuthorizationCodes(o.clock, o.ids);
+  app.use(terraformTokenEndpoint(ctx, terraformCodes));
 
   const api = Router();
   api.get('/ping', (_req, res) => {
@@ -197,6 +211,7 @@ export function createGateway(o: GatewayOptions): Gateway {
 
   app.use(...browserSession);
   app.use(spRoutes(ctx));
+  app.use(terraformAuthorizeRoutes(ctx, terraformCodes));
   app.use(webRoutes(ctx));
   app.use(orgWebRoutes(ctx));
   app.use((_req, res) => {

@@ -15,6 +15,9 @@ import { certificateFromPem, KeyError, loadSigningCredentials, type Certificate 
 import { MetadataError } from '../saml/metadata.ts';
 import { SamlRejection } from '../saml/rejection.ts';
 import { signElement } from '../saml/sign.ts';
+import { accessLog } from '../http/access-log.ts';
+import { allowedHostnames, hostCheck } from '../http/host-check.ts';
+import { SIM_CLOCK_PATH, simClockHandlers } from '../http/sim-clock.ts';
 import { adminApi } from './api.ts';
 import { adminPages } from './admin-pages.ts';
 import { AdminAuth } from './admin-auth.ts';
@@ -110,8 +113,11 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', config.trustProxy.idp);
   app.set('etag', false);
+  const requestLog = accessLog(logger);
+  if (requestLog) app.use(requestLog);
+  app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [idpConfig.baseUrl], listenHost: config.host, extra: config.allowedHosts }), what: 'IdP', publicUrlFlag: '--idp-public-url' }));
   app.use(securityHeaders({ scriptHashes: SCRIPT_HASHES, extra: [['Cache-Control', 'no-store']] }));
 
   const html = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
@@ -439,6 +445,14 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
     const info = readLogoutRequest(m);
     startLogout(req, res, { sp: registered(m.sp.entityId), requestId: info.id, relayState: m.relayState });
   });
+
+  // The dev clock on the IdP's own origin, same path as on the gateway (one clock under `samlgate start`).
+  const simClock = simClockHandlers(clock);
+  if (simClock) {
+    app.get(SIM_CLOCK_PATH, simClock.get);
+    app.post(SIM_CLOCK_PATH, express.json({ type: ['application/json', 'application/vnd.api+json'], limit: '4kb' }), simClock.post);
+  }
+
 
   app.use(adminPages({ directory, serviceProviders, ring, admin, csrf, clock, logger, signingCertificates, csrfRefused }));
   app.use('/api', adminApi({ directory, serviceProviders, ring, admin, logger }));

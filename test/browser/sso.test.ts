@@ -5,21 +5,22 @@
  * It proves what supertest cannot: that the HTML forms, cookies (SameSite=Lax, across ports) and
  * the Content-Security-Policy headers let a browser complete the flow on its own.
  *
- * Needs /usr/bin/chromium (apt-get install chromium); without it the test fails, it does not skip.
+ * Needs /usr/bin/chromium (apt-get install chromium) or CHROMIUM=/path/to/chromium (support.ts);
+ * without it the test fails, it does not skip.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startServices, type Services } from '../../src/server.ts';
 import { freePort } from '../../src/util/free-port.ts';
+import { launchChromium } from './support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/samlgate-account.png';
 const STEP_TIMEOUT = 8_000;
 
@@ -78,9 +79,6 @@ describe('SSO in a real browser (Chromium)', { timeout: 30_000 }, () => {
   let secret: string;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      assert.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test`);
-    }
     const clock = new ManualClock();
     const config = resolveConfig({}, {
       clock: 'manual',
@@ -93,11 +91,7 @@ describe('SSO in a real browser (Chromium)', { timeout: 30_000 }, () => {
     services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock });
     gw = config.gateway.baseUrl;
     idp = config.idp.baseUrl;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      timeout: 15_000,
-    });
+    browser = await launchChromium();
     context = await browser.newContext();
     context.setDefaultTimeout(STEP_TIMEOUT);
     context.setDefaultNavigationTimeout(STEP_TIMEOUT);

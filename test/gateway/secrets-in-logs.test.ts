@@ -4,6 +4,7 @@
  * cookie, the CSRF token, the SAMLResponse), and then a search of every log line for them.
  */
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import request from 'supertest';
@@ -44,7 +45,26 @@ test('no secret reaches the log, at trace level, on success and failure paths', 
   await request(h.gateway.app).delete(`/api/v2/authentication-tokens/${bobToken.id}`).set('Authorization', `Bearer ${bobToken.secret}`).expect(204);
   await callWithToken(h, bobToken.secret).expect(401); // revoked
 
+  // terraform login: the authorization code (in the loopback redirect's query), the PKCE verifier
+  // and challenge, and the access token it yields.
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const tfState = 'state-value-for-the-log-test';
+  const carol = await h.login('carol');
+  const authz = `/oauth/authorization?${new URLSearchParams({ client_id: 'terraform-cli', redirect_uri: 'http://localhost:10000/login', response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state: tfState })}`;
+  const consent = await carol.browser.gw.get(authz).expect(200);
+  const allowed = await carol.browser.gw.post('/oauth/authorization').type('form').send({ ...hiddenFields(consent.text), decision: 'allow' }).expect(302);
+  const code = new URL(allowed.headers.location!).searchParams.get('code')!;
+  const tf = await request(h.gateway.app).post('/oauth/token').type('form').send({ grant_type: 'authorization_code', client_id: 'terraform-cli', code, code_verifier: verifier, redirect_uri: 'http://localhost:10000/login' }).expect(200);
+  await request(h.gateway.app).post('/oauth/token').type('form').send({ grant_type: 'authorization_code', client_id: 'terraform-cli', code, code_verifier: verifier, redirect_uri: 'http://localhost:10000/login' }).expect(400);
+  // The same secrets in a query string, where only the access log would see them.
+  await request(h.gateway.app).get(`/oauth/authorization?code=${code}&code_verifier=${verifier}&token=${token.secret}`);
+
   const log = lines.join('');
+  // The access log is there, one line per request, with the query's secrets redacted.
+  assert.match(log, /"event":"http\.request","method":"GET","path":"\/sso\?SAMLRequest=\[redacted\]&RelayState=\[redacted\]&SigAlg=[^"]*&Signature=\[redacted\]","status":200/);
+  assert.match(log, /"path":"\/oauth\/authorization\?code=\[redacted\]&code_verifier=\[redacted\]&token=\[redacted\]"/);
+  assert.match(log, /"method":"POST","path":"\/oauth\/token","status":200/);
   assert.ok(lines.length >= 10, `expected a real log to search, got ${lines.length} lines`);
   assert.match(log, /user token created/);
   assert.match(log, /token refused/);
@@ -56,6 +76,11 @@ test('no secret reaches the log, at trace level, on success and failure paths', 
     'session cookie': decodeURIComponent(cookie),
     'alice CSRF token': alice.csrf,
     SAMLResponse: samlForm.fields.SAMLResponse!.slice(0, 40),
+    'terraform login code': code,
+    'PKCE verifier': verifier,
+    'PKCE challenge': challenge,
+    'OAuth state': tfState,
+    'terraform login token': tf.body.access_token,
   };
   for (const [what, value] of Object.entries(secrets)) {
     assert.ok(!log.includes(value), `${what} appears in the log`);
