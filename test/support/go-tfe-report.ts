@@ -42,7 +42,8 @@ export function failureSection(e: ReportEntry): string {
   for (const leaf of leaves) {
     out += `- **${leaf.name}**${leaf.incomplete ? ` (${leaf.incomplete})` : ''}\n\n`;
     out += fence(assertionText(leaf.output));
-    const mine = e.requests.filter((r) => r.during === leaf.name);
+    // go-tfe's NewClient pings first in every process: noise unless the ping itself failed.
+    const mine = e.requests.filter((r) => r.during === leaf.name && !(r.path === '/api/v2/ping' && r.status === 204));
     const shown = mine.length ? mine : leaf.name === e.run.name ? e.requests.filter((r) => r.status >= 400) : [];
     if (shown.length) out += `  Requests while it ran:\n\n${fence(shown.slice(-8).map(requestLine))}`;
     out += '\n';
