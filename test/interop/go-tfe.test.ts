@@ -228,6 +228,19 @@ it('the groups table names every go-tfe test of each file, and only tests that e
   for (const name of Object.keys(EXPECTED_FAILURES)) assert.ok(GROUPS.some((g) => g.tests.includes(name)), `expected failure ${name} is not a test the runner runs`);
 });
 
+it("the runner reads the real binary's verdicts: an offline go-tfe test passes, a call to a dead address fails", async () => {
+  // TestLogReader_withMarkersSingle needs no server of ours (its own httptest server) and runs
+  // t.Parallel, so its output has PAUSE/CONT lines; TestUsersReadCurrent cannot reach port 1.
+  const pass = await runGoTest(binary.path, 'TestLogReader_withMarkersSingle', { cwd: FIXTURES, env: {}, timeoutMs: 30_000 });
+  assert.equal(pass.results.find((r) => r.name === 'TestLogReader_withMarkersSingle')?.outcome, 'pass', pass.tail.join('\n'));
+  assert.equal(pass.exitCode, 0);
+  const fail = await runGoTest(binary.path, 'TestUsersReadCurrent', { cwd: FIXTURES, env: { TFE_ADDRESS: 'http://127.0.0.1:1', TFE_TOKEN: 'x' }, timeoutMs: 30_000 });
+  const top = fail.results.find((r) => r.name === 'TestUsersReadCurrent');
+  assert.equal(top?.outcome, 'fail');
+  assert.match(top!.output.join('\n'), /connection refused/);
+  assert.notEqual(fail.exitCode, 0);
+});
+
 for (const g of GROUPS) {
   const tests = g.tests.filter(selected);
   if (tests.length === 0) continue;
