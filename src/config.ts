@@ -113,8 +113,10 @@ const gatewaySchema = z.strictObject({
   allowIdpInitiated: z.boolean().default(false),
   /** Also accept IsServiceAccount without a NameFormat (DESIGN F1). */
   relaxNameFormat: z.boolean().default(false),
-  /** Organization whose teams MemberOf names (team management lands with the TFE model). */
-  organization: z.string().default('example-org'),
+  /** The embedded organization, created at start with teams owners and developers. */
+  organization: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _').default('example-org'),
+  /** TFE's API rate limit (30 requests/s per token, 429 beyond). Off by default so load tests are not throttled. */
+  rateLimit: z.boolean().default(false),
 });
 
 export const configSchema = z.strictObject({

@@ -24,6 +24,22 @@ import { spRoutes } from './sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
 import { SESSION_COOKIE } from './web-session.ts';
 import { webRoutes } from './web-routes.ts';
+import { certificateFromPem } from '../saml/keys.ts';
+import { ensureEmbeddedOrganization } from '../tfe/organizations.ts';
+import { defaultSamlSettings, SamlSettingsService } from '../tfe/saml-settings.ts';
+import { TfeError } from '../tfe/errors.ts';
+import { addOrganizationRoutes } from './api/organizations.ts';
+import { addTeamRoutes } from './api/teams.ts';
+import { addTeamMemberRoutes } from './api/team-members.ts';
+import { addOrganizationMembershipRoutes } from './api/organization-memberships.ts';
+import { addTeamTokenRoutes } from './api/team-tokens.ts';
+import { addOrganizationTokenRoutes } from './api/organization-tokens.ts';
+import { addAdminSamlSettingsRoutes } from './api/admin-saml-settings.ts';
+import { addAdminOrganizationRoutes } from './api/admin-organizations.ts';
+import { sendTfeError } from './api/tfe-errors.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { generateTokenSecret, hashTokenSecret } from './tokens.ts';
+import { orgWebRoutes } from './org-web-routes.ts';
 
 
 export interface GatewayOptions {
@@ -70,12 +86,53 @@ export function createGateway(o: GatewayOptions): Gateway {
     userLocks: new KeyedMutex(),
     loginUrl: `${gw.baseUrl}/session`,
     rejections: new RejectionLog(),
+    tfe: {
+      store: o.store,
+      clock: o.clock,
+      ids: o.ids,
+      mintSecret: () => {
+        const secret = generateTokenSecret(o.ids);
+        return { secret, hash: hashTokenSecret(secret) };
+      },
+    },
+    samlSettings: new SamlSettingsService(o.store.settings, defaultSamlSettings({
+      apiTokenTimeoutMs: gw.apiTokenTimeout,
+      idpCert: o.idp.signingCertificates[0]?.pem ?? null,
+      ssoUrl: o.idp.ssoRedirectUrl,
+      sloUrl: o.idp.sloUrl,
+      spCert: o.sp.certificate.pem,
+    })),
+    rateLimiter: gw.rateLimit ? new RateLimiter(o.clock) : null,
   };
+  // The admin's IdP settings replace the trusted IdP at once (TFE applies saved settings live).
+  ctx.samlSettings.onChange((s, previous) => {
+    if (s['idp-cert'] && s['idp-cert'] !== previous['idp-cert']) ctx.idp.signingCertificates = [certificateFromPem(s['idp-cert'])];
+    if (s['sso-endpoint-url'] && s['sso-endpoint-url'] !== previous['sso-endpoint-url']) ctx.idp.ssoRedirectUrl = s['sso-endpoint-url'];
+    if (s['slo-endpoint-url'] !== previous['slo-endpoint-url']) ctx.idp.sloUrl = s['slo-endpoint-url'];
+  });
+  // Start-up work on the store: saved SAML settings, and the embedded organization (idempotent).
+  let ready = false;
+  const bootstrap = (async () => {
+    await ctx.samlSettings.load();
+    // A certificate saved by an admin replaces the configured one (several metadata certificates stay otherwise).
+    const s = ctx.samlSettings.current();
+    if (s['idp-cert'] && s['idp-cert'] !== ctx.idp.signingCertificates[0]?.pem) ctx.idp.signingCertificates = [certificateFromPem(s['idp-cert'])];
+    if (s['sso-endpoint-url']) ctx.idp.ssoRedirectUrl = s['sso-endpoint-url'];
+    await ensureEmbeddedOrganization(ctx.tfe, {
+      name: gw.organization,
+      sessionTimeoutMinutes: Math.max(1, Math.round(gw.idleTimeout / 60_000)),
+      sessionRememberMinutes: Math.max(1, Math.round(gw.sessionExpiration / 60_000)),
+    });
+    ready = true;
+  })();
+  bootstrap.catch((err) => o.logger.error({ err }, 'gateway start-up failed'));
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(securityHeaders);
+  // Requests wait for start-up once; afterwards this is one boolean test.
+  app.use((_req: Request, _res: Response, next: NextFunction) => (ready ? next() : bootstrap.then(() => next(), next)));
 
   const sessionMiddleware = session({
     name: SESSION_COOKIE,
@@ -109,12 +166,21 @@ export function createGateway(o: GatewayOptions): Gateway {
   addAccountRoutes(api, ctx);
   addUserTokenRoutes(api, ctx);
   addAdminUserRoutes(api, ctx);
+  addAdminSamlSettingsRoutes(api, ctx);
+  addAdminOrganizationRoutes(api, ctx);
+  addOrganizationRoutes(api, ctx);
+  addOrganizationTokenRoutes(api, ctx);
+  addOrganizationMembershipRoutes(api, ctx);
+  addTeamRoutes(api, ctx);
+  addTeamMemberRoutes(api, ctx);
+  addTeamTokenRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
   app.use('/api/v2', jsonApiBodyParser(), ...browserSession, api);
 
   app.use(...browserSession);
   app.use(spRoutes(ctx));
   app.use(webRoutes(ctx));
+  app.use(orgWebRoutes(ctx));
   app.use((_req, res) => {
     res.status(404).type('text').send('Not found');
   });
@@ -122,6 +188,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const isApi = req.originalUrl.startsWith('/api/');
     if (err instanceof ApiInputError) return sendErrors(res, 422, err.errors);
+    if (err instanceof TfeError && isApi) return sendTfeError(res, err);
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) o.logger.error({ err, url: req.originalUrl }, 'unhandled error');
     const detail =

@@ -10,6 +10,7 @@ import type { Principal } from '../tfe/principal.ts';
 import type { GatewayContext } from './context.ts';
 import { sendError } from './api/jsonapi.ts';
 import { decideTokenValidity, type Api } from './token-policy.ts';
+import { sendRateLimited } from './rate-limit.ts';
 import { extractBearer, hashesEqual, hashTokenSecret, TOKEN_SHAPE } from './tokens.ts';
 
 export type { Principal };
@@ -55,7 +56,7 @@ export async function authenticateToken(
     now,
     api,
     webSessionLiveUntil: resolved.webSessionLiveUntil,
-    apiTokenTimeoutMs: ctx.config.gateway.apiTokenTimeout,
+    apiTokenTimeoutMs: ctx.samlSettings.apiTokenTimeoutMs(),
     loginUrl: ctx.loginUrl,
   });
   if (!decision.ok) {
@@ -89,6 +90,7 @@ export function requireApiPrincipal(ctx: GatewayContext): RequestHandler {
       if (!secret) return unauthorized(res, 'the Authorization header must be "Bearer <token>"');
       const result = await authenticateToken(ctx, secret, 'v2');
       if (!result.ok) return unauthorized(res, result.detail);
+      if (ctx.rateLimiter && result.principal.via === 'token' && !ctx.rateLimiter.allow(result.principal.token.id)) return sendRateLimited(res);
       req.principal = result.principal;
       return next();
     }

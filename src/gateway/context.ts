@@ -6,6 +6,9 @@ import type { Logger } from '../log.ts';
 import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import type { Store } from '../store/types.ts';
+import type { TfeDeps } from '../tfe/deps.ts';
+import type { SamlSettingsService } from '../tfe/saml-settings.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import type { KeyedMutex } from '../util/keyed-mutex.ts';
 import type { SessionPolicy } from './web-session.ts';
 
@@ -24,6 +27,12 @@ export interface GatewayContext {
   loginUrl: string;
   /** Recent SAML rejections with their private detail, for the admin debug view. */
   rejections: RejectionLog;
+  /** What the TFE domain (src/tfe/) needs: the store, clock, ids and the token secret minter. */
+  tfe: TfeDeps;
+  /** The admin SAML settings, live (GET/PATCH /api/v2/admin/saml-settings). */
+  samlSettings: SamlSettingsService;
+  /** TFE's API rate limit (30 requests/s per token), when enabled. */
+  rateLimiter: RateLimiter | null;
 }
 
 export interface RejectionEntry {

@@ -12,6 +12,9 @@ import type { GatewayContext } from './context.ts';
 import { authnRequestRedirectUrl } from './authn-request.ts';
 import { verifyLoginResponse } from './saml/verify-response.ts';
 import { syncUserAtLogin } from './users.ts';
+import { syncOrganizationsAtLogin } from '../tfe/login-sync.ts';
+import { readUserAttributesWith } from '../tfe/saml-settings.ts';
+import { reservedUserId } from '../tfe/memberships.ts';
 import { csrfTokenMatches } from './auth.ts';
 import { MAX_PENDING_LOGINS, PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
 import { escapeHtml } from '../util/html.ts';
@@ -95,7 +98,9 @@ export function spRoutes(ctx: GatewayContext): Router {
     if (needsSameSiteRelay(req)) return sendRelayPage(res, gw.acsUrl, req.body, ctx.ids.random(22));
     const now = ctx.clock.now();
     const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);
+    const saml = ctx.samlSettings.current();
     try {
+      if (!saml.enabled) throw new SamlRejection('E_TRANSPORT', 'SAML single sign-on is disabled in the admin SAML settings (enabled: false)');
       const verified = await verifyLoginResponse(req.body?.SAMLResponse, pending.map((p) => p.requestId), {
         sp: { entityId: gw.entityId, acsUrl: gw.acsUrl },
         idp: ctx.idp,
@@ -106,18 +111,24 @@ export function spRoutes(ctx: GatewayContext): Router {
         replay: ctx.store.replay,
         attributePolicy: { allowAbsentNameFormat: gw.relaxNameFormat },
         allowUnsolicited: gw.allowIdpInitiated,
+        requireAssertionSignature: saml['want-assertions-signed'],
       });
       const used = pending.find((p) => p.requestId === verified.inResponseTo);
       if (used && typeof req.body?.RelayState === 'string' && req.body.RelayState !== used.relayState) {
         throw new SamlRejection('E_IN_RESPONSE_TO', 'RelayState does not match the one sent with the AuthnRequest this response answers');
       }
+      // Rule S5 with the admin's attribute names (attr-username, attr-groups, attr-site-admin, site-admin-role).
+      const attrs = readUserAttributesWith(verified.attributes, saml);
       const user = await syncUserAtLogin(ctx, {
         nameId: verified.nameId,
-        username: verified.user.username,
-        memberOf: verified.user.memberOf,
-        siteAdmin: verified.user.siteAdmin,
+        username: attrs.username,
+        memberOf: attrs.memberOf,
+        siteAdmin: attrs.siteAdmin,
         isServiceAccount: verified.serviceAccount.flagged,
+        // An invited email becomes the user its invitation already names.
+        newUserId: reservedUserId(verified.nameId),
       });
+      const orgSync = await syncOrganizationsAtLogin(ctx.tfe, user, { memberOf: attrs.memberOf, teamManagement: saml['team-management-enabled'], defaults: ctx.policy });
       for (const f of verified.serviceAccount.findings) {
         ctx.logger.warn({ userId: user.id, code: f.code }, `IsServiceAccount near-miss: ${f.message}; fix: ${f.fix}`);
       }
@@ -133,6 +144,7 @@ export function spRoutes(ctx: GatewayContext): Router {
         samlNotOnOrAfter: verified.sessionNotOnOrAfter,
         sessionIndex: verified.sessionIndex,
         nameId: verified.nameId,
+        limits: orgSync.limits,
       };
       ctx.logger.info({ userId: user.id, username: user.username, serviceAccount: user.isServiceAccount }, 'SAML login');
       res.redirect(303, used?.returnTo ?? '/');
@@ -140,7 +152,7 @@ export function spRoutes(ctx: GatewayContext): Router {
       if (!(err instanceof SamlRejection)) throw err;
       ctx.logger.warn({ code: err.code, detail: err.detail }, 'SAML response rejected');
       ctx.rejections.add({ at: now, code: err.code, detail: err.detail });
-      res.status(err.code === 'E_TRANSPORT' ? 400 : 403).type('html').send(messagePage(pageContext(ctx, req), 'Sign-in failed', err.publicMessage));
+      res.status(err.code === 'E_TRANSPORT' ? 400 : 403).type('html').send(messagePage(pageContext(ctx, req), 'Sign-in failed', saml.debug ? `${err.publicMessage} [SAML debug (admin SAML settings debug: true): ${err.code}: ${err.detail}]` : err.publicMessage));
     }
   });
 

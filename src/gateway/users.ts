@@ -17,6 +17,8 @@ export interface LoginFacts {
   isServiceAccount: boolean;
   /** Near-misses worth showing the user (e.g. the IdP sent `isServiceAccount`). */
   loginFindings?: LoginFinding[];
+  /** The id to give the user if this login creates them (an invitation's reserved id); random otherwise. */
+  newUserId?: string;
 }
 
 /** TFE usernames: letters, digits, `-` and `_`; anything else becomes `_` (rule S5). */
@@ -56,7 +58,7 @@ export async function syncUserAtLogin(deps: UserDeps, facts: LoginFacts): Promis
       memberOf: facts.memberOf,
       loginFindings: facts.loginFindings ?? [],
       now: deps.clock.now(),
-      newUserId: `user-${deps.ids.random(16)}`,
+      newUserId: facts.newUserId ?? `user-${deps.ids.random(16)}`,
     });
     if (result.ok) return result.user;
     if (result.reason === 'suspended') {

@@ -32,7 +32,7 @@ export function webRoutes(ctx: GatewayContext): Router {
   router.get('/', (req, res) => {
     const page = pageContext(ctx, req);
     if (!req.webUser) return res.type('html').send(anonymousHome(page));
-    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.config.gateway.apiTokenTimeout }));
+    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.samlSettings.apiTokenTimeoutMs() }));
   });
 
   router.get('/app/settings/tokens', signedIn, async (req, res) => {
@@ -50,8 +50,10 @@ export function webRoutes(ctx: GatewayContext): Router {
 
   router.post('/app/settings/tokens/:id/delete', form, signedIn, csrf, async (req, res) => {
     const token = await ctx.store.tokens.get(req.params.id as string);
-    if (token && token.kind === 'user' && token.ownerId === req.webUser!.id) await ctx.store.tokens.delete(token.id);
-    req.session.flash = token ? `Token ${token.id} revoked.` : 'No such token.';
+    // Another user's token is answered exactly like a missing one (T7: no existence leak).
+    const own = token && token.kind === 'user' && token.ownerId === req.webUser!.id;
+    if (own) await ctx.store.tokens.delete(token.id);
+    req.session.flash = own ? `Token ${token.id} revoked.` : 'No such token.';
     res.redirect(303, '/app/settings/tokens');
   });
 

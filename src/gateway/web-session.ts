@@ -15,6 +15,12 @@ export interface LoginState {
   samlNotOnOrAfter: number | null;
   sessionIndex: string | null;
   nameId: string;
+  /**
+   * S1's limits for this login, from the user's organizations' session-timeout and
+   * session-remember (src/tfe/organizations.ts sessionLimitsFor), fixed at login. Absent: the
+   * gateway's configured limits.
+   */
+  limits?: SessionPolicy;
 }
 
 export interface PendingLogin {
@@ -44,15 +50,17 @@ export interface SessionPolicy {
 export type SessionEnd = 'idle-timeout' | 'absolute-timeout' | 'saml-session-not-on-or-after';
 
 /** The instant the session stops being live, whichever of the S1 limits comes first. */
-export function sessionLiveUntil(login: LoginState, policy: SessionPolicy): number {
+export function sessionLiveUntil(login: LoginState, fallback: SessionPolicy): number {
+  const policy = login.limits ?? fallback;
   let until = Math.min(login.lastSeenAt + policy.idleTimeoutMs, login.loginAt + policy.sessionExpirationMs);
   if (login.samlNotOnOrAfter !== null) until = Math.min(until, login.samlNotOnOrAfter);
   return until;
 }
 
 /** null while live; otherwise which limit ended it. */
-export function sessionEndReason(login: LoginState, policy: SessionPolicy, now: number): SessionEnd | null {
-  if (now < sessionLiveUntil(login, policy)) return null;
+export function sessionEndReason(login: LoginState, fallback: SessionPolicy, now: number): SessionEnd | null {
+  if (now < sessionLiveUntil(login, fallback)) return null;
+  const policy = login.limits ?? fallback;
   if (login.samlNotOnOrAfter !== null && now >= login.samlNotOnOrAfter) return 'saml-session-not-on-or-after';
   if (now >= login.loginAt + policy.sessionExpirationMs) return 'absolute-timeout';
   return 'idle-timeout';

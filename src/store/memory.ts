@@ -254,7 +254,7 @@ class MemoryUsers implements UserStore {
     const sessionsEnded = suspended ? this.s.destroySessionsOf(id) : 0;
     return { ok: true, user: copyUser(u), sessionsEnded };
   }
-  async update(id: string, patch: { username?: string; email?: string }) {
+  async update(id: string, patch: { username?: string; email?: string; unconfirmedEmail?: string | null }) {
     const u = this.s.users.get(id);
     if (!u) return undefined;
     if (patch.username !== undefined) {
@@ -465,6 +465,12 @@ class MemoryOrgMemberships implements OrgMembershipStore {
     this.s.memberships.set(m.id, copyMembership(m));
     this.s.membershipsByOrg.add(m.organizationId, m.id);
     if (m.status === 'active' && m.userId) for (const t of m.initialTeamIds) if (this.s.teams.has(t)) this.s.addMember(t, m.userId);
+  }
+  async setInitialTeams(id: string, teamIds: string[]) {
+    const m = this.s.memberships.get(id);
+    if (!m) return undefined;
+    m.initialTeamIds = [...new Set(teamIds)];
+    return copyMembership(m);
   }
   async delete(id: string) {
     const m = this.s.memberships.get(id);

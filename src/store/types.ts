@@ -59,6 +59,11 @@ export interface UserRecord {
   /** Rule S2's reference point for sso-api-token-session-timeout. */
   lastLoginAt: number;
   createdAt: number;
+  /**
+   * An email change asked for through PATCH /account/update (TFE `unconfirmed-email`): the email
+   * itself is the NameID the IdP sends, so it stays; the next login clears this (absent = null).
+   */
+  unconfirmedEmail?: string | null;
 }
 
 /** The facts a verified assertion gives about a user (rule S5), as recordLogin takes them. */
@@ -115,7 +120,7 @@ export interface UserStore {
    */
   setSuspended(id: string, suspended: boolean): Promise<SuspendResult>;
   /** PATCH account/update: username and/or email. Conflicts throw StoreConflictError. */
-  update(id: string, patch: { username?: string; email?: string }): Promise<UserRecord | undefined>;
+  update(id: string, patch: { username?: string; email?: string; unconfirmedEmail?: string | null }): Promise<UserRecord | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,6 +236,12 @@ export interface OrgMembershipStore {
   listByUser(userId: string): Promise<OrgMembershipRecord[]>;
   /** A second invitation of the same email to the same organization throws StoreConflictError. */
   create(membership: OrgMembershipRecord): Promise<void>;
+  /**
+   * The teams an invitation adds its user to when it activates (TFE lets invited memberships be
+   * added to teams through `teams/:id/relationships/organization-memberships`). Returns undefined
+   * when the membership does not exist.
+   */
+  setInitialTeams(id: string, teamIds: string[]): Promise<OrgMembershipRecord | undefined>;
   /** Deletes the membership and removes the user from every team of that organization (refused for the last owner). */
   delete(id: string): Promise<'deleted' | 'not-found' | 'last-owner'>;
   /**

@@ -7,8 +7,17 @@ import { authorize } from '../../tfe/authorize.ts';
 import { principalUser } from '../../tfe/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { setSuspended } from '../users.ts';
-import { sendDocument, sendError, sendNotFound } from './jsonapi.ts';
-import { userResource } from './serializers.ts';
+import type { UserFilter } from '../../store/types.ts';
+import { ApiInputError, paginationLinks, paginationMeta, readPage, sendDocument, sendError, sendNotFound } from './jsonapi.ts';
+import { adminUserResource } from './serializers.ts';
+
+/** TFE's boolean filters take "true"/"false"; anything else is a 422 naming the parameter. */
+function boolFilter(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ApiInputError([{ status: '422', title: 'invalid parameter', detail: `${name} must be true or false`, source: { parameter: name } }]);
+}
 
 function requireSiteAdmin(req: Request, res: Response, next: NextFunction) {
   if (!req.principal || !authorize({ principal: req.principal, teams: [] }, 'site:admin')) return sendNotFound(res);
@@ -18,20 +27,40 @@ function requireSiteAdmin(req: Request, res: Response, next: NextFunction) {
 export function addAdminUserRoutes(router: Router, ctx: GatewayContext): void {
   router.use('/admin', requireSiteAdmin);
 
-  router.get('/admin/users', async (_req, res) => {
-    const users = (await ctx.store.users.list({}, { number: 1, size: 1000 })).items;
-    sendDocument(res, 200, { data: users.map(userResource) });
+  // TFE: q (username or email substring), filter[admin], filter[suspended]; samlgate adds
+  // filter[service-account] (rule F1's flag as last synced).
+  router.get('/admin/users', async (req, res) => {
+    const page = readPage(req);
+    const filter: UserFilter = {};
+    if (typeof req.query.q === 'string' && req.query.q !== '') filter.q = req.query.q;
+    const admin = boolFilter(req.query['filter[admin]'], 'filter[admin]');
+    const suspended = boolFilter(req.query['filter[suspended]'], 'filter[suspended]');
+    const serviceAccount = boolFilter(req.query['filter[service-account]'], 'filter[service-account]');
+    if (admin !== undefined) filter.siteAdmin = admin;
+    if (suspended !== undefined) filter.suspended = suspended;
+    if (serviceAccount !== undefined) filter.serviceAccount = serviceAccount;
+    const result = await ctx.store.users.list(filter, page);
+    sendDocument(res, 200, {
+      data: result.items.map(adminUserResource),
+      links: paginationLinks('/api/v2/admin/users', page, result.total),
+      meta: paginationMeta(page, result.total),
+    });
   });
 
   for (const action of ['suspend', 'unsuspend'] as const) {
     router.post(`/admin/users/:id/actions/${action}`, async (req, res) => {
+      const caller = principalUser(req.principal!);
+      if (action === 'suspend' && caller?.id === req.params.id && (await ctx.store.users.count({ siteAdmin: true, suspended: false })) <= 1) {
+        // Nobody could unsuspend them: the site would have no administrator left.
+        return sendError(res, 422, 'unprocessable entity', 'you are the last active site admin: make another user a site admin before suspending yourself');
+      }
       const result = await setSuspended(ctx, req.params.id as string, action === 'suspend');
       if (!result.ok) {
         if (result.reason === 'not-found') return sendNotFound(res);
         return sendError(res, 400, 'bad request', `user is already ${action === 'suspend' ? 'suspended' : 'active'}`);
       }
       ctx.logger.info({ userId: result.user.id, by: principalUser(req.principal!)?.id }, `user ${action}ed`);
-      sendDocument(res, 200, { data: userResource(result.user) });
+      sendDocument(res, 200, { data: adminUserResource(result.user) });
     });
   }
 }

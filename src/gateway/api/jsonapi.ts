@@ -12,7 +12,7 @@ export interface ApiErrorObject {
   status: string;
   title: string;
   detail?: string;
-  source?: { pointer: string };
+  source?: { pointer: string } | { parameter: string };
 }
 
 export function sendDocument(res: Response, status: number, doc: unknown): void {
@@ -72,4 +72,52 @@ export function jsonApiBodyParser(): RequestHandler {
     }
     parse(req, res, next);
   };
+}
+
+/** page[number] / page[size] (TFE: size 1..100, default 20), or a 422 naming the bad parameter. */
+export function readPage(req: Request, defaultSize = 20): { number: number; size: number } {
+  const read = (name: string, fallback: number, max: number) => {
+    const raw = req.query[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = typeof raw === 'string' && /^[0-9]{1,9}$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+      throw new ApiInputError([{ status: '422', title: 'invalid parameter', detail: `${name} must be an integer from 1 to ${max}`, source: { parameter: name } }]);
+    }
+    return n;
+  };
+  return { number: read('page[number]', 1, 1_000_000_000), size: read('page[size]', defaultSize, 100) };
+}
+
+/** TFE's meta.pagination. A page past the end is empty but carries the true totals. */
+export function paginationMeta(page: { number: number; size: number }, total: number) {
+  const totalPages = Math.max(1, Math.ceil(total / page.size));
+  return {
+    pagination: {
+      'current-page': page.number,
+      'page-size': page.size,
+      'prev-page': page.number > 1 ? Math.min(page.number - 1, totalPages) : null,
+      'next-page': page.number < totalPages ? page.number + 1 : null,
+      'total-pages': totalPages,
+      'total-count': total,
+    },
+  };
+}
+
+/** JSON:API top-level links for a paginated list at `path` (absolute path, no query). */
+export function paginationLinks(path: string, page: { number: number; size: number }, total: number) {
+  const totalPages = Math.max(1, Math.ceil(total / page.size));
+  const at = (n: number) => `${path}?page%5Bnumber%5D=${n}&page%5Bsize%5D=${page.size}`;
+  return {
+    self: at(page.number),
+    first: at(1),
+    prev: page.number > 1 ? at(Math.min(page.number - 1, totalPages)) : null,
+    next: page.number < totalPages ? at(page.number + 1) : null,
+    last: at(totalPages),
+  };
+}
+
+/** The `include` query parameter as a set of relationship names. */
+export function includes(req: Request): Set<string> {
+  const raw = req.query.include;
+  return new Set(typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : []);
 }

@@ -54,6 +54,8 @@ export interface VerifyOptions {
   attributePolicy: AttributePolicyOptions;
   /** IdP-initiated SSO: accept responses without InResponseTo. */
   allowUnsolicited: boolean;
+  /** TFE's want-assertions-signed: the Assertion must carry its own signature (a Response signature alone is refused). */
+  requireAssertionSignature?: boolean;
 }
 
 export interface VerifiedLogin {
@@ -130,6 +132,9 @@ function checkResponse(encoded: unknown, pendingRequestIds: readonly string[], o
   // 5. Algorithms, before any crypto.
   if (!shape.responseSignature && !shape.assertionSignature) {
     reject('E_SIGNATURE', 'neither the Response nor the Assertion is signed: the IdP must sign the assertion or the response (enable assertion signing for this SP)');
+  }
+  if (opts.requireAssertionSignature && !shape.assertionSignature) {
+    reject('E_SIGNATURE', 'the Assertion is not signed itself (only the Response is) and want-assertions-signed is on: have the IdP sign the assertion, or turn want-assertions-signed off in the admin SAML settings');
   }
   if (shape.responseSignature) checkAlgorithms(shape.responseSignature);
   if (shape.assertionSignature) checkAlgorithms(shape.assertionSignature);

@@ -1,0 +1,103 @@
+/**
+ * TFE "Organization Memberships" API: invite by email, list, show, delete.
+ * https://developer.hashicorp.com/terraform/enterprise/api-docs/organization-memberships
+ * An invitation for an email without an account stays `invited` until that person's first SAML
+ * login (src/tfe/login-sync.ts); `include=user` adds the user when one exists.
+ */
+import type { Router } from 'express';
+import { z } from 'zod';
+import type { OrgMembershipRecord, OrganizationRecord } from '../../store/types.ts';
+import { authorize } from '../../tfe/authorize.ts';
+import { deleteMembership, inviteMember, teamsOfMembership } from '../../tfe/memberships.ts';
+import type { GatewayContext } from '../context.ts';
+import { factsFor, organizationFor } from './caller.ts';
+import { includes, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
+import { membershipResource, userResource } from './serializers.ts';
+
+const inviteBody = z.object({
+  data: z.object({
+    type: z.literal('organization-memberships', { error: 'must be "organization-memberships"' }).optional(),
+    attributes: z.object({ email: z.email({ error: 'must be an email address' }) }, { error: 'must be an object with an email' }),
+    relationships: z.object({ teams: z.object({ data: z.array(z.object({ type: z.literal('teams'), id: z.string().min(1) })) }).optional() }).optional(),
+  }, { error: 'send {"data":{"type":"organization-memberships","attributes":{"email":"..."}}}' }),
+});
+
+/** The one membership serializer, plus the user in `included` when asked (and when there is one). */
+async function membershipParts(ctx: GatewayContext, m: OrgMembershipRecord, org: OrganizationRecord, include: Set<string>) {
+  const data = membershipResource(m, org, await teamsOfMembership(ctx, m));
+  const included: unknown[] = [];
+  if (include.has('user') && m.userId && m.status === 'active') {
+    const user = await ctx.store.users.get(m.userId);
+    if (user) included.push(userResource(user));
+  }
+  return { data, included };
+}
+
+/** A membership the caller may see: members of the organization see its members (TFE). */
+async function membershipFor(ctx: GatewayContext, req: { principal?: import('../../tfe/principal.ts').Principal }, id: string, action: 'organization:read' | 'organization:manage-memberships') {
+  const m = await ctx.store.orgMemberships.get(id);
+  if (!m) return undefined;
+  const org = await ctx.store.organizations.get(m.organizationId);
+  if (!org) return undefined;
+  const facts = await factsFor(ctx, req.principal!, org);
+  // A person may always see (and leave) their own membership.
+  const own = req.principal!.kind === 'user' && m.userId === req.principal!.user.id;
+  if (!own && !authorize(facts, action)) return undefined;
+  return { m, org };
+}
+
+export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayContext): void {
+  router.get('/organizations/:name/organization-memberships', async (req, res) => {
+    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:read');
+    if (!found) return sendNotFound(res);
+    const page = readPage(req);
+    const status = req.query['filter[status]'];
+    const q = typeof req.query.q === 'string' ? req.query.q : undefined;
+    const result = await ctx.store.orgMemberships.listByOrganization(found.org.id, page, {
+      ...(status === 'invited' || status === 'active' ? { status } : {}),
+      ...(q ? { q } : {}),
+    });
+    const include = includes(req);
+    const data = [];
+    const included = [];
+    for (const m of result.items) {
+      const parts = await membershipParts(ctx, m, found.org, include);
+      data.push(parts.data);
+      included.push(...parts.included);
+    }
+    sendDocument(res, 200, {
+      data,
+      ...(include.size > 0 ? { included } : {}),
+      links: paginationLinks(`/api/v2/organizations/${encodeURIComponent(found.org.name)}/organization-memberships`, page, result.total),
+      meta: paginationMeta(page, result.total),
+    });
+  });
+
+  router.post('/organizations/:name/organization-memberships', async (req, res) => {
+    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:manage-memberships');
+    if (!found) return sendNotFound(res);
+    const body = parseBody(req, inviteBody).data;
+    const teamIds = body.relationships?.teams?.data.map((t) => t.id) ?? [];
+    const m = await inviteMember(ctx.tfe, found.org, body.attributes.email, teamIds);
+    ctx.logger.info({ membershipId: m.id, organization: found.org.name, status: m.status }, 'organization membership created');
+    // TFE's create response carries the user, as a read with include=user does.
+    const parts = await membershipParts(ctx, m, found.org, new Set(['user']));
+    sendDocument(res, 201, { data: parts.data, included: parts.included });
+  });
+
+  router.get('/organization-memberships/:id', async (req, res) => {
+    const found = await membershipFor(ctx, req, req.params.id, 'organization:read');
+    if (!found) return sendNotFound(res);
+    const include = includes(req);
+    const parts = await membershipParts(ctx, found.m, found.org, include);
+    sendDocument(res, 200, { data: parts.data, ...(include.size > 0 ? { included: parts.included } : {}) });
+  });
+
+  router.delete('/organization-memberships/:id', async (req, res) => {
+    const found = await membershipFor(ctx, req, req.params.id, 'organization:manage-memberships');
+    if (!found) return sendNotFound(res);
+    await deleteMembership(ctx.tfe, found.m);
+    ctx.logger.info({ membershipId: found.m.id }, 'organization membership deleted');
+    res.status(204).end();
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Team and organization tokens (DESIGN T1, T5; TFE "Team Tokens" and "Organization Tokens" APIs).
+ * - T1: none by default; one organization token and one legacy token per team: generating again
+ *   replaces it in one store step (replaceSingular), so the old secret is refused at once.
+ * - Described team tokens (`/teams/:id/authentication-tokens`, TFE >= 1.1): several per team,
+ *   descriptions unique within the team.
+ * - T5: the secret exists only in the return value of these functions; the store keeps its hash.
+ */
+import type { OrganizationRecord, TeamRecord, TokenRecord } from '../store/types.ts';
+import { newId, type TfeDeps } from './deps.ts';
+import { TfeError } from './errors.ts';
+
+export interface NewToken {
+  token: TokenRecord;
+  /** Shown exactly once (T5). */
+  secret: string;
+}
+
+export interface TokenInput {
+  description?: string | null;
+  expiredAt?: number | null;
+  createdById: string | null;
+}
+
+function checkExpiry(deps: TfeDeps, expiredAt: number | null | undefined) {
+  // A token born expired would be shown once and never work.
+  if (expiredAt != null && expiredAt <= deps.clock.now()) {
+    throw new TfeError('invalid', `expired-at must be in the future (now is ${new Date(deps.clock.now()).toISOString()})`, 'expired-at');
+  }
+}
+
+function record(deps: TfeDeps, kind: 'team' | 'organization', ownerId: string, input: TokenInput, singular: boolean): NewToken {
+  const { secret, hash } = deps.mintSecret();
+  return {
+    secret,
+    token: {
+      id: newId(deps.ids, 'at'),
+      kind,
+      ownerId,
+      description: input.description ?? null,
+      secretHash: hash,
+      createdAt: deps.clock.now(),
+      lastUsedAt: null,
+      expiredAt: input.expiredAt ?? null,
+      createdById: input.createdById,
+      singular,
+    },
+  };
+}
+
+/** T1: the team's one legacy token, created or regenerated. `replaced`: the id that died. */
+export async function generateTeamToken(deps: TfeDeps, team: TeamRecord, input: TokenInput): Promise<NewToken & { replaced: string | null }> {
+  checkExpiry(deps, input.expiredAt);
+  const created = record(deps, 'team', team.id, input, true);
+  const replaced = await deps.store.tokens.replaceSingular(created.token);
+  return { ...created, replaced };
+}
+
+/** A described team token (several per team, unique descriptions). */
+export async function createDescribedTeamToken(deps: TfeDeps, team: TeamRecord, input: TokenInput & { description: string }): Promise<NewToken> {
+  checkExpiry(deps, input.expiredAt);
+  if (await deps.store.tokens.descriptionTaken('team', team.id, input.description)) {
+    throw new TfeError('conflict', `team ${team.name} already has a token described "${input.description}": descriptions are unique per team`, 'description');
+  }
+  const created = record(deps, 'team', team.id, input, false);
+  await deps.store.tokens.create(created.token);
+  return created;
+}
+
+/** T1: the organization's one token, created or regenerated. */
+export async function generateOrganizationToken(deps: TfeDeps, org: OrganizationRecord, input: TokenInput): Promise<NewToken & { replaced: string | null }> {
+  checkExpiry(deps, input.expiredAt);
+  const created = record(deps, 'organization', org.id, input, true);
+  const replaced = await deps.store.tokens.replaceSingular(created.token);
+  return { ...created, replaced };
+}
+
+/** Deletes the singular token of a team or organization; false when there is none (TFE: 404). */
+export async function deleteSingularToken(deps: TfeDeps, kind: 'team' | 'organization', ownerId: string): Promise<boolean> {
+  const existing = await deps.store.tokens.getSingular(kind, ownerId);
+  return existing ? deps.store.tokens.delete(existing.id) : false;
+}
