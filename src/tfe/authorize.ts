@@ -99,6 +99,10 @@ export function authorize(facts: AuthzFacts, action: Action): boolean {
   switch (action) {
     case 'site:admin':
       return isSiteAdmin(p);
+    case 'organization:create':
+      // TFE: site admins create organizations (the user's `can-create-organizations`); team and
+      // organization tokens never do.
+      return isSiteAdmin(p);
     case 'user:read':
       return p.kind === 'user' && facts.user !== undefined && (p.user.id === facts.user.id || p.user.isSiteAdmin);
     case 'user:manage-tokens':
