@@ -92,6 +92,7 @@ export async function startServices(
         s.close(() => resolve());
         s.closeAllConnections?.();
       })));
+      services.gateway?.close();
       await services.idp?.close();
       await store.close();
     },

@@ -12,7 +12,11 @@ import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import type { Store } from '../store/types.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
+import { RunScheduler } from '../tfe/run-scheduler.ts';
 import { addAccountRoutes } from './api/account.ts';
+import { addWorkspaceApiRoutes, archivistRouter } from './api/workspace-routes.ts';
+import { v1StateRouter } from './api/v1-state.ts';
+import { CAPABILITY_PATH, CapabilityUrls } from './capability-urls.ts';
 import { addAdminUserRoutes } from './api/admin-users.ts';
 import { ApiInputError, jsonApiBodyParser, sendError, sendErrors } from './api/jsonapi.ts';
 import { addSimClockRoutes } from './api/sim-clock.ts';
@@ -52,11 +56,15 @@ export interface GatewayOptions {
   sp: SigningCredentials;
   /** express-session secret; a random one per process when omitted. */
   sessionSecret?: string;
+  /** Real milliseconds between simulated run steps (default 100); null: runs advance only on runScheduler.tick(). */
+  runStepMs?: number | null;
 }
 
 export interface Gateway {
   app: express.Express;
   context: GatewayContext;
+  /** Stops background work (the run scheduler); the HTTP server is the caller's to close. */
+  close(): void;
 }
 
 const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
@@ -86,6 +94,8 @@ export function createGateway(o: GatewayOptions): Gateway {
     userLocks: new KeyedMutex(),
     loginUrl: `${gw.baseUrl}/session`,
     rejections: new RejectionLog(),
+    capabilities: new CapabilityUrls(Buffer.from(o.ids.random(48)), gw.baseUrl, o.clock),
+    runScheduler: new RunScheduler({ store: o.store, clock: o.clock, logger: o.logger, stepMs: o.runStepMs === undefined ? 100 : o.runStepMs }),
     tfe: {
       store: o.store,
       clock: o.clock,
@@ -126,6 +136,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     ready = true;
   })();
   bootstrap.catch((err) => o.logger.error({ err }, 'gateway start-up failed'));
+  ctx.runScheduler.start();
 
   const app = express();
   app.disable('x-powered-by');
@@ -152,6 +163,11 @@ export function createGateway(o: GatewayOptions): Gateway {
     (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : loadLogin(req, res, next)),
   ];
 
+  // Capability URLs (uploads, state downloads, logs) and the legacy v1 state API carry their own
+  // credentials: no browser session, no /api/v2 principal.
+  app.use(CAPABILITY_PATH, archivistRouter(ctx));
+  app.use(v1StateRouter(ctx));
+
   app.get('/.well-known/terraform.json', (_req, res) => {
     res.json({ 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'motd.v1': '/api/terraform/motd' });
   });
@@ -174,6 +190,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   addTeamRoutes(api, ctx);
   addTeamMemberRoutes(api, ctx);
   addTeamTokenRoutes(api, ctx);
+  addWorkspaceApiRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
   app.use('/api/v2', jsonApiBodyParser(), ...browserSession, api);
 
@@ -201,5 +218,5 @@ export function createGateway(o: GatewayOptions): Gateway {
   };
   app.use(onError);
 
-  return { app, context: ctx };
+  return { app, context: ctx, close: () => ctx.runScheduler.stop() };
 }

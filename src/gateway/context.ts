@@ -6,10 +6,12 @@ import type { Logger } from '../log.ts';
 import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import type { Store } from '../store/types.ts';
+import type { RunScheduler } from '../tfe/run-scheduler.ts';
 import type { TfeDeps } from '../tfe/deps.ts';
 import type { SamlSettingsService } from '../tfe/saml-settings.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { KeyedMutex } from '../util/keyed-mutex.ts';
+import type { CapabilityUrls } from './capability-urls.ts';
 import type { SessionPolicy } from './web-session.ts';
 
 export interface GatewayContext {
@@ -27,6 +29,10 @@ export interface GatewayContext {
   loginUrl: string;
   /** Recent SAML rejections with their private detail, for the admin debug view. */
   rejections: RejectionLog;
+  /** Signed upload, download and log URLs (TFE's archivist links). */
+  capabilities: CapabilityUrls;
+  /** Moves simulated runs along; stopped by Gateway.close(). */
+  runScheduler: RunScheduler;
   /** What the TFE domain (src/tfe/) needs: the store, clock, ids and the token secret minter. */
   tfe: TfeDeps;
   /** The admin SAML settings, live (GET/PATCH /api/v2/admin/saml-settings). */

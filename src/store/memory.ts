@@ -35,6 +35,7 @@ import {
   type UserRecord,
   type UserStore,
 } from './types.ts';
+import { createMemoryWorkspaceStores } from './memory-workspaces.ts';
 
 // Records are copied in and out so callers cannot mutate stored state by accident, as they
 // could not with a real database. Shallow copies by hand, not structuredClone: the token lookup
@@ -679,6 +680,7 @@ export function createMemoryStore(): Store {
     sessions: new MemorySessions(s),
     replay: new MemoryReplayCache(s),
     settings: new MemorySettings(s),
+    ...createMemoryWorkspaceStores(),
     async close() {},
   };
 }

@@ -370,7 +370,11 @@ export interface SettingsStore {
   set(key: string, value: unknown): Promise<void>;
 }
 
-export interface Store {
+export * from './types-workspaces.ts';
+import type { WorkspaceStores } from './types-workspaces.ts';
+
+/** `WorkspaceStores` adds workspaces, teamAccess, configurationVersions, runs, stateVersions, variables. */
+export interface Store extends WorkspaceStores {
   /** 'memory' | 'sqlite' | ... */
   readonly kind: string;
   users: UserStore;

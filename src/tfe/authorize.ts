@@ -8,8 +8,9 @@
  * The `permissions` objects TFE returns (organization, workspace) are derived from the same
  * decisions, so what the API says a token may do and what it lets the token do cannot disagree.
  */
-import type { OrganizationRecord, TeamRecord, UserRecord } from '../store/types.ts';
+import type { OrganizationRecord, TeamAccessRecord, TeamRecord, UserRecord, WorkspaceRecord } from '../store/types.ts';
 import type { Principal } from './principal.ts';
+import { authorizeWorkspace, type WorkspaceAction } from './workspace-access.ts';
 
 export type Action =
   // Site level
@@ -21,23 +22,8 @@ export type Action =
   // Organization and team level: see ORGANIZATION_RULES below.
   | OrganizationAction
   | TeamAction
-  // Workspace level (the workspaces/runs stage; rule T3: org tokens may not create or apply runs,
-  // configuration versions or state versions)
-  | 'workspace:create'
-  | 'workspace:read'
-  | 'workspace:update'
-  | 'workspace:destroy'
-  | 'workspace:lock'
-  | 'workspace:manage-team-access'
-  | 'workspace:read-variables'
-  | 'workspace:manage-variables'
-  | 'workspace:read-state'
-  | 'workspace:create-state-version'
-  | 'workspace:create-configuration-version'
-  | 'workspace:queue-run'
-  | 'workspace:apply-run'
-  | 'workspace:discard-run'
-  | 'workspace:cancel-run';
+  // Workspace level: rule T3, decided in workspace-access.ts
+  | WorkspaceAction;
 
 /** Organization-level actions; every key of TFE's organization `permissions` maps onto one. */
 export type OrganizationAction =
@@ -86,6 +72,10 @@ export interface AuthzFacts {
   user?: UserRecord;
   /** The caller (a user) has an active organization membership in the target organization. */
   isMember?: boolean;
+  /** Target workspace (workspace:* actions except workspace:create). */
+  workspace?: WorkspaceRecord;
+  /** The team-access records of `teams` on `workspace` (workspace:* actions). */
+  teamAccess?: TeamAccessRecord[];
 }
 
 export function isSiteAdmin(p: Principal): boolean {
@@ -109,8 +99,10 @@ export function authorize(facts: AuthzFacts, action: Action): boolean {
       // TFE: a user manages only their own tokens (site admins included: they revoke by suspending).
       return p.kind === 'user' && facts.user !== undefined && p.user.id === facts.user.id;
     default:
-      // Organization, team and workspace rules arrive with the organization model; until a rule
-      // is written here, nothing is allowed (fail closed).
+      if (action.startsWith('workspace:')) {
+        return authorizeWorkspace({ ...facts, teamAccess: facts.teamAccess ?? [] }, action as WorkspaceAction);
+      }
+      // Anything without a rule is refused (fail closed).
       return false;
   }
 }

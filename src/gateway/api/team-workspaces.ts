@@ -1,0 +1,156 @@
+/**
+ * Team access, TFE's `team-workspaces` (API docs: "Team Access"):
+ *   GET /api/v2/team-workspaces?filter[workspace][id]=ws-...   POST /api/v2/team-workspaces
+ *   GET/PATCH/DELETE /api/v2/team-workspaces/:id
+ * A fixed level (read, plan, write, admin) implies its fine-grained permissions; only `custom`
+ * takes them, and setting one with a fixed level is TFE's 422 "Runs is read-only when access
+ * level is 'read'; use the 'custom' access level to set this attribute."
+ */
+import type { Request, Router } from 'express';
+import { z } from 'zod';
+import { StoreConflictError, type AccessLevel, type TeamAccessRecord, type WorkspacePermissionSet } from '../../store/types.ts';
+import { CUSTOM_DEFAULTS, LEVEL_PERMISSIONS } from '../../tfe/workspace-access.ts';
+import type { GatewayContext } from '../context.ts';
+import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
+import { invalid, loadWorkspaceById, pageOf, paginationMeta, queryString } from './workspace-facts.ts';
+import { teamAccessResource } from './workspace-serializers.ts';
+
+const LEVELS = ['read', 'plan', 'write', 'admin', 'custom'] as const;
+
+/** API attribute -> record field, and the name TFE's error messages use for it. */
+const FINE: ReadonlyArray<readonly [attr: string, field: keyof WorkspacePermissionSet, label: string]> = [
+  ['runs', 'runs', 'Runs'],
+  ['variables', 'variables', 'Variables'],
+  ['state-versions', 'stateVersions', 'State versions'],
+  ['sentinel-mocks', 'sentinelMocks', 'Sentinel mocks'],
+  ['workspace-locking', 'workspaceLocking', 'Workspace locking'],
+  ['run-tasks', 'runTasks', 'Run tasks'],
+];
+
+const attributes = z
+  .object({
+    access: z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` }),
+    runs: z.enum(['read', 'plan', 'apply'], { error: 'must be one of read, plan, apply' }),
+    variables: z.enum(['none', 'read', 'write'], { error: 'must be one of none, read, write' }),
+    'state-versions': z.enum(['none', 'read-outputs', 'read', 'write'], { error: 'must be one of none, read-outputs, read, write' }),
+    'sentinel-mocks': z.enum(['none', 'read'], { error: 'must be one of none, read' }),
+    'workspace-locking': z.boolean({ error: 'must be true or false' }),
+    'run-tasks': z.boolean({ error: 'must be true or false' }),
+  })
+  .partial();
+
+const relationship = z.object({ data: z.object({ id: z.string({ error: 'must be the id of a team' }).min(1), type: z.string().optional() }) });
+
+const createBody = z.object({
+  data: z.object({
+    type: z.literal('team-workspaces', { error: 'must be "team-workspaces"' }).optional(),
+    attributes: attributes.required({ access: true }),
+    relationships: z.object({ team: relationship, workspace: relationship }),
+  }),
+});
+
+const updateBody = z.object({
+  data: z.object({ type: z.literal('team-workspaces', { error: 'must be "team-workspaces"' }).optional(), attributes: attributes.default({}) }),
+});
+
+type Attributes = z.output<typeof attributes>;
+
+/** The permission set for `access`, refusing fine-grained attributes unless it is custom (TFE's exact message). */
+function permissionsFor(access: AccessLevel, a: Attributes, base: WorkspacePermissionSet): WorkspacePermissionSet {
+  const given = FINE.filter(([attr]) => (a as Record<string, unknown>)[attr] !== undefined);
+  if (access !== 'custom') {
+    if (given.length) {
+      throw new ApiInputError(
+        given.map(([attr, , label]) => ({
+          status: '422',
+          title: 'invalid attribute',
+          detail: `${label} is read-only when access level is '${access}'; use the 'custom' access level to set this attribute.`,
+          source: { pointer: `/data/attributes/${attr}` },
+        })),
+      );
+    }
+    return { ...LEVEL_PERMISSIONS[access] };
+  }
+  const out: WorkspacePermissionSet = {
+    runs: base.runs,
+    variables: base.variables,
+    stateVersions: base.stateVersions,
+    sentinelMocks: base.sentinelMocks,
+    workspaceLocking: base.workspaceLocking,
+    runTasks: base.runTasks,
+  };
+  for (const [attr, field] of given) (out as unknown as Record<string, unknown>)[field] = (a as Record<string, unknown>)[attr];
+  return out;
+}
+
+export function addTeamWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
+  /** The record and its workspace, if the caller may see the workspace (else 404). */
+  const load = async (req: Request) => {
+    const record = await ctx.store.teamAccess.get(req.params.id as string);
+    if (!record) return undefined;
+    const scope = await loadWorkspaceById(ctx, req.principal!, record.workspaceId);
+    const team = scope && (await ctx.store.teams.get(record.teamId));
+    return scope && team ? { record, scope } : undefined;
+  };
+
+  router.get('/team-workspaces', async (req, res) => {
+    const q = req.query as Record<string, unknown>;
+    const workspaceId = queryString(q, 'filter[workspace][id]', ['filter', 'workspace', 'id']);
+    if (!workspaceId) throw invalid('/filter/workspace/id', 'filter[workspace][id] is required: team access is listed per workspace');
+    const page = pageOf(q);
+    const scope = await loadWorkspaceById(ctx, req.principal!, workspaceId);
+    if (!scope) return sendNotFound(res);
+    const result = await ctx.store.teamAccess.listByWorkspace(workspaceId, page);
+    sendDocument(res, 200, { data: result.items.map(teamAccessResource), meta: paginationMeta(page, result.total) });
+  });
+
+  router.post('/team-workspaces', async (req, res) => {
+    const { attributes: a, relationships: r } = parseBody(req, createBody).data;
+    const scope = await loadWorkspaceById(ctx, req.principal!, r.workspace.data.id);
+    if (!scope || !scope.may('workspace:manage-team-access')) return sendNotFound(res);
+    const team = await ctx.store.teams.get(r.team.data.id);
+    if (!team || team.organizationId !== scope.organization.id) {
+      throw invalid('/data/relationships/team/data/id', `team ${r.team.data.id} was not found in organization ${scope.organization.name}`);
+    }
+    const access = a.access!;
+    const record: TeamAccessRecord = {
+      id: `tws-${ctx.ids.random(16)}`,
+      teamId: team.id,
+      workspaceId: scope.workspace.id,
+      access,
+      ...permissionsFor(access, a, CUSTOM_DEFAULTS),
+      createdAt: ctx.clock.now(),
+    };
+    try {
+      await ctx.store.teamAccess.create(record);
+    } catch (err) {
+      if (err instanceof StoreConflictError) throw invalid('/data/relationships/team', 'Team has already been taken');
+      throw err;
+    }
+    ctx.logger.info({ teamAccessId: record.id, teamId: team.id, workspaceId: scope.workspace.id, access }, 'team access added');
+    sendDocument(res, 201, { data: teamAccessResource(record) });
+  });
+
+  router.get('/team-workspaces/:id', async (req, res) => {
+    const found = await load(req);
+    if (!found) return sendNotFound(res);
+    sendDocument(res, 200, { data: teamAccessResource(found.record) });
+  });
+
+  router.patch('/team-workspaces/:id', async (req, res) => {
+    const found = await load(req);
+    if (!found || !found.scope.may('workspace:manage-team-access')) return sendNotFound(res);
+    const a = parseBody(req, updateBody).data.attributes;
+    const access = a.access ?? found.record.access;
+    const updated = await ctx.store.teamAccess.update(found.record.id, { access, ...permissionsFor(access, a, found.record) });
+    if (!updated) return sendNotFound(res);
+    sendDocument(res, 200, { data: teamAccessResource(updated) });
+  });
+
+  router.delete('/team-workspaces/:id', async (req, res) => {
+    const found = await load(req);
+    if (!found || !found.scope.may('workspace:manage-team-access')) return sendNotFound(res);
+    await ctx.store.teamAccess.delete(found.record.id);
+    res.status(204).end();
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * Gathers the facts the workspace rules need (src/tfe/workspace-access.ts) for the workspace,
+ * run, state and variable handlers: the caller's teams in the organization and their team access
+ * on the workspace. Every lookup that fails, and every workspace the caller may not see, ends as
+ * the same 404 (rule T7), so a token cannot tell "absent" from "hidden".
+ */
+import type { Response } from 'express';
+import type { OrganizationRecord, TeamRecord, WorkspaceRecord } from '../../store/types.ts';
+import { authorize, type Action } from '../../tfe/authorize.ts';
+import type { Principal } from '../../tfe/principal.ts';
+import type { WorkspaceFacts } from '../../tfe/workspace-access.ts';
+import type { GatewayContext } from '../context.ts';
+import { ApiInputError, sendErrors, type ApiErrorObject } from './jsonapi.ts';
+
+/** The teams the caller acts through in `organizationId`. */
+export async function callerTeams(ctx: GatewayContext, p: Principal, organizationId: string): Promise<TeamRecord[]> {
+  if (p.kind === 'team') return p.team.organizationId === organizationId ? [p.team] : [];
+  if (p.kind === 'organization') return [];
+  return (await ctx.store.teams.teamsOfUser(p.user.id)).filter((t) => t.organizationId === organizationId);
+}
+
+/** Whether the caller belongs to the organization at all (else the organization itself is a 404). */
+export async function inOrganization(ctx: GatewayContext, p: Principal, org: OrganizationRecord, teams: TeamRecord[]): Promise<boolean> {
+  if (p.kind !== 'user') return p.organization.id === org.id;
+  if (p.user.isSiteAdmin || teams.length > 0) return true;
+  return (await ctx.store.orgMemberships.listByUser(p.user.id)).some((m) => m.organizationId === org.id && m.status === 'active');
+}
+
+export interface OrgScope {
+  organization: OrganizationRecord;
+  teams: TeamRecord[];
+}
+
+/** The organization named in the path, if the caller may see it. */
+export async function loadOrganization(ctx: GatewayContext, p: Principal, name: string): Promise<OrgScope | undefined> {
+  const organization = await ctx.store.organizations.getByName(name);
+  if (!organization) return undefined;
+  const teams = await callerTeams(ctx, p, organization.id);
+  return (await inOrganization(ctx, p, organization, teams)) ? { organization, teams } : undefined;
+}
+
+export interface WorkspaceScope extends OrgScope {
+  workspace: WorkspaceRecord;
+  facts: WorkspaceFacts;
+  may(action: Action): boolean;
+}
+
+export async function scopeFor(ctx: GatewayContext, p: Principal, workspace: WorkspaceRecord, org?: OrgScope): Promise<WorkspaceScope | undefined> {
+  const organization = org?.organization ?? (await ctx.store.organizations.get(workspace.organizationId));
+  if (!organization) return undefined;
+  const teams = org?.teams ?? (await callerTeams(ctx, p, organization.id));
+  const teamAccess = teams.length ? await ctx.store.teamAccess.forWorkspace(workspace.id, teams.map((t) => t.id)) : [];
+  const facts: WorkspaceFacts = { principal: p, teams, organization, workspace, teamAccess };
+  const may = (action: Action) => authorize({ ...facts }, action);
+  if (!may('workspace:read')) return undefined;
+  return { organization, teams, workspace, facts, may };
+}
+
+/** A workspace by id, if the caller may read it. */
+export async function loadWorkspaceById(ctx: GatewayContext, p: Principal, id: string): Promise<WorkspaceScope | undefined> {
+  const workspace = await ctx.store.workspaces.get(id);
+  return workspace ? scopeFor(ctx, p, workspace) : undefined;
+}
+
+/** A workspace by organization and name, if the caller may read it. */
+export async function loadWorkspaceByName(ctx: GatewayContext, p: Principal, orgName: string, name: string): Promise<WorkspaceScope | undefined> {
+  const org = await loadOrganization(ctx, p, orgName);
+  if (!org) return undefined;
+  const workspace = await ctx.store.workspaces.getByName(org.organization.id, name);
+  return workspace ? scopeFor(ctx, p, workspace, org) : undefined;
+}
+
+/** The holder a lock, run or state version records for the caller. */
+export function holderOf(p: Principal): { kind: 'user' | 'team' | 'organization'; id: string } {
+  if (p.kind === 'user') return { kind: 'user', id: p.user.id };
+  if (p.kind === 'team') return { kind: 'team', id: p.team.id };
+  return { kind: 'organization', id: p.organization.id };
+}
+
+/** A 422 for one attribute, in the shape parseBody produces. */
+export function invalid(pointer: string, detail: string): ApiInputError {
+  return new ApiInputError([{ status: '422', title: 'invalid attribute', detail, source: { pointer } }]);
+}
+
+export function sendConflict(res: Response, detail: string, title = 'conflict'): void {
+  sendErrors(res, 409, [{ status: '409', title, detail } satisfies ApiErrorObject]);
+}
+
+export const PAGE_DEFAULT = 20;
+export const PAGE_MAX = 100;
+
+/** JSON:API page[number] / page[size] as TFE takes them (size capped at 100); bad values are a 422. */
+export function pageOf(query: Record<string, unknown>): { number: number; size: number } {
+  const read = (key: 'number' | 'size', dflt: number) => {
+    const flat = query[`page[${key}]`];
+    const nested = (query.page as Record<string, unknown> | undefined)?.[key];
+    const raw = flat ?? nested;
+    if (raw === undefined || raw === '') return dflt;
+    const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n) || n < 1) throw invalid(`/page/${key}`, `page[${key}] must be a positive whole number (got ${JSON.stringify(raw)})`);
+    return n;
+  };
+  return { number: read('number', 1), size: Math.min(read('size', PAGE_DEFAULT), PAGE_MAX) };
+}
+
+/** TFE's pagination meta (go-tfe reads meta.pagination) and links. */
+export function paginationMeta(page: { number: number; size: number }, total: number) {
+  const totalPages = Math.max(1, Math.ceil(total / page.size));
+  return {
+    pagination: {
+      'current-page': page.number,
+      'page-size': page.size,
+      'prev-page': page.number > 1 ? page.number - 1 : null,
+      'next-page': page.number < totalPages ? page.number + 1 : null,
+      'total-pages': totalPages,
+      'total-count': total,
+    },
+  };
+}
+
+/** The express query-string parser keeps `page[number]` either flat or nested; read one string. */
+export function queryString(query: Record<string, unknown>, key: string, nestedPath?: string[]): string | undefined {
+  const flat = query[key];
+  if (typeof flat === 'string') return flat;
+  if (nestedPath) {
+    let v: unknown = query;
+    for (const k of nestedPath) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+    if (typeof v === 'string') return v;
+  }
+  return undefined;
+}
