@@ -26,6 +26,14 @@ function assertionText(lines: string[]): string[] {
     .slice(0, 40);
 }
 
+/** A panic's message and the go-tfe test line it happened on (the rest of the stack is noise). */
+function panicExcerpt(tail: string[]): string[] {
+  const at = tail.findIndex((l) => /^panic: /.test(l));
+  if (at < 0) return [];
+  const where = tail.slice(at).find((l) => /go-tfe\/\w+_test\.go:\d+/.test(l));
+  return [tail[at]!, ...(where ? [`at ${where.trim()}`] : [])];
+}
+
 function requestLine(r: RecordedRequest): string {
   const body = r.requestBody ? ` ${r.requestBody.trim()}` : '';
   return `${r.method} ${r.path}${body}\n  -> ${r.status} ${r.responseBody.trim() || '(empty)'}`;
@@ -41,7 +49,7 @@ export function failureSection(e: ReportEntry): string {
   if (e.run.timedOut) out += `Killed after its time limit (${e.run.ms} ms).\n\n`;
   for (const leaf of leaves) {
     out += `- **${leaf.name}**${leaf.incomplete ? ` (${leaf.incomplete})` : ''}\n\n`;
-    out += fence(assertionText(leaf.output));
+    out += fence(assertionText(leaf.output.length ? leaf.output : panicExcerpt(e.run.tail)));
     // go-tfe's NewClient pings first in every process: noise unless the ping itself failed.
     const mine = e.requests.filter((r) => r.during === leaf.name && !(r.path === '/api/v2/ping' && r.status === 204));
     const shown = mine.length ? mine : leaf.name === e.run.name ? e.requests.filter((r) => r.status >= 400) : [];

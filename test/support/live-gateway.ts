@@ -44,7 +44,7 @@ export interface LiveGateway {
   close(): Promise<void>;
 }
 
-const BODY_LIMIT = 4000;
+const BODY_LIMIT = 1500;
 
 /** Blanks token secrets (TFE format `<14>.atlasv1.<67>`, and any JSON `"token"` value). */
 export function redactSecrets(text: string): string {
