@@ -123,10 +123,21 @@ async function until(check: () => Promise<boolean>, what: string, ms = 20_000) {
   assert.fail(`timed out after ${ms} ms waiting for: ${what}`);
 }
 
+/**
+ * Ready to apply: TFE's `actions.is-confirmable`, in the state the run rests in. The embedded
+ * organization has cost estimation on, so `planned` is only a step on the way to
+ * `cost_estimated`; an apply sent while the run moves on would be a 409.
+ */
+async function confirmable(tfc: TerraformCloud, runId: string): Promise<boolean> {
+  const run = await tfc.Runs.show(runId);
+  const a = run.attributes as { status: string; actions?: { isConfirmable?: boolean } };
+  return a.status === 'cost_estimated' && a.actions?.isConfirmable === true;
+}
+
 /** Plans, then applies a run through the client and waits for "applied". */
 async function runToApplied(tfc: TerraformCloud, workspaceId: string, cvId: string) {
   const run = await tfc.Runs.create(runRequest(workspaceId, cvId, 'interop'));
-  await until(async () => ['planned', 'cost_estimated', 'policy_checked'].includes((await tfc.Runs.show(run.id)).attributes.status), `run ${run.id} planned`);
+  await until(() => confirmable(tfc, run.id), `run ${run.id} confirmable`);
   await tfc.Runs.action('apply', run.id, { comment: 'applied by the npm client' });
   await until(async () => (await tfc.Runs.show(run.id)).attributes.status === 'applied', `run ${run.id} applied`);
   return run.id;
@@ -198,7 +209,7 @@ check('the organization token creates a workspace but may not upload a configura
   const cvId = await uploadConfiguration(user, ws.id);
   assert.equal(await statusOf(org.Runs.create(runRequest(ws.id, cvId, 'org token run'))), 404, 'runs: refused as TFE does');
   const run = await user.Runs.create(runRequest(ws.id, cvId, 'carol run'));
-  await until(async () => ['planned', 'cost_estimated', 'policy_checked'].includes((await user.Runs.show(run.id)).attributes.status), 'run planned');
+  await until(() => confirmable(user, run.id), 'run confirmable');
   assert.equal(await statusOf(org.Runs.action('apply', run.id)), 404, 'apply: refused as TFE does');
   assert.notEqual((await user.Runs.show(run.id)).attributes.status, 'applied', "the refused apply changed nothing");
 });
