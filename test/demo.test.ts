@@ -15,5 +15,11 @@ it('the demo shows the 401 on expiry, the service-account exemption and the next
   assert.match(text, /still flagged: the flag was synced at his last login/);
   assert.match(text, /bob {3}GET \/api\/v2\/account\/details -> 401 ✓/);
   assert.match(text, /same token, valid again/);
+  // Chapter 6: team and organization tokens outlive every SSO session; permissions differ per token type.
+  assert.match(text, /carol user token +GET \/api\/v2\/account\/details -> 401 ✓/);
+  assert.match(text, /developers team token +GET \/api\/v2\/account\/details -> 200 ✓/);
+  assert.match(text, /organization token +GET \/api\/v2\/account\/details -> 200 ✓/);
+  assert.match(text, /organization token +can-update=true can-destroy=false/);
+  assert.match(text, /developers team token +can-update=false/);
   assert.doesNotMatch(text, /✗/);
 });

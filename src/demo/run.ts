@@ -11,6 +11,7 @@ import { silentLogger } from '../log.ts';
 import { startServices } from '../server.ts';
 import { loginThroughGateway, metaCsrfToken, SamlBrowser } from '../client/saml-browser.ts';
 import { freePort } from '../util/free-port.ts';
+import { organizationTokensChapter } from './organization-tokens.ts';
 
 export interface DemoOptions {
   idleTimeout?: string;
@@ -48,13 +49,13 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
     say(`${label} -> ${paint(status < 300 ? '32' : '31', String(status))} ${mark}${detail ? `\n${' '.repeat(10)}${paint('2', detail)}` : ''}`);
   };
 
-  const browsers = { alice: new SamlBrowser(), bob: new SamlBrowser() };
-  const login = async (who: 'alice' | 'bob') => {
-    const page = await loginThroughGateway(browsers[who], gw, who, who);
+  const browsers: Record<string, SamlBrowser> = { alice: new SamlBrowser(), bob: new SamlBrowser(), carol: new SamlBrowser() };
+  const login = async (who: string) => {
+    const page = await loginThroughGateway(browsers[who]!, gw, who, who);
     return metaCsrfToken(page.body)!;
   };
   const createToken = async (who: 'alice' | 'bob', csrf: string) => {
-    const b = browsers[who];
+    const b = browsers[who]!;
     const me = JSON.parse((await b.request('GET', `${gw}/api/v2/account/details`)).body).data;
     const res = await b.request('POST', `${gw}/api/v2/users/${me.id}/authentication-tokens`, {
       json: { data: { type: 'authentication-tokens', attributes: { description: 'demo automation' } } },
@@ -113,6 +114,22 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
     await login('alice');
     say('alice logs in via SAML');
     expect('alice GET /api/v2/account/details', (await call(alice.secret)).status, 200, 'same token, valid again');
+
+    await organizationTokensChapter({
+      gw,
+      heading,
+      say,
+      expect,
+      fail: (text) => {
+        ok = false;
+        say(paint('31', `✗ ${text}`));
+      },
+      advance,
+      login,
+      browser: (who) => browsers[who]!,
+      idleTimeoutMs: idle,
+      apiTokenTimeoutMs: config.gateway.apiTokenTimeout,
+    }, 6);
 
     o.out.write(`\n${ok ? paint('32', 'demo finished: every step behaved as TFE does') : paint('31', 'demo FAILED: a step did not behave as expected')}\n`);
     return ok;

@@ -35,17 +35,25 @@ export function webRoutes(ctx: GatewayContext): Router {
     res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.samlSettings.apiTokenTimeoutMs() }));
   });
 
+  /** The tokens page lists 50 at a time (?page=N): a user with 20,001 tokens must not get one huge page. */
+  const TOKENS_PER_PAGE = 50;
+  const tokenPage = (req: Request) => {
+    const n = typeof req.query.page === 'string' && /^[1-9][0-9]{0,8}$/.test(req.query.page) ? Number(req.query.page) : 1;
+    return { number: n, size: TOKENS_PER_PAGE };
+  };
   router.get('/app/settings/tokens', signedIn, async (req, res) => {
-    const tokens = (await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: 1000 })).items;
-    res.type('html').send(tokensPage(pageContext(ctx, req), tokens));
+    const page = tokenPage(req);
+    const result = await ctx.store.tokens.listByOwner('user', req.webUser!.id, page);
+    res.type('html').send(tokensPage(pageContext(ctx, req), result.items, undefined, { page: page.number, pages: Math.max(1, Math.ceil(result.total / page.size)), total: result.total }));
   });
 
   router.post('/app/settings/tokens', form, signedIn, csrf, async (req, res) => {
     const description = typeof req.body.description === 'string' && req.body.description.trim() !== '' ? req.body.description.trim().slice(0, 255) : null;
     const created = await createUserToken(ctx, req.webUser!.id, { description, expiredAt: null });
-    const tokens = (await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: 1000 })).items;
+    const result = await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: TOKENS_PER_PAGE });
+    const tokens = result.items;
     // The secret is rendered once, in this response only; no-store keeps it out of caches.
-    res.set('Cache-Control', 'no-store').status(201).type('html').send(tokensPage(pageContext(ctx, req), tokens, created));
+    res.set('Cache-Control', 'no-store').status(201).type('html').send(tokensPage(pageContext(ctx, req), tokens, created, { page: 1, pages: Math.max(1, Math.ceil(result.total / TOKENS_PER_PAGE)), total: result.total }));
   });
 
   router.post('/app/settings/tokens/:id/delete', form, signedIn, csrf, async (req, res) => {

@@ -2,7 +2,8 @@
  * What a SAML login changes in the organization model (rule S5), after the user record itself
  * is synced (src/gateway/users.ts): pending invitations for the email activate, MemberOf sets team
  * membership in every organization when team management is on (TFE maps SAML groups to teams
- * by name, or by sso-team-id, in any organization), and the login gets its S1 limits.
+ * by name, or by sso-team-id, in any organization) when the assertion carries the groups
+ * attribute, and the login gets its S1 limits.
  */
 import type { UserRecord } from '../store/types.ts';
 import type { TfeDeps } from './deps.ts';
@@ -19,12 +20,15 @@ export interface LoginSyncResult {
 export async function syncOrganizationsAtLogin(
   deps: TfeDeps,
   user: UserRecord,
-  o: { memberOf: string[]; teamManagement: boolean; defaults: SessionLimits },
+  /** `memberOfSent`: the assertion carried the groups attribute (even empty). */
+  o: { memberOf: string[]; memberOfSent: boolean; teamManagement: boolean; defaults: SessionLimits },
 ): Promise<LoginSyncResult> {
   const activated = await deps.store.orgMemberships.activateInvitations(user.email, user.id);
   const teamsAdded: string[] = [];
   const teamsRemoved: string[] = [];
-  if (o.teamManagement) {
+  // An assertion without the groups attribute says nothing about teams: membership (e.g. from an
+  // invitation or the API) is left as it is. One that carries it, even empty, is the truth.
+  if (o.teamManagement && o.memberOfSent) {
     const orgs = [];
     for await (const org of allOrganizations(deps)) orgs.push(org);
     for (const org of orgs) {

@@ -118,10 +118,11 @@ function textValues(attr: SamlAttribute | undefined): string[] {
 
 /**
  * Rule S5 with the admin's attribute names: Username from attr-username, teams from attr-groups
- * (several values or one comma-separated value), site admin when attr-site-admin is true or the
+ * (several values or one comma-separated value; `memberOfSent` says whether the attribute was in
+ * the assertion at all), site admin when attr-site-admin is true or the
  * groups contain site-admin-role.
  */
-export function readUserAttributesWith(attributes: readonly SamlAttribute[], s: SamlSettings): UserAttributes {
+export function readUserAttributesWith(attributes: readonly SamlAttribute[], s: SamlSettings): UserAttributes & { memberOfSent: boolean } {
   const byName = new Map<string, SamlAttribute>();
   for (const a of attributes) if (a.name !== null && !byName.has(a.name)) byName.set(a.name, a);
   const username = textValues(byName.get(s['attr-username']))[0] ?? null;
@@ -131,5 +132,5 @@ export function readUserAttributesWith(attributes: readonly SamlAttribute[], s: 
     .filter((v) => v !== '');
   const adminAttr = byName.get(s['attr-site-admin']);
   const siteAdmin = memberOf.includes(s['site-admin-role']) || (adminAttr?.values.length === 1 && isTrueValue(adminAttr.values[0]!));
-  return { username, memberOf: [...new Set(memberOf)], siteAdmin };
+  return { username, memberOf: [...new Set(memberOf)], siteAdmin, memberOfSent: byName.has(s['attr-groups']) };
 }

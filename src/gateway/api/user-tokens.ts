@@ -10,7 +10,7 @@ import { authorize } from '../../tfe/authorize.ts';
 import type { Principal } from '../../tfe/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { generateTokenSecret, hashTokenSecret } from '../tokens.ts';
-import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
+import { ApiInputError, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
 
 const createTokenBody = z.object({
@@ -75,8 +75,15 @@ export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
 
   router.get('/users/:id/authentication-tokens', async (req, res) => {
     if (!(await ownTokenOwner(ctx, req.principal!, req.params.id as string))) return sendNotFound(res);
-    const tokens = (await ctx.store.tokens.listByOwner('user', req.params.id, { number: 1, size: 1000 })).items;
-    sendDocument(res, 200, { data: tokens.map((t) => tokenResource(t)) });
+    // Paginated (TFE: page[number]/page[size], 20 by default): one user with 20,001 tokens once
+    // got a single 5.4 MB answer.
+    const page = readPage(req);
+    const result = await ctx.store.tokens.listByOwner('user', req.params.id, page);
+    sendDocument(res, 200, {
+      data: result.items.map((t) => tokenResource(t)),
+      links: paginationLinks(`/api/v2/users/${req.params.id}/authentication-tokens`, page, result.total),
+      meta: paginationMeta(page, result.total),
+    });
   });
 
   router.get('/authentication-tokens/:id', async (req, res) => {

@@ -23,7 +23,7 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem .5
 
 export function layout(title: string, page: PageContext, body: RawHtml): string {
   const nav = page.user
-    ? html`<nav><a href="/">Account</a> · <a href="/app/settings/tokens">Tokens</a>${page.user.isSiteAdmin ? raw(' · <a href="/app/admin/users">Admin</a>') : ''}
+    ? html`<nav><a href="/">Account</a> · <a href="/app/settings/tokens">Tokens</a> · <a href="/app/organizations">Organizations</a>${page.user.isSiteAdmin ? raw(' · <a href="/app/admin/users">Admin</a>') : ''}
         · <form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="${page.csrfToken ?? ''}"><button type="submit">Sign out</button></form></nav>`
     : html`<nav><a href="/session">Sign in with SSO</a></nav>`;
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><title>${title} · samlgate</title>
@@ -56,7 +56,7 @@ export function accountPage(page: PageContext, o: { liveUntil: number; apiTokenT
 </table>`);
 }
 
-export function tokensPage(page: PageContext, tokens: TokenRecord[], created?: { token: TokenRecord; secret: string }): string {
+export function tokensPage(page: PageContext, tokens: TokenRecord[], created?: { token: TokenRecord; secret: string }, paging?: { page: number; pages: number; total: number }): string {
   return layout('Tokens', page, html`<h2>User API tokens</h2>
 ${created ? html`<div class="secret"><p>Token <code>${created.token.id}</code> created. Copy it now: it will not be shown again.</p><p><code id="new-token">${created.secret}</code></p></div>` : ''}
 <form method="post" action="/app/settings/tokens"><input type="hidden" name="_csrf" value="${page.csrfToken ?? ''}">
@@ -64,7 +64,8 @@ ${created ? html`<div class="secret"><p>Token <code>${created.token.id}</code> c
 <table><thead><tr><th>ID</th><th>Description</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>
 ${tokens.map((t) => html`<tr><td><code>${t.id}</code></td><td>${t.description ?? ''}</td><td>${new Date(t.createdAt).toISOString()}</td><td>${t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : 'never'}</td>
 <td><form class="inline" method="post" action="/app/settings/tokens/${t.id}/delete"><input type="hidden" name="_csrf" value="${page.csrfToken ?? ''}"><button type="submit">Revoke</button></form></td></tr>`)}
-</tbody></table>`);
+</tbody></table>
+${paging && paging.pages > 1 ? html`<p>Page ${paging.page} of ${paging.pages} (${paging.total} tokens)${paging.page > 1 ? html` · <a href="/app/settings/tokens?page=${paging.page - 1}">previous</a>` : ''}${paging.page < paging.pages ? html` · <a href="/app/settings/tokens?page=${paging.page + 1}">next</a>` : ''}</p>` : ''}`);
 }
 
 export function adminUsersPage(page: PageContext, users: UserRecord[], rejections: RejectionEntry[]): string {
