@@ -19,12 +19,16 @@ import type { SyntheticChangeSet } from './synthetic-plan.ts';
 /** TFE: force-cancel becomes available this long after a cancel request ("cool-off period"). */
 export const FORCE_CANCEL_COOL_OFF_MS = 60 * 60_000;
 
-/** A run waiting for someone to confirm (apply) or discard it. */
-export const CONFIRMABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['planned', 'cost_estimated']);
-export const DISCARDABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'planned', 'cost_estimated']);
+/**
+ * A run waiting for someone to confirm (apply) or discard it. The cost estimate that follows the
+ * plan does not close that window (go-tfe confirms as soon as it sees `planned`): confirming
+ * during it skips the rest of the estimate.
+ */
+export const CONFIRMABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['planned', 'cost_estimating', 'cost_estimated']);
+export const DISCARDABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'planned', 'cost_estimating', 'cost_estimated']);
 export const CANCELABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'confirmed', 'apply_queued', 'applying']);
 /** States in which a worker is busy, so a cancel takes effect at its next step (not at once). */
-const RUNNING: ReadonlySet<RunStatus> = new Set<RunStatus>(['planning', 'applying', 'cost_estimating']);
+const RUNNING: ReadonlySet<RunStatus> = new Set<RunStatus>(['planning', 'applying']);
 
 const stamp = (run: RunRecord, key: string, now: number) => ({ ...run.statusTimestamps, [key]: now });
 const phase = (p: PhaseRecord, patch: Partial<PhaseRecord>, tsKey?: string, now?: number): PhaseRecord => ({

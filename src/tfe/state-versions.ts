@@ -4,7 +4,9 @@
  * state endpoint (rule T4), so both bind to the same workspace state.
  *
  * - The md5 must be the MD5 of the exact bytes; the state must be a JSON object.
- * - serial and lineage given as attributes must agree with the state's own fields.
+ * - serial and lineage given as attributes are what is recorded; when absent (the v1 API) they are
+ *   read from the state itself. They are not cross-checked against the file: go-tfe 0.11's own
+ *   integration tests upload one fixture as serial 0, 1 and 2 under two lineages, which TFE took.
  * - Against the current version (unless `force`): another lineage is a different state (409);
  *   a lower serial is stale (409); the same serial is accepted only for the identical bytes (an
  *   idempotent retry, answered with the current version), else 409.
@@ -64,9 +66,7 @@ export async function writeStateVersion(d: DomainDeps, workspace: WorkspaceRecor
   const stateLineage = typeof doc.lineage === 'string' ? doc.lineage : undefined;
   const serial = u.serial ?? stateSerial;
   if (serial === undefined || !Number.isSafeInteger(serial) || serial < 0) return reject422('serial', 'serial is required: a whole number, the state\'s own serial');
-  if (stateSerial !== undefined && stateSerial !== serial) return reject422('serial', `serial ${serial} does not match the state's own serial ${stateSerial}`);
   const lineage = u.lineage ?? stateLineage ?? null;
-  if (u.lineage !== undefined && stateLineage !== undefined && u.lineage !== stateLineage) return reject422('lineage', `lineage ${u.lineage} does not match the state's own lineage ${stateLineage}`);
 
   const currentId = workspace.currentStateVersionId;
   const current = currentId ? await d.store.stateVersions.get(currentId) : undefined;

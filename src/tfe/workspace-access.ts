@@ -50,7 +50,7 @@ export type WorkspaceAction =
 
 export interface WorkspaceFacts {
   principal: Principal;
-  /** The caller's teams in the workspace's organization (a team token: its own team only). */
+  /** The caller's teams in the workspace's organization (ignored for team tokens: they act through their own team only). */
   teams: TeamRecord[];
   organization?: OrganizationRecord;
   /** Absent only for workspace:create. */
@@ -93,7 +93,8 @@ const FULL_ACCESS: EffectiveAccess = { none: false, admin: true, permissions: LE
 export function seesAllWorkspaces(p: Principal, teams: TeamRecord[], organizationId: string): boolean {
   if (p.kind === 'user' && p.user.isSiteAdmin) return true;
   if (p.kind === 'organization') return p.organization.id === organizationId;
-  return teams.some((t) => t.organizationId === organizationId && (t.isOwners || t.organizationAccess['manage-workspaces'] === true || t.organizationAccess['read-workspaces'] === true));
+  const acting = p.kind === 'team' ? [p.team] : teams;
+  return acting.some((t) => t.organizationId === organizationId && (t.isOwners || t.organizationAccess['manage-workspaces'] === true || t.organizationAccess['read-workspaces'] === true));
 }
 
 /** The union of the caller's team-access records and organization-level team rights. */
@@ -101,8 +102,7 @@ export function effectiveAccess(f: WorkspaceFacts): EffectiveAccess {
   const p = f.principal;
   if (p.kind === 'user' && p.user.isSiteAdmin) return FULL_ACCESS;
   if (p.kind === 'organization') return f.organization && p.organization.id === f.organization.id ? FULL_ACCESS : NO_ACCESS;
-  const orgId = f.organization?.id;
-  const teams = f.teams.filter((t) => t.organizationId === orgId);
+  const teams = actingTeams(f);
   if (teams.some((t) => t.isOwners || t.organizationAccess['manage-workspaces'] === true)) return FULL_ACCESS;
   let acc: EffectiveAccess = NO_ACCESS;
   const grant = (level: AccessLevel, set: WorkspacePermissionSet) => {
@@ -131,6 +131,15 @@ export function effectiveAccess(f: WorkspaceFacts): EffectiveAccess {
   return acc;
 }
 
+/** The teams the caller acts through in the organization: a team token's own team, a user's teams there. */
+function actingTeams(f: WorkspaceFacts): TeamRecord[] {
+  const p = f.principal;
+  const orgId = f.organization?.id;
+  if (p.kind === 'team') return p.team.organizationId === orgId ? [p.team] : [];
+  if (p.kind === 'organization') return [];
+  return f.teams.filter((t) => t.organizationId === orgId);
+}
+
 /** Actions an organization token may never take (T3). */
 const ORGANIZATION_TOKEN_REFUSED: ReadonlySet<WorkspaceAction> = new Set<WorkspaceAction>([
   'workspace:create-configuration-version',
@@ -151,7 +160,7 @@ export function authorizeWorkspace(f: WorkspaceFacts, action: WorkspaceAction): 
     if (p.kind === 'user' && p.user.isSiteAdmin) return true;
     if (p.kind === 'organization') return true;
     // TFE: owners and teams with "manage-workspaces" create workspaces.
-    return f.teams.some((t) => t.organizationId === f.organization!.id && (t.isOwners || t.organizationAccess['manage-workspaces'] === true));
+    return actingTeams(f).some((t) => t.isOwners || t.organizationAccess['manage-workspaces'] === true);
   }
   if (!f.workspace || f.workspace.organizationId !== f.organization.id) return false;
   const a = effectiveAccess(f);

@@ -118,3 +118,32 @@ export function localPath(url: string): string {
   const u = new URL(url);
   return u.pathname + u.search;
 }
+
+export async function createWorkspace(w: Seeded, name: string, secret: string, attributes: Record<string, unknown> = {}) {
+  const res = await w.api('post', `/api/v2/organizations/${w.org.name}/workspaces`, secret, { data: { type: 'workspaces', attributes: { name, ...attributes } } }).expect(201);
+  return res.body.data.id as string;
+}
+
+export async function grant(w: Seeded, teamId: string, workspaceId: string, access: string) {
+  await w
+    .api('post', '/api/v2/team-workspaces', w.tokens.owners, {
+      data: { type: 'team-workspaces', attributes: { access }, relationships: { team: { data: { id: teamId, type: 'teams' } }, workspace: { data: { id: workspaceId, type: 'workspaces' } } } },
+    })
+    .expect(201);
+}
+
+export async function uploadedCv(w: Seeded, workspaceId: string, secret: string, files: Record<string, string> = ONE_RESOURCE) {
+  const cv = await w.api('post', `/api/v2/workspaces/${workspaceId}/configuration-versions`, secret, { data: { type: 'configuration-versions', attributes: { 'auto-queue-runs': false } } }).expect(201);
+  await w.api('put', localPath(cv.body.data.attributes['upload-url']), null).set('Content-Type', 'application/octet-stream').send(slugOf(files)).expect(200);
+  return cv.body.data.id as string;
+}
+
+export const runBody = (workspaceId: string, cvId?: string, attributes: Record<string, unknown> = {}) => ({
+  data: { type: 'runs', attributes, relationships: { workspace: { data: { type: 'workspaces', id: workspaceId } }, ...(cvId ? { 'configuration-version': { data: { type: 'configuration-versions', id: cvId } } } : {}) } },
+});
+
+export async function queue(w: Seeded, workspaceId: string, secret: string, attributes: Record<string, unknown> = {}) {
+  const res = await w.api('post', '/api/v2/runs', secret, runBody(workspaceId, undefined, attributes)).expect(201);
+  return res.body.data as { id: string; attributes: Record<string, unknown>; relationships: Record<string, { data: { id: string } }> };
+}
+

@@ -12,13 +12,14 @@ import { queueRun } from '../../tfe/run-queue.ts';
 import { resourceAddressesOfSlug, SlugError } from '../../tfe/synthetic-plan.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { invalid, loadWorkspaceById, pageOf, paginationMeta, sendConflict } from './workspace-facts.ts';
+import { invalid, loadWorkspaceById, readPage, paginationMeta, sendConflict } from './workspace-facts.ts';
 import { configurationVersionResource } from './workspace-serializers.ts';
 
 const createBody = z.object({
   data: z
     .object({
-      type: z.literal('configuration-versions', { error: 'must be "configuration-versions"' }).optional(),
+      // The singular spelling is what @skorfmann/terraform-cloud sends by default, and TFC accepts it.
+      type: z.enum(['configuration-versions', 'configuration-version'], { error: 'must be "configuration-versions"' }).optional(),
       attributes: z
         .object({
           'auto-queue-runs': z.boolean({ error: 'must be true or false' }),
@@ -60,7 +61,7 @@ export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContex
   router.get('/workspaces/:id/configuration-versions', async (req, res) => {
     const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
     if (!scope) return sendNotFound(res);
-    const page = pageOf(req.query as Record<string, unknown>);
+    const page = readPage(req);
     const result = await ctx.store.configurationVersions.listByWorkspace(scope.workspace.id, page);
     sendDocument(res, 200, { data: result.items.map(resource), meta: paginationMeta(page, result.total) });
   });

@@ -1,6 +1,7 @@
 /**
- * Plans and applies, each run's two phases with their own resources (API docs: "Plans",
- * "Applies"): GET /api/v2/plans/:id, GET /api/v2/applies/:id, and their logs at the
+ * Plans, cost estimates and applies, each run's phases with their own resources (API docs:
+ * "Plans", "Cost Estimates", "Applies"): GET /api/v2/plans/:id, /cost-estimates/:id,
+ * /applies/:id, and the plan and apply logs at the
  * `log-read-url` capability URL, readable without a token as TFE's archivist links are. The log
  * is framed as TFE streams it: STX (0x02), the text, and ETX (0x03) once the phase is over;
  * `offset` and `limit` page through it (go-tfe's LogReader sends both).
@@ -10,7 +11,7 @@ import type { PhaseRecord, RunRecord } from '../../store/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { sendDocument, sendNotFound } from './jsonapi.ts';
 import { invalid, loadWorkspaceById } from './workspace-facts.ts';
-import { applyResource, planResource } from './workspace-serializers.ts';
+import { applyResource, costEstimateResource, planResource, runIdOfCostEstimate } from './workspace-serializers.ts';
 
 const PHASE_OVER: ReadonlySet<PhaseRecord['status']> = new Set<PhaseRecord['status']>(['finished', 'canceled', 'errored', 'unreachable']);
 
@@ -21,6 +22,13 @@ export function addPlanApplyRoutes(router: Router, ctx: GatewayContext): void {
     const run = await ctx.store.runs.getByPlanId(req.params.id);
     if (!run || !(await visible(req, run))) return sendNotFound(res);
     sendDocument(res, 200, { data: planResource(run, ctx.capabilities.url('plan-log', run.plan.id)) });
+  });
+
+  router.get('/cost-estimates/:id', async (req, res) => {
+    const runId = runIdOfCostEstimate(req.params.id);
+    const run = runId ? await ctx.store.runs.get(runId) : undefined;
+    if (!run || !(await visible(req, run))) return sendNotFound(res);
+    sendDocument(res, 200, { data: costEstimateResource(run) });
   });
 
   router.get('/applies/:id', async (req, res) => {

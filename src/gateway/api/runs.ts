@@ -14,7 +14,7 @@ import { queueRun } from '../../tfe/run-queue.ts';
 import { cancelRun, confirmRun, discardRun, forceCancelRun, type ActionResult } from '../../tfe/runs.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { holderOf, invalid, loadWorkspaceById, pageOf, paginationMeta, queryString, sendConflict, type WorkspaceScope } from './workspace-facts.ts';
+import { holderOf, invalid, loadWorkspaceById, readPage, paginationMeta, queryString, sendConflict, type WorkspaceScope } from './workspace-facts.ts';
 import { runResource } from './workspace-serializers.ts';
 
 const addresses = z.array(z.string().min(1).max(1024)).max(1000);
@@ -116,7 +116,7 @@ export function addRunRoutes(router: Router, ctx: GatewayContext): void {
     const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
     if (!scope) return sendNotFound(res);
     const q = req.query as Record<string, unknown>;
-    const page = pageOf(q);
+    const page = readPage(req);
     const statusFilter = queryString(q, 'filter[status]', ['filter', 'status']);
     const statuses = statusFilter ? (statusFilter.split(',') as RunRecord['status'][]) : undefined;
     const result = await ctx.store.runs.listByWorkspace(scope.workspace.id, page, { statuses });

@@ -13,7 +13,7 @@ import type { StateVersionRecord } from '../../store/types.ts';
 import { writeStateVersion } from '../../tfe/state-versions.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { holderOf, invalid, loadWorkspaceById, loadWorkspaceByName, pageOf, paginationMeta, queryString, sendConflict, type WorkspaceScope } from './workspace-facts.ts';
+import { holderOf, invalid, loadWorkspaceById, loadWorkspaceByName, readPage, paginationMeta, queryString, sendConflict, type WorkspaceScope } from './workspace-facts.ts';
 import { stateOutputResource, stateVersionResource } from './workspace-serializers.ts';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -75,7 +75,7 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
 
   const list = async (req: Request, res: Response, scope: WorkspaceScope | undefined) => {
     if (!scope || !scope.may('workspace:read-state-outputs')) return sendNotFound(res);
-    const page = pageOf(req.query as Record<string, unknown>);
+    const page = readPage(req);
     const result = await ctx.store.stateVersions.listByWorkspace(scope.workspace.id, page);
     sendDocument(res, 200, { data: result.items.map((sv) => stateVersionResource(sv, downloadUrl(sv, scope))), meta: paginationMeta(page, result.total) });
   };

@@ -12,7 +12,7 @@ import { StoreConflictError, type AccessLevel, type TeamAccessRecord, type Works
 import { CUSTOM_DEFAULTS, LEVEL_PERMISSIONS } from '../../tfe/workspace-access.ts';
 import type { GatewayContext } from '../context.ts';
 import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { invalid, loadWorkspaceById, pageOf, paginationMeta, queryString } from './workspace-facts.ts';
+import { invalid, loadWorkspaceById, readPage, paginationMeta, queryString } from './workspace-facts.ts';
 import { teamAccessResource } from './workspace-serializers.ts';
 
 const LEVELS = ['read', 'plan', 'write', 'admin', 'custom'] as const;
@@ -97,7 +97,7 @@ export function addTeamWorkspaceRoutes(router: Router, ctx: GatewayContext): voi
     const q = req.query as Record<string, unknown>;
     const workspaceId = queryString(q, 'filter[workspace][id]', ['filter', 'workspace', 'id']);
     if (!workspaceId) throw invalid('/filter/workspace/id', 'filter[workspace][id] is required: team access is listed per workspace');
-    const page = pageOf(q);
+    const page = readPage(req);
     const scope = await loadWorkspaceById(ctx, req.principal!, workspaceId);
     if (!scope) return sendNotFound(res);
     const result = await ctx.store.teamAccess.listByWorkspace(workspaceId, page);

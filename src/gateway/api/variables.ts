@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { StoreConflictError, type VariablePatch, type VariableRecord } from '../../store/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { invalid, loadWorkspaceById, pageOf, paginationMeta } from './workspace-facts.ts';
+import { invalid, loadWorkspaceById, readPage, paginationMeta } from './workspace-facts.ts';
 import { variableResource } from './workspace-serializers.ts';
 
 /** Terraform variable names and environment variable names alike: no whitespace, no "=". */
@@ -46,7 +46,7 @@ export function addVariableRoutes(router: Router, ctx: GatewayContext): void {
   router.get('/workspaces/:id/vars', async (req, res) => {
     const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
     if (!scope || !scope.may('workspace:read-variables')) return sendNotFound(res);
-    const page = pageOf(req.query as Record<string, unknown>);
+    const page = readPage(req);
     const result = await ctx.store.variables.listByWorkspace(scope.workspace.id, page);
     sendDocument(res, 200, { data: result.items.map(variableResource), meta: paginationMeta(page, result.total) });
   });

@@ -10,7 +10,9 @@ import { authorize, type Action } from '../../tfe/authorize.ts';
 import type { Principal } from '../../tfe/principal.ts';
 import type { WorkspaceFacts } from '../../tfe/workspace-access.ts';
 import type { GatewayContext } from '../context.ts';
+import { organizationFor } from './caller.ts';
 import { ApiInputError, sendErrors, type ApiErrorObject } from './jsonapi.ts';
+export { readPage, paginationMeta } from './jsonapi.ts';
 
 /** The teams the caller acts through in `organizationId`. */
 export async function callerTeams(ctx: GatewayContext, p: Principal, organizationId: string): Promise<TeamRecord[]> {
@@ -84,38 +86,6 @@ export function invalid(pointer: string, detail: string): ApiInputError {
 
 export function sendConflict(res: Response, detail: string, title = 'conflict'): void {
   sendErrors(res, 409, [{ status: '409', title, detail } satisfies ApiErrorObject]);
-}
-
-export const PAGE_DEFAULT = 20;
-export const PAGE_MAX = 100;
-
-/** JSON:API page[number] / page[size] as TFE takes them (size capped at 100); bad values are a 422. */
-export function pageOf(query: Record<string, unknown>): { number: number; size: number } {
-  const read = (key: 'number' | 'size', dflt: number) => {
-    const flat = query[`page[${key}]`];
-    const nested = (query.page as Record<string, unknown> | undefined)?.[key];
-    const raw = flat ?? nested;
-    if (raw === undefined || raw === '') return dflt;
-    const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(n) || n < 1) throw invalid(`/page/${key}`, `page[${key}] must be a positive whole number (got ${JSON.stringify(raw)})`);
-    return n;
-  };
-  return { number: read('number', 1), size: Math.min(read('size', PAGE_DEFAULT), PAGE_MAX) };
-}
-
-/** TFE's pagination meta (go-tfe reads meta.pagination) and links. */
-export function paginationMeta(page: { number: number; size: number }, total: number) {
-  const totalPages = Math.max(1, Math.ceil(total / page.size));
-  return {
-    pagination: {
-      'current-page': page.number,
-      'page-size': page.size,
-      'prev-page': page.number > 1 ? page.number - 1 : null,
-      'next-page': page.number < totalPages ? page.number + 1 : null,
-      'total-pages': totalPages,
-      'total-count': total,
-    },
-  };
 }
 
 /** The express query-string parser keeps `page[number]` either flat or nested; read one string. */

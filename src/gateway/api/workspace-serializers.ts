@@ -167,6 +167,47 @@ export function applyResource(run: RunRecord, logUrl: string | null) {
   };
 }
 
+/** Each run has one cost estimate; its id is derived from the run's, so it needs no record of its own. */
+export const costEstimateId = (run: RunRecord) => `ce-${run.id.slice('run-'.length)}`;
+export const runIdOfCostEstimate = (id: string) => (id.startsWith('ce-') ? `run-${id.slice(3)}` : undefined);
+
+/**
+ * The cost estimate phase (API docs: "Cost Estimates"), synthetic like the plan: it always
+ * finishes at zero cost. Confirming or stopping the run during the estimate cancels it.
+ */
+export function costEstimateResource(run: RunRecord) {
+  const ts = run.statusTimestamps;
+  let status: string;
+  const timestamps: Record<string, number> = {};
+  if (ts['cost-estimating-at'] !== undefined) timestamps['queued-at'] = ts['cost-estimating-at'];
+  if (ts['cost-estimated-at'] !== undefined) {
+    status = 'finished';
+    timestamps['finished-at'] = ts['cost-estimated-at'];
+  } else if (run.status === 'cost_estimating') status = 'queued';
+  else if (ts['cost-estimating-at'] !== undefined || ['discarded', 'canceled', 'force_canceled', 'errored', 'planned_and_finished'].includes(run.status)) {
+    status = 'canceled';
+    const end = ts['confirmed-at'] ?? ts['discarded-at'] ?? ts['canceled-at'] ?? ts['force-canceled-at'] ?? ts['planned-and-finished-at'];
+    if (end !== undefined) timestamps['canceled-at'] = end;
+  } else status = 'pending';
+  const counted = run.plan.status === 'finished' ? run.plan.resourceAdditions + run.plan.resourceDestructions : 0;
+  return {
+    id: costEstimateId(run),
+    type: 'cost-estimates',
+    attributes: {
+      'delta-monthly-cost': '0.00',
+      'prior-monthly-cost': '0.00',
+      'proposed-monthly-cost': '0.00',
+      'error-message': null,
+      'matched-resources-count': 0,
+      'resources-count': counted,
+      'unmatched-resources-count': counted,
+      status,
+      'status-timestamps': Object.fromEntries(Object.entries(timestamps).map(([k, v]) => [k, iso(v)])),
+    },
+    links: { self: `/api/v2/cost-estimates/${costEstimateId(run)}` },
+  };
+}
+
 export function runResource(run: RunRecord, facts: WorkspaceFacts, now: number, positionInQueue: number) {
   const createdByType = run.createdBy?.kind === 'user' ? 'users' : null;
   return {
@@ -206,7 +247,7 @@ export function runResource(run: RunRecord, facts: WorkspaceFacts, now: number, 
       'configuration-version': rel('configuration-versions', run.configurationVersionId),
       plan: rel('plans', run.plan.id),
       apply: rel('applies', run.apply.id),
-      'cost-estimate': { data: null },
+      'cost-estimate': rel('cost-estimates', costEstimateId(run)),
       'policy-checks': { data: [] },
       'run-events': { data: [] },
       'created-by': rel(createdByType ?? 'users', createdByType ? run.createdBy!.id : null),

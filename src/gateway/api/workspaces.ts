@@ -21,7 +21,7 @@ import {
   loadOrganization,
   loadWorkspaceById,
   loadWorkspaceByName,
-  pageOf,
+  readPage,
   paginationMeta,
   queryString,
   sendConflict,
@@ -113,7 +113,7 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
   router.get('/organizations/:org/workspaces', async (req, res) => {
     const org = await loadOrganization(ctx, req.principal!, req.params.org);
     if (!org) return sendNotFound(res);
-    const page = pageOf(req.query as Record<string, unknown>);
+    const page = readPage(req);
     const search = queryString(req.query as Record<string, unknown>, 'search[name]', ['search', 'name']);
     const p = req.principal!;
     const all = seesAllWorkspaces(p, org.teams, org.organization.id);

@@ -6,37 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FORCE_CANCEL_COOL_OFF_MS } from '../../../src/tfe/runs.ts';
-import { localPath, ONE_RESOURCE, seedWorkspaceWorld, slugOf, type Seeded } from '../../support/workspaces.ts';
+import { createWorkspace, grant, queue, runBody, seedWorkspaceWorld, uploadedCv, type Seeded } from '../../support/workspaces.ts';
 
 const NOT_FOUND = { errors: [{ status: '404', title: 'not found' }] };
-
-export async function createWorkspace(w: Seeded, name: string, secret: string, attributes: Record<string, unknown> = {}) {
-  const res = await w.api('post', `/api/v2/organizations/${w.org.name}/workspaces`, secret, { data: { type: 'workspaces', attributes: { name, ...attributes } } }).expect(201);
-  return res.body.data.id as string;
-}
-
-export async function grant(w: Seeded, teamId: string, workspaceId: string, access: string) {
-  await w
-    .api('post', '/api/v2/team-workspaces', w.tokens.owners, {
-      data: { type: 'team-workspaces', attributes: { access }, relationships: { team: { data: { id: teamId, type: 'teams' } }, workspace: { data: { id: workspaceId, type: 'workspaces' } } } },
-    })
-    .expect(201);
-}
-
-export async function uploadedCv(w: Seeded, workspaceId: string, secret: string, files: Record<string, string> = ONE_RESOURCE) {
-  const cv = await w.api('post', `/api/v2/workspaces/${workspaceId}/configuration-versions`, secret, { data: { type: 'configuration-versions', attributes: { 'auto-queue-runs': false } } }).expect(201);
-  await w.api('put', localPath(cv.body.data.attributes['upload-url']), null).set('Content-Type', 'application/octet-stream').send(slugOf(files)).expect(200);
-  return cv.body.data.id as string;
-}
-
-const runBody = (workspaceId: string, cvId?: string, attributes: Record<string, unknown> = {}) => ({
-  data: { type: 'runs', attributes, relationships: { workspace: { data: { type: 'workspaces', id: workspaceId } }, ...(cvId ? { 'configuration-version': { data: { type: 'configuration-versions', id: cvId } } } : {}) } },
-});
-
-export async function queue(w: Seeded, workspaceId: string, secret: string, attributes: Record<string, unknown> = {}) {
-  const res = await w.api('post', '/api/v2/runs', secret, runBody(workspaceId, undefined, attributes)).expect(201);
-  return res.body.data as { id: string; attributes: Record<string, unknown>; relationships: Record<string, { data: { id: string } }> };
-}
 
 async function status(w: Seeded, runId: string, secret = w.tokens.owners) {
   return (await w.api('get', `/api/v2/runs/${runId}`, secret).expect(200)).body.data.attributes.status as string;
@@ -162,12 +134,35 @@ describe('the run state machine (manual clock)', () => {
     const done = (await w.api('get', `/api/v2/runs/${run.id}`, w.tokens.developers)).body.data;
     assert.equal(Date.parse(done.attributes['status-timestamps']['applied-at']) - t0, 8 * 60_000);
 
+    const ce = (await w.api('get', `/api/v2/cost-estimates/${done.relationships['cost-estimate'].data.id}`, w.tokens.developers).expect(200)).body.data.attributes;
+    assert.equal(ce.status, 'finished');
+    assert.equal(Date.parse(ce['status-timestamps']['finished-at']) - t0, 4 * 60_000);
+    await w.api('get', '/api/v2/cost-estimates/ce-doesnotexist0000', w.tokens.developers).expect(404);
+    await w.api('get', `/api/v2/cost-estimates/${done.relationships['cost-estimate'].data.id}`, w.tokens.contractors).expect(404);
     const plan = (await w.api('get', `/api/v2/plans/${done.relationships.plan.data.id}`, w.tokens.developers).expect(200)).body.data.attributes;
     assert.equal(plan.status, 'finished');
     assert.equal(plan['resource-additions'], 1);
     const apply = (await w.api('get', `/api/v2/applies/${done.relationships.apply.data.id}`, w.tokens.developers).expect(200)).body.data.attributes;
     assert.equal(apply.status, 'finished');
     assert.equal(apply['resource-additions'], 1);
+  });
+
+  it('a run is confirmable from planned on: applying during the cost estimate confirms it and cancels the estimate', async () => {
+    const w = await seedWorkspaceWorld();
+    const ws = await devWorkspace(w, 'early');
+    const run = await queue(w, ws, w.tokens.developers);
+    const tick = () => w.h.gateway.context.runScheduler.tick();
+    await tick();
+    await tick();
+    assert.equal(await status(w, run.id), 'planned');
+    await tick();
+    assert.equal(await status(w, run.id), 'cost_estimating');
+    await w.api('post', `/api/v2/runs/${run.id}/actions/apply`, w.tokens.developers, {}).expect(202);
+    assert.equal(await status(w, run.id), 'confirmed');
+    const ceId = (await w.api('get', `/api/v2/runs/${run.id}`, w.tokens.developers)).body.data.relationships['cost-estimate'].data.id;
+    assert.equal((await w.api('get', `/api/v2/cost-estimates/${ceId}`, w.tokens.developers)).body.data.attributes.status, 'canceled');
+    await w.settle();
+    assert.equal(await status(w, run.id), 'applied');
   });
 
   it('auto-apply applies without confirmation; a configuration without resources is planned_and_finished', async () => {
