@@ -90,9 +90,9 @@ async function createWorkspace(tfc: TerraformCloud, name: string) {
 
 /** Configuration version created and uploaded through the client, polled until "uploaded". */
 async function uploadConfiguration(tfc: TerraformCloud, workspaceId: string) {
-  // The client's default body says type "configuration-version" (singular); TFE documents
-  // "configuration-versions", and the gateway refuses anything else with a 422.
-  const cv = await tfc.ConfigurationVersion.create(workspaceId, { data: { type: 'configuration-versions', attributes: { 'auto-queue-runs': false } } } as never);
+  // The client's default body, as its users send it: type "configuration-version" (singular,
+  // where TFE documents "configuration-versions"; TFE and the gateway accept both).
+  const cv = await tfc.ConfigurationVersion.create(workspaceId);
   const uploadUrl = (cv.attributes as { uploadUrl?: string }).uploadUrl;
   assert.ok(uploadUrl, `upload-url in ${JSON.stringify(cv)}`);
   await tfc.ConfigurationVersion.upload(uploadUrl, SLUG);
@@ -205,7 +205,7 @@ check('the organization token creates a workspace but may not upload a configura
   const user = client(carol);
   const ws = await createWorkspace(org, uniqueName('npm-org'));
   assert.equal((await org.Workspaces.show(ws.id)).id, ws.id, 'the organization token manages workspaces');
-  assert.equal(await statusOf(org.ConfigurationVersion.create(ws.id, { data: { type: 'configuration-versions', attributes: {} } } as never)), 404, 'configuration versions: refused as TFE does');
+  assert.equal(await statusOf(org.ConfigurationVersion.create(ws.id, { data: { type: 'configuration-versions', attributes: { 'auto-queue-runs': false } } } as never)), 404, 'configuration versions: refused as TFE does');
   const cvId = await uploadConfiguration(user, ws.id);
   assert.equal(await statusOf(org.Runs.create(runRequest(ws.id, cvId, 'org token run'))), 404, 'runs: refused as TFE does');
   const run = await user.Runs.create(runRequest(ws.id, cvId, 'carol run'));
