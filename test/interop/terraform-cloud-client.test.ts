@@ -90,9 +90,9 @@ async function createWorkspace(tfc: TerraformCloud, name: string) {
 
 /** Configuration version created and uploaded through the client, polled until "uploaded". */
 async function uploadConfiguration(tfc: TerraformCloud, workspaceId: string) {
-  // The client's default body, as its users send it: type "configuration-version" (singular,
-  // where TFE documents "configuration-versions"; TFE and the gateway accept both).
-  const cv = await tfc.ConfigurationVersion.create(workspaceId);
+  // auto-queue-runs off (TFE's default is on: the upload would queue a run of its own, and ours
+  // would wait behind it).
+  const cv = await tfc.ConfigurationVersion.create(workspaceId, { data: { type: 'configuration-versions', attributes: { 'auto-queue-runs': false } } } as never);
   const uploadUrl = (cv.attributes as { uploadUrl?: string }).uploadUrl;
   assert.ok(uploadUrl, `upload-url in ${JSON.stringify(cv)}`);
   await tfc.ConfigurationVersion.upload(uploadUrl, SLUG);
@@ -188,6 +188,10 @@ check('a user token creates, reads and updates a workspace, uploads a configurat
   assert.equal((await tfc.Workspaces.show(ws.id)).attributes.name, name);
   const updated = await tfc.Workspaces.update(ORG, name, { data: { type: 'workspaces', attributes: { name, 'working-directory': 'infra/' } } } as never);
   assert.equal(updated.attributes.workingDirectory, 'infra/');
+  // The client's default body, as its users send it: type "configuration-version" (singular,
+  // where TFE documents "configuration-versions"); TFE and the gateway accept it.
+  const byDefault = await tfc.ConfigurationVersion.create(ws.id);
+  assert.equal((byDefault.attributes as { status: string }).status, 'pending');
   const cvId = await uploadConfiguration(tfc, ws.id);
   const runId = await runToApplied(tfc, ws.id, cvId);
   const runs = await tfc.Runs.list(ws.id);
