@@ -68,6 +68,11 @@ function sendRelayPage(res: Response, acsUrl: string, body: Record<string, unkno
   );
 }
 
+/** The admin SAML settings have `enabled: false`: no SAML login starts or completes. */
+function sendSsoDisabled(ctx: GatewayContext, req: Request, res: Response): void {
+  res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Single sign-on is turned off', 'SAML single sign-on is disabled in the admin SAML settings. A site admin can turn it back on (PATCH /api/v2/admin/saml-settings with "enabled": true).'));
+}
+
 export function spRoutes(ctx: GatewayContext): Router {
   const router = Router();
   const gw = ctx.config.gateway;
@@ -79,6 +84,7 @@ export function spRoutes(ctx: GatewayContext): Router {
 
   router.get('/session', async (req, res) => {
     if (req.webUser && req.query.force === undefined) return res.redirect(303, safeReturnPath(req.query.return_to));
+    if (!ctx.samlSettings.current().enabled) return sendSsoDisabled(ctx, req, res);
     const now = ctx.clock.now();
     const requestId = ctx.ids.samlId();
     const relayState = ctx.ids.random(24);
@@ -99,8 +105,8 @@ export function spRoutes(ctx: GatewayContext): Router {
     const now = ctx.clock.now();
     const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);
     const saml = ctx.samlSettings.current();
+    if (!saml.enabled) return sendSsoDisabled(ctx, req, res);
     try {
-      if (!saml.enabled) throw new SamlRejection('E_TRANSPORT', 'SAML single sign-on is disabled in the admin SAML settings (enabled: false)');
       const verified = await verifyLoginResponse(req.body?.SAMLResponse, pending.map((p) => p.requestId), {
         sp: { entityId: gw.entityId, acsUrl: gw.acsUrl },
         idp: ctx.idp,

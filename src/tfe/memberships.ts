@@ -5,19 +5,13 @@
  * before and after (TFE shows the invited user's id at once). Activation happens at login
  * (src/tfe/login-sync.ts).
  */
-import { createHash } from 'node:crypto';
 import { StoreConflictError, type OrgMembershipRecord, type OrganizationRecord, type UserRecord } from '../store/types.ts';
-import { newId, type TfeDeps } from './deps.ts';
+import { derivedId, newId, type TfeDeps } from './deps.ts';
 import { TfeError } from './errors.ts';
-
-const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** A stable `user-<16>` id derived from an email: every invitation for one address names one user. */
 export function reservedUserId(email: string): string {
-  const digest = createHash('sha256').update(`samlgate-invited-user:${email.trim().toLowerCase()}`).digest();
-  let id = '';
-  for (let i = 0; i < 16; i++) id += BASE62[digest[i]! % 62];
-  return `user-${id}`;
+  return derivedId('user', `samlgate-invited-user:${email.trim().toLowerCase()}`);
 }
 
 export async function inviteMember(deps: TfeDeps, org: OrganizationRecord, email: string, teamIds: string[]): Promise<OrgMembershipRecord> {

@@ -8,6 +8,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import type { OrgMembershipRecord, OrganizationRecord } from '../../store/types.ts';
 import { authorize } from '../../tfe/authorize.ts';
+import type { Principal } from '../../tfe/principal.ts';
 import { deleteMembership, inviteMember, teamsOfMembership } from '../../tfe/memberships.ts';
 import type { GatewayContext } from '../context.ts';
 import { factsFor, organizationFor } from './caller.ts';
@@ -34,14 +35,14 @@ async function membershipParts(ctx: GatewayContext, m: OrgMembershipRecord, org:
 }
 
 /** A membership the caller may see: members of the organization see its members (TFE). */
-async function membershipFor(ctx: GatewayContext, req: { principal?: import('../../tfe/principal.ts').Principal }, id: string, action: 'organization:read' | 'organization:manage-memberships') {
+async function membershipFor(ctx: GatewayContext, principal: Principal, id: string, action: 'organization:read' | 'organization:manage-memberships') {
   const m = await ctx.store.orgMemberships.get(id);
   if (!m) return undefined;
   const org = await ctx.store.organizations.get(m.organizationId);
   if (!org) return undefined;
-  const facts = await factsFor(ctx, req.principal!, org);
+  const facts = await factsFor(ctx, principal, org);
   // A person may always see (and leave) their own membership.
-  const own = req.principal!.kind === 'user' && m.userId === req.principal!.user.id;
+  const own = principal.kind === 'user' && m.userId === principal.user.id;
   if (!own && !authorize(facts, action)) return undefined;
   return { m, org };
 }
@@ -86,7 +87,7 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
   });
 
   router.get('/organization-memberships/:id', async (req, res) => {
-    const found = await membershipFor(ctx, req, req.params.id, 'organization:read');
+    const found = await membershipFor(ctx, req.principal!, req.params.id, 'organization:read');
     if (!found) return sendNotFound(res);
     const include = includes(req);
     const parts = await membershipParts(ctx, found.m, found.org, include);
@@ -94,7 +95,7 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
   });
 
   router.delete('/organization-memberships/:id', async (req, res) => {
-    const found = await membershipFor(ctx, req, req.params.id, 'organization:manage-memberships');
+    const found = await membershipFor(ctx, req.principal!, req.params.id, 'organization:manage-memberships');
     if (!found) return sendNotFound(res);
     await deleteMembership(ctx.tfe, found.m);
     ctx.logger.info({ membershipId: found.m.id }, 'organization membership deleted');
