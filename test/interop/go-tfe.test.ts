@@ -134,6 +134,7 @@ const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'go-tfe
 const ONLY = process.env.GO_TFE_ONLY ? new RegExp(process.env.GO_TFE_ONLY) : undefined;
 
 const selected = (name: string) => !ONLY || ONLY.test(name);
+const REPORT = process.env.GO_TFE_REPORT ?? path.join(os.tmpdir(), 'samlgate-go-tfe', 'last-report.md');
 
 let binary: GoTfeBinary;
 let gw: LiveGateway;
@@ -202,7 +203,7 @@ before(async () => {
 after(async () => {
   await Promise.allSettled(runs.values());
   if (gw) await gw.close();
-  const file = process.env.GO_TFE_REPORT ?? path.join(os.tmpdir(), 'samlgate-go-tfe', 'last-report.md');
+  const file = REPORT;
   const total = GROUPS.flatMap((g) => g.tests).filter(selected).length;
   const failed = reportEntries.length;
   const summary = [
@@ -273,7 +274,7 @@ for (const g of GROUPS) {
             .filter((r) => r.outcome === 'fail')
             .flatMap((r) => [`${r.name}:`, ...r.output.slice(0, 25)])
             .concat(run.results.length ? [] : run.tail.slice(0, 20));
-          assert.fail(`${name} failed (${run.ms} ms${run.timedOut ? ', timed out' : ''}): ${failedSubtests.join('; ')}\n${why.join('\n')}`);
+          assert.fail(`${name} failed (${run.ms} ms${run.timedOut ? ', timed out' : ''}): ${failedSubtests.join('; ')} (its requests and the gateway's answers: ${REPORT})\n${why.join('\n')}`);
         }
       });
     }
