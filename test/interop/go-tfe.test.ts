@@ -130,6 +130,8 @@ const PER_TEST_MS = 45_000;
 /** The whole run stops starting Go tests after this; what did not start is reported as failed. */
 const BUDGET_MS = 4 * 60_000;
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'go-tfe-fixtures');
+/** GO_TFE_STORE=memory|directory picks the gateway's store (`--data :memory:` or a fresh directory). */
+const STORE = process.env.GO_TFE_STORE === 'directory' ? 'directory' : 'memory';
 /** GO_TFE_ONLY=<regexp> runs only the matching Go tests (by hand, see docs/interop.md). */
 const ONLY = process.env.GO_TFE_ONLY ? new RegExp(process.env.GO_TFE_ONLY) : undefined;
 
@@ -166,7 +168,7 @@ async function runOne(name: string, lane: { id: string; secret: string }): Promi
 
 before(async () => {
   binary = await goTfeBinary();
-  gw = await startLiveGateway();
+  gw = await startLiveGateway({ store: STORE });
   const lanes: { id: string; secret: string }[] = [];
   for (let i = 0; i < LANES; i++) {
     const { secret } = await gw.userToken('carol', `go-tfe lane ${i + 1}`);
@@ -207,7 +209,7 @@ after(async () => {
   const total = GROUPS.flatMap((g) => g.tests).filter(selected).length;
   const failed = reportEntries.length;
   const summary = [
-    `go-tfe ${binary?.packageVersion ?? '?'} (${binary?.goVersion ?? '?'}), ${total} Go tests run, ${total - failed} passed, ${failed} failed (${reportEntries.filter((e) => e.expected).length} of them listed as expected failures).`,
+    `go-tfe ${binary?.packageVersion ?? '?'} (${binary?.goVersion ?? '?'}) against the ${STORE} store, ${total} Go tests run, ${total - failed} passed, ${failed} failed (${reportEntries.filter((e) => e.expected).length} of them listed as expected failures).`,
     '',
     '| Go test | group | owner | verdict |',
     '|---|---|---|---|',

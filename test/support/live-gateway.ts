@@ -1,7 +1,7 @@
 /**
  * The real IdP and gateway (the same startServices `samlgate start` uses) on real sockets,
- * 127.0.0.1 and ephemeral ports, with the system clock and the in-memory store, for clients we
- * do not control (go-tfe's compiled tests, npm API clients).
+ * 127.0.0.1 and ephemeral ports, with the system clock and the in-memory store or a fresh data
+ * directory, for clients we do not control (go-tfe's compiled tests, npm API clients).
  *
  * A recording reverse proxy sits in front of the gateway and is the gateway's public base URL,
  * so every request a client makes, including the absolute capability URLs the gateway hands
@@ -9,7 +9,10 @@
  * secrets blanked) and status. Requests are attributed to a "lane" by their bearer token, so
  * several clients can run at once and each failure still shows its own requests.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -61,13 +64,20 @@ function bodyText(chunks: Buffer[], contentType: string | undefined): string {
   return text.length > BODY_LIMIT ? `${text.slice(0, BODY_LIMIT)}… (${buf.length} bytes)` : text;
 }
 
-export async function startLiveGateway(): Promise<LiveGateway> {
+export interface LiveGatewayOptions {
+  /** 'memory' (`--data :memory:`), or 'directory': a fresh temporary `--data` directory, the
+   * durable store users get by default; removed on close. */
+  store?: 'memory' | 'directory';
+}
+
+export async function startLiveGateway(o: LiveGatewayOptions = {}): Promise<LiveGateway> {
+  const dataDir = o.store === 'directory' ? await mkdtemp(path.join(os.tmpdir(), 'samlgate-live-')) : undefined;
   const proxyPort = await freePort();
   const gatewayPort = await freePort();
   const url = `http://127.0.0.1:${proxyPort}`;
   const config = resolveConfig({}, {
     clock: 'system',
-    data: ':memory:',
+    data: dataDir ? path.join(dataDir, 'data') : ':memory:',
     host: '127.0.0.1',
     'idp.port': await freePort(),
     'gateway.port': gatewayPort,
@@ -157,6 +167,7 @@ export async function startLiveGateway(): Promise<LiveGateway> {
       });
       upstream.destroy();
       await services.close();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
