@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, TFE_DEFAULTS, type Config, type FlagOverrides } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { StartupError, startServices, type Services } from './server.ts';
+import { DataDirError, DataLockedError } from './store/data-dir.ts';
 import { StoreOpenError } from './store/open.ts';
 
 
@@ -40,7 +41,7 @@ function serverOptions(cmd: Command): Command {
     .option('--idp-port <port>', 'IdP port (default 7000)', portArg)
     .option('--gateway-port <port>', 'gateway port (default 8080)', portArg)
     .addOption(new Option('--clock <kind>', 'system clock, or manual: moved by POST /api/v2/_sim/clock (default system)').choices(['system', 'manual']))
-    .option('--data <dir>', 'state location; only ":memory:" (the default) until durable storage lands')
+    .option('--data <dir>', 'state directory: gateway.db, idp.db (SQLite) and the session secret; ":memory:" keeps nothing (default ./.samlgate)')
     .option('--idle-timeout <duration>', `web session idle timeout, TFE "session-timeout" (default ${TFE_DEFAULTS.idleTimeout} = 14d)`)
     .option('--session-expiration <duration>', `web session absolute timeout, TFE "session-remember" (default ${TFE_DEFAULTS.sessionExpiration} = 14d)`)
     .option('--api-token-timeout <duration>', `TFE "sso-api-token-session-timeout" (default ${TFE_DEFAULTS.apiTokenTimeout} = 14d)`)
@@ -58,11 +59,11 @@ function configFrom(opts: Record<string, unknown>): Config {
 }
 
 function fail(err: unknown, logger?: Logger): never {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof DataDirError) {
     process.stderr.write(`samlgate: ${err.message}\n`);
     process.exit(2);
   }
-  if (err instanceof StartupError || err instanceof StoreOpenError || (err as { code?: string })?.code === 'ERR_KEY' || (err as { code?: string })?.code === 'ERR_METADATA') {
+  if (err instanceof StartupError || err instanceof StoreOpenError || err instanceof DataLockedError || (err as { code?: string })?.code === 'ERR_KEY' || (err as { code?: string })?.code === 'ERR_METADATA') {
     process.stderr.write(`samlgate: ${(err as Error).message}\n`);
     process.exit(1);
   }
@@ -77,7 +78,8 @@ function closeOnSignals(services: Services, logger: Logger) {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    // In-flight requests get HTTP_LIMITS.shutdownGraceMs; this only catches a close that hangs.
+    const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     services.close().then(
       () => process.exit(0),
@@ -98,6 +100,7 @@ async function runServers(which: { idp: boolean; gateway: boolean }, opts: Recor
     const lines = [];
     if (services.idp) lines.push(`test IdP   ${services.idp.url}  (metadata ${services.idp.url}/metadata; users alice, bob, carol: password = username)`);
     if (services.gateway) lines.push(`gateway    ${services.gateway.url}  (sign in at ${services.gateway.url}/session; API ${services.gateway.url}/api/v2)`);
+    lines.push(services.dataDir ? `state      ${services.dataDir}  (kept across restarts; --data DIR to move it, --data :memory: to keep nothing)` : 'state      in memory only (--data :memory:): nothing is kept when samlgate stops');
     if (config.clock === 'manual') lines.push(`dev clock  manual: POST ${config.gateway.baseUrl}/api/v2/_sim/clock {"advance":"15m"}`);
     process.stdout.write(`samlgate ready in ${Math.round(performance.now())} ms\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
   } catch (err) {

@@ -24,7 +24,11 @@ export class ManualClock implements Clock {
   readonly kind = 'manual' as const;
   private current: number;
 
-  constructor(start: number = Date.now()) {
+  /** `onSet` hears every move (samlgate persists the offset so a restarted demo keeps its time). */
+  constructor(
+    start: number = Date.now(),
+    private readonly onSet?: (now: number) => void,
+  ) {
     this.current = start;
   }
 
@@ -40,6 +44,7 @@ export class ManualClock implements Clock {
   set(epochMs: number): number {
     if (!isRepresentableTime(epochMs)) throw new RangeError(`${epochMs} is outside the range of dates the clock can represent`);
     this.current = epochMs;
+    this.onSet?.(epochMs);
     return this.current;
   }
 }

@@ -122,7 +122,8 @@ const gatewaySchema = z.strictObject({
 export const configSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   clock: z.enum(['system', 'manual']).default('system'),
-  data: z.string().default(':memory:'),
+  /** State directory (gateway.db, idp.db, session-secret), or `:memory:` to keep nothing. */
+  data: z.string().min(1, 'give a directory, or :memory:').default('./.samlgate'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   idp: idpSchema.prefault({}),
   gateway: gatewaySchema.prefault({}),

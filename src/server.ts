@@ -14,8 +14,11 @@ import { createIdp, type Idp } from './idp/app.ts';
 import { certificateFromPem, loadSigningCredentials } from './saml/keys.ts';
 import { MetadataError, parseIdpMetadata } from './saml/metadata.ts';
 import type { IdpTrust } from './saml/trust.ts';
-import { openStore } from './store/open.ts';
-import type { Store } from './store/types.ts';
+import { loadSessionSecret } from './store/data-dir.ts';
+import { createMemoryStore } from './store/memory.ts';
+import { dataDirOf, openLocked } from './store/open.ts';
+import { createSqliteStore } from './store/sqlite/index.ts';
+import type { SettingsStore, Store } from './store/types.ts';
 
 export class StartupError extends Error {
   readonly code = 'ERR_STARTUP';
@@ -59,7 +62,10 @@ export async function loadIdpTrust(source: string): Promise<IdpTrust> {
 
 export interface Services {
   clock: Clock;
+  /** The gateway's store (a throwaway memory store when only the IdP runs). */
   store: Store;
+  /** The data directory, or null with `--data :memory:`. */
+  dataDir: string | null;
   idp?: Idp & { url: string; server: http.Server };
   gateway?: Gateway & { url: string; server: http.Server };
   close(): Promise<void>;
@@ -75,32 +81,96 @@ function listen(server: http.Server, host: string, port: number, what: string): 
   });
 }
 
+/**
+ * Limits on every connection (DESIGN 5, reliability): a client that trickles its headers or body
+ * is cut off instead of holding a socket for Node's 300 s default, and the number of sockets is
+ * capped so a flood cannot exhaust file descriptors.
+ */
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  /** The whole request, body included. */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  /** SIGTERM/SIGINT: how long in-flight requests may take to finish before they are cut. */
+  shutdownGraceMs: number;
+}
+
+export const HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 2_000, shutdownGraceMs: 10_000 };
+
+export function createHttpServer(app: http.RequestListener, limits: HttpLimits): http.Server {
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often node checks the two timeouts above (default 30 s: far too coarse for them).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    app,
+  );
+  server.maxConnections = limits.maxConnections;
+  return server;
+}
+
+/**
+ * Graceful close: stop accepting, let in-flight requests finish (their connections close after
+ * the response), close idle keep-alive sockets at once, and cut whatever is left after `graceMs`.
+ */
+export function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** The manual clock's offset from real time, persisted on every move (a restarted demo keeps its time). */
+const CLOCK_OFFSET_KEY = 'clock-offset';
+
+async function manualClockFor(settings: SettingsStore, logger: Logger): Promise<ManualClock> {
+  const saved = await settings.get<{ offsetMs?: unknown }>(CLOCK_OFFSET_KEY);
+  const offset = typeof saved?.offsetMs === 'number' && Number.isFinite(saved.offsetMs) ? saved.offsetMs : 0;
+  // settings.set runs its write synchronously on SQLite, so the move is on disk before the
+  // POST /_sim/clock that made it answers.
+  return new ManualClock(Date.now() + offset, (now) => {
+    settings.set(CLOCK_OFFSET_KEY, { offsetMs: now - Date.now() }).catch((err) => logger.warn({ err }, 'could not persist the manual clock'));
+  });
+}
+
 export async function startServices(
   config: Config,
   which: { idp: boolean; gateway: boolean },
-  o: { logger: Logger; ids?: IdGenerator; clock?: Clock },
+  o: { logger: Logger; ids?: IdGenerator; clock?: Clock; limits?: Partial<HttpLimits> },
 ): Promise<Services> {
-  const clock = o.clock ?? (config.clock === 'manual' ? new ManualClock() : new SystemClock());
+  const limits = { ...HTTP_LIMITS, ...o.limits };
   const ids = o.ids ?? randomIds;
-  const store = await openStore(config.data);
+  const dataDir = dataDirOf(config.data);
+  const store: Store = which.gateway && dataDir !== null ? openLocked(dataDir, 'gateway', 'gateway', createSqliteStore) : createMemoryStore();
   const servers: http.Server[] = [];
+  let clock: Clock = o.clock ?? new SystemClock();
   const services: Services = {
     clock,
     store,
+    dataDir,
     async close() {
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeAllConnections?.();
-      })));
+      await Promise.all(servers.map((s) => closeGracefully(s, limits.shutdownGraceMs)));
       services.gateway?.close();
       await services.idp?.close();
       await store.close();
     },
   };
   try {
+    if (!o.clock && config.clock === 'manual') clock = services.clock = await manualClockFor(store.settings, o.logger);
     if (which.idp) {
       const idp = createIdp({ config, clock, ids, logger: o.logger.child({ component: 'idp' }) });
-      const server = http.createServer(idp.app);
+      const server = createHttpServer(idp.app, limits);
       servers.push(server);
       await listen(server, config.host, config.idp.port, 'IdP');
       services.idp = { ...idp, server, url: config.idp.baseUrl };
@@ -113,8 +183,9 @@ export async function startServices(
       } catch (err) {
         throw new StartupError((err as Error).message);
       }
-      const gateway = createGateway({ config, clock, ids, store, logger: o.logger.child({ component: 'gateway' }), idp: idpTrust, sp });
-      const server = http.createServer(gateway.app);
+      const sessionSecret = dataDir !== null ? loadSessionSecret(dataDir) : undefined;
+      const gateway = createGateway({ config, clock, ids, store, logger: o.logger.child({ component: 'gateway' }), idp: idpTrust, sp, sessionSecret });
+      const server = createHttpServer(gateway.app, limits);
       servers.push(server);
       await listen(server, config.host, config.gateway.port, 'gateway');
       services.gateway = { ...gateway, server, url: config.gateway.baseUrl };

@@ -21,5 +21,10 @@ it('the demo shows the 401 on expiry, the service-account exemption and the next
   assert.match(text, /organization token +GET \/api\/v2\/account\/details -> 200 ✓/);
   assert.match(text, /organization token +can-update=true can-destroy=false/);
   assert.match(text, /developers team token +can-update=false/);
+  // The workspaces chapter (T3): the organization token creates but cannot apply; the team token applies.
+  assert.match(text, /org token  POST \/runs\/:id\/actions\/apply -> 404 ✓/);
+  assert.match(text, /team token POST \/runs\/:id\/actions\/apply -> 202 ✓/);
+  assert.match(text, /run is applied/);
+  assert.match(text, /team token GET \/workspaces\/:id -> 200 ✓\n.*org token  GET \/workspaces\/:id -> 200 ✓/);
   assert.doesNotMatch(text, /✗/);
 });

@@ -13,7 +13,7 @@ const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'samlgate-server-'));
 
 describe('--idp-metadata', () => {
   it('a metadata file sets the trusted entity ID, SSO URL and signing key', async () => {
-    const idp = await startServices(resolveConfig({}, { 'idp.port': 0, 'idp.baseUrl': 'https://idp.example.test' }), { idp: true, gateway: false }, { logger: silentLogger });
+    const idp = await startServices(resolveConfig({}, { data: ':memory:', 'idp.port': 0, 'idp.baseUrl': 'https://idp.example.test' }), { idp: true, gateway: false }, { logger: silentLogger });
     try {
       const file = path.join(tmp(), 'idp.xml');
       writeFileSync(file, idp.idp!.metadataXml);
@@ -22,7 +22,7 @@ describe('--idp-metadata', () => {
       assert.equal(trust.ssoRedirectUrl, 'https://idp.example.test/sso');
       assert.equal(trust.signingCertificates.length, 1);
 
-      const gw = await startServices(resolveConfig({}, { 'gateway.port': 0, 'gateway.idpMetadata': file }), { idp: false, gateway: true }, { logger: silentLogger });
+      const gw = await startServices(resolveConfig({}, { data: ':memory:', 'gateway.port': 0, 'gateway.idpMetadata': file }), { idp: false, gateway: true }, { logger: silentLogger });
       try {
         const res = await request(gw.gateway!.app).get('/session').expect(302);
         assert.match(res.headers.location!, /^https:\/\/idp\.example\.test\/sso\?SAMLRequest=/);
@@ -44,11 +44,11 @@ describe('--idp-metadata', () => {
   });
 
   it('a port in use is a StartupError naming the flag to change', async () => {
-    const first = await startServices(resolveConfig({}, { 'idp.port': 0 }), { idp: true, gateway: false }, { logger: silentLogger });
+    const first = await startServices(resolveConfig({}, { data: ':memory:', 'idp.port': 0 }), { idp: true, gateway: false }, { logger: silentLogger });
     try {
       const port = (first.idp!.server.address() as { port: number }).port;
       await assert.rejects(
-        startServices(resolveConfig({}, { 'idp.port': port }), { idp: true, gateway: false }, { logger: silentLogger }),
+        startServices(resolveConfig({}, { data: ':memory:', 'idp.port': port }), { idp: true, gateway: false }, { logger: silentLogger }),
         /IdP cannot listen on 127\.0\.0\.1:\d+: the port is in use \(pick another with --idp-port\)/,
       );
     } finally {

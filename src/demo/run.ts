@@ -12,6 +12,7 @@ import { startServices } from '../server.ts';
 import { loginThroughGateway, metaCsrfToken, SamlBrowser } from '../client/saml-browser.ts';
 import { freePort } from '../util/free-port.ts';
 import { organizationTokensChapter } from './organization-tokens.ts';
+import { workspacesChapter } from './workspaces-chapter.ts';
 
 export interface DemoOptions {
   idleTimeout?: string;
@@ -28,6 +29,8 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
   const t0 = clock.now();
   const config = resolveConfig({}, {
     clock: 'manual',
+    // The demo is a throwaway story: it never touches ./.samlgate.
+    data: ':memory:',
     'idp.port': await freePort(),
     'gateway.port': await freePort(),
     'gateway.idleTimeout': o.idleTimeout ?? '20m',
@@ -130,6 +133,8 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
       idleTimeoutMs: idle,
       apiTokenTimeoutMs: config.gateway.apiTokenTimeout,
     }, 6);
+
+    await workspacesChapter({ gw, organization: config.gateway.organization, clock, say, heading, expect, advance }, { who: 'alice', secret: alice.secret }, 7);
 
     o.out.write(`\n${ok ? paint('32', 'demo finished: every step behaved as TFE does') : paint('31', 'demo FAILED: a step did not behave as expected')}\n`);
     return ok;

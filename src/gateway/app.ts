@@ -10,7 +10,7 @@ import type { IdGenerator } from '../ids.ts';
 import type { Logger } from '../log.ts';
 import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
-import type { Store } from '../store/types.ts';
+import { StoreConflictError, StoreUnavailableError, type Store } from '../store/types.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { RunScheduler } from '../tfe/run-scheduler.ts';
 import { addAccountRoutes } from './api/account.ts';
@@ -158,10 +158,14 @@ export function createGateway(o: GatewayOptions): Gateway {
   });
   // API calls with a token are not web activity (S1) and skip the session entirely.
   const loadLogin = webSessionMiddleware(ctx);
-  const browserSession = [
+  const apiSession = [
     (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : sessionMiddleware(req, res, next)),
     (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : loadLogin(req, res, next)),
   ];
+  // Pages, /session, /logout and the ACS always have a session: an Authorization header there
+  // (a proxy's, a curious client's) is not an API token (regression: it made req.session
+  // undefined and every one of those routes a 500).
+  const browserSession = [sessionMiddleware, loadLogin];
 
   // Capability URLs (uploads, state downloads, logs) and the legacy v1 state API carry their own
   // credentials: no browser session, no /api/v2 principal.
@@ -192,7 +196,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   addTeamTokenRoutes(api, ctx);
   addWorkspaceApiRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
-  app.use('/api/v2', jsonApiBodyParser(), ...browserSession, api);
+  app.use('/api/v2', jsonApiBodyParser(), ...apiSession, api);
 
   app.use(...browserSession);
   app.use(spRoutes(ctx));
@@ -206,6 +210,18 @@ export function createGateway(o: GatewayOptions): Gateway {
     const isApi = req.originalUrl.startsWith('/api/');
     if (err instanceof ApiInputError) return sendErrors(res, 422, err.errors);
     if (err instanceof TfeError && isApi) return sendTfeError(res, err);
+    if (err instanceof StoreUnavailableError) {
+      // Disk full, I/O error, database locked: not the request's fault, and nothing was written
+      // (each store step is one transaction). The process stays up; retrying later can succeed.
+      o.logger.error({ code: err.cause_, url: req.originalUrl }, `store unavailable: ${err.message}`);
+      res.setHeader('Retry-After', '30');
+      if (isApi) return sendError(res, 503, 'service unavailable', `the gateway could not save or read its state: ${err.message}`);
+      return res.status(503).type('text').send(`The gateway could not save or read its state: ${err.message}. Nothing was changed; try again once the operator has fixed it.`);
+    }
+    if (err instanceof StoreConflictError) {
+      if (isApi) return sendError(res, 409, 'conflict', err.message);
+      return res.status(409).type('text').send(err.message);
+    }
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) o.logger.error({ err, url: req.originalUrl }, 'unhandled error');
     const detail =

@@ -11,6 +11,7 @@ import type { GatewayContext } from './context.ts';
 import { sendError } from './api/jsonapi.ts';
 import { decideTokenValidity, type Api } from './token-policy.ts';
 import { sendRateLimited } from './rate-limit.ts';
+import { sessionStillLive } from './web-session-middleware.ts';
 import { extractBearer, hashesEqual, hashTokenSecret, TOKEN_SHAPE } from './tokens.ts';
 
 export type { Principal };
@@ -97,6 +98,9 @@ export function requireApiPrincipal(ctx: GatewayContext): RequestHandler {
     if (req.webUser) {
       if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(req.session?.csrfToken, req.get('x-csrf-token'))) {
         return sendError(res, 403, 'forbidden', 'session-authenticated requests that change state must send the X-CSRF-Token header from the page\'s <meta name="csrf-token">');
+      }
+      if (!SAFE_METHODS.has(req.method) && !(await sessionStillLive(ctx, req))) {
+        return unauthorized(res, `the web session ended (sign-out or suspension) while this request was on its way; nothing was changed. Log in again at ${ctx.loginUrl}`);
       }
       req.principal = { kind: 'user', user: req.webUser, via: 'session' };
       return next();

@@ -4,6 +4,11 @@
  *
  * Each record also carries `userId` and `expiresAt` = the instant the login stops being live
  * (rule S1), which is what the token check (rule S2) reads: one indexed lookup, no JSON parsing.
+ *
+ * A destroyed session stays destroyed: express-session saves a request's session when the request
+ * ends, so a request that was in flight at logout or suspension would write it back; the store's
+ * tombstones turn that late set into a no-op (regression: "held request revived a logged-out
+ * session", test/gateway/session-durability.test.ts).
  */
 import session from 'express-session';
 import type { Clock } from '../clock.ts';
@@ -41,7 +46,8 @@ export class GatewaySessionStore extends session.Store {
     if (now >= this.nextPurge) {
       // Abandoned logins and long-ended sessions would otherwise accumulate forever.
       this.nextPurge = now + PURGE_INTERVAL_MS;
-      void this.store.sessions.purgeExpired(now - ENDED_SESSION_GRACE_MS).catch(() => undefined);
+      // Pending logins go at their own expiry (15 min); ended logins after a grace period.
+      void this.store.sessions.purgeExpired(now - ENDED_SESSION_GRACE_MS, now).catch(() => undefined);
     }
     this.store.sessions.set({ sid, userId: login?.userId ?? null, expiresAt, data: JSON.stringify(data) }).then(
       () => cb?.(),

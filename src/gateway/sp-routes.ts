@@ -16,7 +16,7 @@ import { syncOrganizationsAtLogin } from '../tfe/login-sync.ts';
 import { readUserAttributesWith } from '../tfe/saml-settings.ts';
 import { reservedUserId } from '../tfe/memberships.ts';
 import { csrfTokenMatches } from './auth.ts';
-import { MAX_PENDING_LOGINS, PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
+import { MAX_PENDING_LOGINS, MAX_PENDING_SESSIONS, PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
 import { escapeHtml } from '../util/html.ts';
 import { messagePage, type PageContext } from './views/pages.ts';
 
@@ -86,6 +86,13 @@ export function spRoutes(ctx: GatewayContext): Router {
     if (req.webUser && req.query.force === undefined) return res.redirect(303, safeReturnPath(req.query.return_to));
     if (!ctx.samlSettings.current().enabled) return sendSsoDisabled(ctx, req, res);
     const now = ctx.clock.now();
+    if (req.session.pending === undefined && req.session.login === undefined && (await ctx.store.sessions.countPending()) >= MAX_PENDING_SESSIONS) {
+      await ctx.store.sessions.purgeExpired(0, now);
+      if ((await ctx.store.sessions.countPending()) >= MAX_PENDING_SESSIONS) {
+        ctx.logger.warn({ limit: MAX_PENDING_SESSIONS }, 'too many logins in progress; refusing a new one');
+        return res.status(503).set('Retry-After', '60').type('html').send(messagePage(pageContext(ctx, req), 'Too many sign-ins in progress', `More than ${MAX_PENDING_SESSIONS} sign-ins are waiting for the identity provider. Try again in a few minutes.`));
+      }
+    }
     const requestId = ctx.ids.samlId();
     const relayState = ctx.ids.random(24);
     const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);

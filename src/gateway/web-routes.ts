@@ -9,6 +9,7 @@ import { createUserToken } from './api/user-tokens.ts';
 import { pageContext } from './sp-routes.ts';
 import { setSuspended } from './users.ts';
 import { sessionLiveUntil } from './web-session.ts';
+import { sessionStillLive } from './web-session-middleware.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
 
 export function webRoutes(ctx: GatewayContext): Router {
@@ -22,9 +23,13 @@ export function webRoutes(ctx: GatewayContext): Router {
     }
     next();
   };
-  const csrf = (req: Request, res: Response, next: NextFunction) => {
+  const csrf = async (req: Request, res: Response, next: NextFunction) => {
     if (!csrfTokenMatches(req.session.csrfToken, req.body?._csrf)) {
       return res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Request refused', 'The form was missing its CSRF token; reload the page and try again.'));
+    }
+    // The body may have arrived long after the session was loaded: act only if it is still live.
+    if (!(await sessionStillLive(ctx, req))) {
+      return res.status(401).type('html').send(messagePage({ ...pageContext(ctx, req), user: undefined, csrfToken: undefined }, 'Session ended', 'Your session ended (sign-out or suspension) while this request was on its way; nothing was changed. Sign in again to continue.'));
     }
     next();
   };

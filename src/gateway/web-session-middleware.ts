@@ -26,3 +26,16 @@ export function webSessionMiddleware(ctx: GatewayContext): RequestHandler {
     next();
   };
 }
+
+/**
+ * For state-changing requests: is the session this request loaded still live in the store? A
+ * request can be held (a slow body, a slow client) across a logout or a suspension that happened
+ * on another request; req.webUser was decided before that and must not be acted on
+ * (regression: a held POST /app/settings/tokens created a token after logout). One indexed read.
+ */
+export async function sessionStillLive(ctx: GatewayContext, req: Request): Promise<boolean> {
+  const userId = req.webUser?.id;
+  if (!userId) return false;
+  const record = await ctx.store.sessions.get(req.sessionID);
+  return record !== undefined && record.userId === userId;
+}

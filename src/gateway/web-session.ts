@@ -76,6 +76,13 @@ export const SESSION_END_TEXT: Record<SessionEnd, string> = {
 export const PENDING_LOGIN_TTL_MS = 15 * 60_000;
 /** At most this many logins in flight per browser (tabs); older ones are dropped. */
 export const MAX_PENDING_LOGINS = 5;
+/**
+ * At most this many browsers with a login in flight and no session yet. Each costs a small record
+ * for PENDING_LOGIN_TTL_MS; without a cap, anonymous GET /session requests could grow the store
+ * without bound (regression: 40k requests grew the heap by 25 MB under the manual clock, which
+ * never expires anything). Beyond it, new logins get 503 until old ones expire.
+ */
+export const MAX_PENDING_SESSIONS = 10_000;
 
 /** Only same-site absolute paths; `//evil`, `/\evil` and URLs fall back to "/" (RELAY1-2). */
 export function safeReturnPath(value: unknown): string {

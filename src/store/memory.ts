@@ -176,7 +176,10 @@ class MemoryState {
       this.sessions.delete(sid);
       if (old.userId) this.sessionsByUser.delete(old.userId, sid);
     }
-    this.tombstones.set(sid, tombstoneUntil);
+    // A second destroy of the same sid (a second logout with the same cookie) must not shorten
+    // the tombstone, or a purge could forget it while a request is still in flight.
+    const existing = this.tombstones.get(sid);
+    this.tombstones.set(sid, existing === undefined ? tombstoneUntil : Math.max(existing, tombstoneUntil));
   }
   destroySessionsOf(userId: string): number {
     const sids = [...this.sessionsByUser.get(userId)];
@@ -580,7 +583,8 @@ class MemoryTokens implements TokenStore {
   }
   async touch(id: string, lastUsedAt: number) {
     const t = this.s.tokens.get(id);
-    if (t) t.lastUsedAt = lastUsedAt;
+    // Never backwards: two writers touching the same token keep the latest use.
+    if (t && (t.lastUsedAt === null || t.lastUsedAt < lastUsedAt)) t.lastUsedAt = lastUsedAt;
   }
   async count() {
     return this.s.tokens.size;
@@ -614,10 +618,10 @@ class MemorySessions implements SessionStore {
   async destroyByUser(userId: string) {
     return this.s.destroySessionsOf(userId);
   }
-  async purgeExpired(before: number) {
+  async purgeExpired(before: number, pendingBefore = before) {
     let n = 0;
     for (const [sid, rec] of this.s.sessions) {
-      if (rec.expiresAt < before) {
+      if (rec.expiresAt < (rec.userId === null ? pendingBefore : before)) {
         this.s.sessions.delete(sid);
         if (rec.userId) this.s.sessionsByUser.delete(rec.userId, sid);
         n++;
@@ -680,7 +684,7 @@ export function createMemoryStore(): Store {
     sessions: new MemorySessions(s),
     replay: new MemoryReplayCache(s),
     settings: new MemorySettings(s),
-    ...createMemoryWorkspaceStores(),
+    ...createMemoryWorkspaceStores({ organizationExists: (id) => s.orgs.has(id), teamExists: (id) => s.teams.has(id) }),
     async close() {},
   };
 }

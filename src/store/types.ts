@@ -345,8 +345,13 @@ export interface SessionStore {
   liveUntil(userId: string, now: number): Promise<number | null>;
   /** Ends every web session of a user (admin action, SLO). Returns how many ended. */
   destroyByUser(userId: string): Promise<number>;
-  /** Forgets records (and tombstones) whose expiresAt is before `before`. Returns how many. */
-  purgeExpired(before: number): Promise<number>;
+  /**
+   * Forgets records (and tombstones) whose expiresAt is before `before`, and pending logins
+   * (userId null) whose expiresAt is before `pendingBefore` (default `before`): ended logins are
+   * kept a while so the next page can say why, abandoned logins need not be. Returns how many
+   * records (not tombstones) went.
+   */
+  purgeExpired(before: number, pendingBefore?: number): Promise<number>;
   /** Sessions with no login yet (pending AuthnRequests), for bounding their number. */
   countPending(): Promise<number>;
 }

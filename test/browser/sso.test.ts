@@ -8,7 +8,9 @@
  * Needs /usr/bin/chromium (apt-get install chromium); without it the test fails, it does not skip.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock.ts';
@@ -82,6 +84,8 @@ describe('SSO in a real browser (Chromium)', { timeout: 30_000 }, () => {
     const clock = new ManualClock();
     const config = resolveConfig({}, {
       clock: 'manual',
+      // The durable default (SQLite), in a directory of its own.
+      data: mkdtempSync(path.join(os.tmpdir(), 'samlgate-browser-')),
       'idp.port': await freePort(),
       'gateway.port': await freePort(),
       'gateway.idleTimeout': '20m',

@@ -60,7 +60,7 @@ describe('samlgate CLI', () => {
   });
 
   it('start serves both halves and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--idp-port', '0', '--gateway-port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--idp-port', '0', '--gateway-port', '0', '--log-level', 'silent', '--data', mkdtempSync(path.join(os.tmpdir(), 'samlgate-cli-'))], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     await new Promise<void>((resolve, reject) => {

@@ -47,11 +47,11 @@ export interface LoggedIn {
 }
 
 /** `flags` are config paths as the CLI maps them ('gateway.idleTimeout': '20m', ...). */
-export async function createHarness(flags: Record<string, unknown> = {}, file: Record<string, unknown> = {}, o: { logger?: Logger } = {}): Promise<Harness> {
+export async function createHarness(flags: Record<string, unknown> = {}, file: Record<string, unknown> = {}, o: { logger?: Logger; store?: Store } = {}): Promise<Harness> {
   const logger = o.logger ?? silentLogger;
   const clock = new ManualClock();
   const config = resolveConfig(file, { clock: 'manual', ...flags });
-  const store = createMemoryStore();
+  const store = o.store ?? createMemoryStore();
   const idp = createIdp({ config, clock, ids: randomIds, logger });
   const gateway = createGateway({
     config,
@@ -112,6 +112,15 @@ export async function createHarness(flags: Record<string, unknown> = {}, file: R
       clock.advance(ms);
     },
   };
+}
+
+/** The gateway session cookie a harness browser holds, as a Cookie header value (for raw HTTP clients). */
+export function sessionCookie(b: Browser): string {
+  const jar = (b.gw as unknown as { jar: { getCookies(access: unknown): { name: string; value: string }[] } }).jar;
+  const cookies = jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false });
+  const c = cookies.find((x) => x.name === 'samlgate_session');
+  if (!c) throw new Error('the browser holds no samlgate_session cookie');
+  return `${c.name}=${c.value}`;
 }
 
 /** GET /api/v2/account/details with a bearer token: the call automation makes. */

@@ -144,6 +144,17 @@ describe('workspace authorization (rule T3)', () => {
     }
   });
 
+  it("a team token acts through its own team even when the facts list no teams (the organization stage's factsFor)", () => {
+    const t = teamToken(devs, 'write');
+    const facts = { ...t, teams: [], organization: org, workspace };
+    assert.equal(authorize(facts, 'workspace:apply-run'), true);
+    const ownersToken = { ...teamToken(owners, null), teams: [], organization: org, workspace };
+    assert.equal(authorize(ownersToken, 'workspace:destroy'), true);
+    // ...and never through teams the facts list that are not its own.
+    const smuggled = { ...teamToken(devs, null), teams: [owners], organization: org, workspace };
+    assert.equal(authorize(smuggled, 'workspace:read'), false);
+  });
+
   it('fails closed without an organization or for a workspace of another organization', () => {
     const c = CALLERS['owner (user in owners)']!;
     assert.equal(authorize({ ...c, workspace }, 'workspace:read'), false);
