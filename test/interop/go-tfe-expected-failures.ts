@@ -4,9 +4,27 @@
  * fails the run (shrink the list), an unlisted test that fails fails the run.
  */
 export interface ExpectedFailure {
-  owner: 'org' | 'workspaces';
+  /** The branch that owns the fix ('store': the SQLite store, src/store/sqlite/). */
+  owner: 'org' | 'workspaces' | 'store';
   reason: string;
+  /** Only with these stores ('directory': SQLite in a --data directory); both when absent. */
+  stores?: ('directory' | 'memory')[];
 }
 
-/** Empty: every Go test the runner runs passes against the merged gateway. */
-export const EXPECTED_FAILURES: Record<string, ExpectedFailure> = {};
+const INVITATION_FK: ExpectedFailure = {
+  owner: 'store',
+  stores: ['directory'],
+  reason: "SQLite refuses an invitation: org_memberships.user_id REFERENCES users(id), but an invited address's reserved user id has no users row yet (422 'already a member')",
+};
+
+/** With the memory store every Go test passes; these fail only on SQLite. */
+export const EXPECTED_FAILURES: Record<string, ExpectedFailure> = {
+  TestUsersUpdate: { owner: 'store', stores: ['directory'], reason: 'SQLite drops UserRecord.unconfirmedEmail (no column): PATCH account/update with a new email is lost' },
+  TestOrganizationMembershipsList: INVITATION_FK,
+  TestOrganizationMembershipsCreate: INVITATION_FK,
+  TestOrganizationMembershipsRead: INVITATION_FK,
+  TestOrganizationMembershipsReadWithOptions: INVITATION_FK,
+  TestOrganizationMembershipsDelete: INVITATION_FK,
+  TestTeamMembersAddByOrganizationMembers: INVITATION_FK,
+  TestTeamMembersRemoveByOrganizationMemberships: INVITATION_FK,
+};

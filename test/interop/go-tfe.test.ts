@@ -1,8 +1,9 @@
 /**
  * HashiCorp's official Go client against the gateway: go-tfe's own integration tests (compiled
  * from Debian's golang-github-hashicorp-go-tfe-dev, see test/support/go-tfe.ts) run against the
- * real IdP and gateway on 127.0.0.1 with the system clock, authenticated as carol (site admin)
- * with a user token obtained through a real SAML login, as TFE_ADDRESS/TFE_TOKEN.
+ * real IdP and gateway on 127.0.0.1 with the system clock, once on a fresh SQLite data directory
+ * and once on the memory store, authenticated as carol (site admin) with a user token obtained
+ * through a real SAML login, as TFE_ADDRESS/TFE_TOKEN.
  *
  * Every Go test named in GROUPS runs in its own process and is reported as a node subtest of its
  * group. EXPECTED_FAILURES (go-tfe-expected-failures.ts) is checked both ways. When
@@ -19,6 +20,8 @@ import { goTfeBinary, type GoTfeBinary } from '../support/go-tfe.ts';
 import { runGoTest, type GoTestRun } from '../support/go-test-runner.ts';
 import { renderReport, type ReportEntry } from '../support/go-tfe-report.ts';
 import { startLiveGateway, type LiveGateway } from '../support/live-gateway.ts';
+
+type Store = 'directory' | 'memory';
 import { EXPECTED_FAILURES } from './go-tfe-expected-failures.ts';
 
 type Owner = 'org' | 'workspaces';
@@ -127,11 +130,15 @@ export const GROUPS: Group[] = [
 const RUN_ALONE_FIRST = new Set(['TestUsersReadCurrent', 'TestUsersUpdate']);
 const LANES = 3;
 const PER_TEST_MS = 45_000;
-/** The whole run stops starting Go tests after this; what did not start is reported as failed. */
+/** A store's run stops starting Go tests after this; what did not start is reported as failed. */
 const BUDGET_MS = 4 * 60_000;
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'go-tfe-fixtures');
-/** GO_TFE_STORE=memory|directory picks the gateway's store (`--data :memory:` or a fresh directory). */
-const STORE = process.env.GO_TFE_STORE === 'directory' ? 'directory' : 'memory';
+/**
+ * Both stores users can pick: a fresh `--data` directory (SQLite, the default) and
+ * `--data :memory:`, each with its own gateway, run side by side. GO_TFE_STORE=directory|memory
+ * runs one.
+ */
+const STORES: Store[] = process.env.GO_TFE_STORE === 'directory' || process.env.GO_TFE_STORE === 'memory' ? [process.env.GO_TFE_STORE] : ['directory', 'memory'];
 /** GO_TFE_ONLY=<regexp> runs only the matching Go tests (by hand, see docs/interop.md). */
 const ONLY = process.env.GO_TFE_ONLY ? new RegExp(process.env.GO_TFE_ONLY) : undefined;
 
@@ -139,84 +146,101 @@ const selected = (name: string) => !ONLY || ONLY.test(name);
 const REPORT = process.env.GO_TFE_REPORT ?? path.join(os.tmpdir(), 'samlgate-go-tfe', 'last-report.md');
 
 let binary: GoTfeBinary;
-let gw: LiveGateway;
-const runs = new Map<string, Promise<GoTestRun>>();
-const laneOf = new Map<string, string>();
-const reportEntries: ReportEntry[] = [];
-let runStarted = 0;
 
-/** Never rejects: a binary that cannot start is a failed test with the reason. */
-async function runOne(name: string, lane: { id: string; secret: string }): Promise<GoTestRun> {
-  if (Date.now() - runStarted > BUDGET_MS) {
-    return { name, results: [], tail: [`not started: the run's ${BUDGET_MS / 1000} s budget was used up`], exitCode: null, timedOut: true, ms: 0 };
+/** One gateway with its own store, its lanes, and the Go runs made against it. */
+class Session {
+  gw!: LiveGateway;
+  readonly runs = new Map<string, Promise<GoTestRun>>();
+  readonly laneOf = new Map<string, string>();
+  readonly entries: ReportEntry[] = [];
+  private started = 0;
+
+  constructor(readonly store: Store) {}
+
+  async start(): Promise<void> {
+    this.gw = await startLiveGateway({ store: this.store });
+    const lanes: { id: string; secret: string }[] = [];
+    for (let i = 0; i < LANES; i++) {
+      const { secret } = await this.gw.userToken('carol', `go-tfe lane ${i + 1}`);
+      const id = `lane-${i + 1}`;
+      this.gw.assignLane(secret, id);
+      lanes.push({ id, secret });
+    }
+    this.started = Date.now();
+    const all = GROUPS.flatMap((g) => g.tests).filter(selected);
+    const first = all.filter((n) => RUN_ALONE_FIRST.has(n));
+    const rest = all.filter((n) => !RUN_ALONE_FIRST.has(n));
+    // The alone-first tests run one after another on lane 1; the others wait for them, then
+    // share the lanes (one Go process per lane at a time).
+    let chain: Promise<unknown> = Promise.resolve();
+    for (const name of first) {
+      const p = chain.then(() => this.runOne(name, lanes[0]!));
+      this.runs.set(name, p);
+      chain = p;
+    }
+    const queue = [...rest];
+    const waiting = new Map<string, (r: GoTestRun) => void>();
+    for (const name of rest) this.runs.set(name, new Promise((resolve) => waiting.set(name, resolve)));
+    void chain.then(() =>
+      Promise.all(
+        lanes.map(async (lane) => {
+          for (let name = queue.shift(); name; name = queue.shift()) waiting.get(name)!(await this.runOne(name, lane));
+        }),
+      ),
+    );
   }
-  laneOf.set(name, lane.id);
-  gw.setActivity(lane.id, name);
-  try {
-    return await runGoTest(binary.path, name, {
-      cwd: FIXTURES,
-      env: { TFE_ADDRESS: gw.url, TFE_TOKEN: lane.secret },
-      timeoutMs: PER_TEST_MS,
-      onRun: (sub) => gw.setActivity(lane.id, sub),
-    });
-  } catch (err) {
-    return { name, results: [], tail: [`could not run: ${(err as Error).message}`], exitCode: null, timedOut: false, ms: 0 };
-  } finally {
-    gw.setActivity(lane.id, undefined);
+
+  /** Never rejects: a binary that cannot start is a failed test with the reason. */
+  private async runOne(name: string, lane: { id: string; secret: string }): Promise<GoTestRun> {
+    if (Date.now() - this.started > BUDGET_MS) {
+      return { name, results: [], tail: [`not started: the run's ${BUDGET_MS / 1000} s budget was used up`], exitCode: null, timedOut: true, ms: 0 };
+    }
+    this.laneOf.set(name, lane.id);
+    this.gw.setActivity(lane.id, name);
+    try {
+      return await runGoTest(binary.path, name, {
+        cwd: FIXTURES,
+        env: { TFE_ADDRESS: this.gw.url, TFE_TOKEN: lane.secret },
+        timeoutMs: PER_TEST_MS,
+        onRun: (sub) => this.gw.setActivity(lane.id, sub),
+      });
+    } catch (err) {
+      return { name, results: [], tail: [`could not run: ${(err as Error).message}`], exitCode: null, timedOut: false, ms: 0 };
+    } finally {
+      this.gw.setActivity(lane.id, undefined);
+    }
+  }
+
+  /** This lane's requests while `name` (or one of its subtests) ran. */
+  requestsOf(name: string) {
+    const lane = this.laneOf.get(name);
+    return this.gw.requests.filter((r) => lane && r.lane === lane && r.during !== undefined && (r.during === name || r.during.startsWith(`${name}/`)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.runs.values());
+    await this.gw?.close();
   }
 }
 
+const sessions = STORES.map((store) => new Session(store));
+
 before(async () => {
   binary = await goTfeBinary();
-  gw = await startLiveGateway({ store: STORE });
-  const lanes: { id: string; secret: string }[] = [];
-  for (let i = 0; i < LANES; i++) {
-    const { secret } = await gw.userToken('carol', `go-tfe lane ${i + 1}`);
-    const id = `lane-${i + 1}`;
-    gw.assignLane(secret, id);
-    lanes.push({ id, secret });
-  }
-  runStarted = Date.now();
-  const all = GROUPS.flatMap((g) => g.tests).filter(selected);
-  const first = all.filter((n) => RUN_ALONE_FIRST.has(n));
-  const rest = all.filter((n) => !RUN_ALONE_FIRST.has(n));
-  // The alone-first tests run one after another on lane 1; the others wait for them, then share
-  // the lanes (one Go process per lane at a time).
-  let chain: Promise<unknown> = Promise.resolve();
-  for (const name of first) {
-    const p = chain.then(() => runOne(name, lanes[0]!));
-    runs.set(name, p);
-    chain = p;
-  }
-  const queue = [...rest];
-  const waiting = new Map<string, (r: GoTestRun) => void>();
-  for (const name of rest) runs.set(name, new Promise((resolve) => waiting.set(name, resolve)));
-  void chain.then(() =>
-    Promise.all(
-      lanes.map(async (lane) => {
-        for (let name = queue.shift(); name; name = queue.shift()) {
-          waiting.get(name)!(await runOne(name, lane));
-        }
-      }),
-    ),
-  );
+  await Promise.all(sessions.map((s) => s.start()));
 });
 
 after(async () => {
-  await Promise.allSettled(runs.values());
-  if (gw) await gw.close();
-  const file = REPORT;
+  await Promise.all(sessions.map((s) => s.close()));
   const total = GROUPS.flatMap((g) => g.tests).filter(selected).length;
-  const failed = reportEntries.length;
-  const summary = [
-    `go-tfe ${binary?.packageVersion ?? '?'} (${binary?.goVersion ?? '?'}) against the ${STORE} store, ${total} Go tests run, ${total - failed} passed, ${failed} failed (${reportEntries.filter((e) => e.expected).length} of them listed as expected failures).`,
-    '',
-    '| Go test | group | owner | verdict |',
-    '|---|---|---|---|',
-    ...reportEntries.map((e) => `| ${e.run.name} | ${e.group} | ${e.owner} | ${e.verdict} |`),
-  ];
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, renderReport({ title: 'go-tfe integration tests against samlgate: failures', now: new Date(), summary, entries: reportEntries }));
+  const summary = [`go-tfe ${binary?.packageVersion ?? '?'} (${binary?.goVersion ?? '?'}), ${total} Go tests against each store.`, ''];
+  for (const s of sessions) {
+    summary.push(`- ${s.store} store: ${total - s.entries.length} passed, ${s.entries.length} failed (${s.entries.filter((e) => e.expected).length} of them listed as expected failures)`);
+  }
+  const entries = sessions.flatMap((s) => s.entries);
+  summary.push('', '| Go test | store | group | owner | verdict |', '|---|---|---|---|---|', ...entries.map((e) => `| ${e.run.name} | ${e.store} | ${e.group} | ${e.owner} | ${e.verdict} |`));
+  await mkdir(path.dirname(REPORT), { recursive: true });
+  await writeFile(REPORT, renderReport({ title: 'go-tfe integration tests against samlgate: failures', now: new Date(), summary, entries }));
 });
 
 it('the groups table names every go-tfe test of each file, and only tests that exist', () => {
@@ -244,41 +268,44 @@ it("the runner reads the real binary's verdicts: an offline go-tfe test passes, 
   assert.notEqual(fail.exitCode, 0);
 });
 
-for (const g of GROUPS) {
-  const tests = g.tests.filter(selected);
-  if (tests.length === 0) continue;
-  describe(`go-tfe ${g.group} (issue ${g.issue})`, () => {
-    for (const name of tests) {
-      const expected = EXPECTED_FAILURES[name];
-      it(expected ? `${name} fails as listed (${expected.reason})` : name, async () => {
-        const run = await runs.get(name)!;
-        const top = run.results.find((r) => r.name === name);
-        const failedSubtests = run.results.filter((r) => r.outcome !== 'pass').map((r) => `${r.name}: ${r.outcome}${r.incomplete ? ` (${r.incomplete})` : ''}`);
-        const passed = top?.outcome === 'pass';
-        const lane = laneOf.get(name);
-        const entry = (verdict: string): ReportEntry => ({
-          group: g.group,
-          owner: expected?.owner ?? g.owner,
-          run,
-          requests: gw.requests.filter((r) => lane && r.lane === lane && r.during !== undefined && (r.during === name || r.during.startsWith(`${name}/`))),
-          expected: expected?.reason,
-          verdict,
+for (const session of sessions) {
+  for (const g of GROUPS) {
+    const tests = g.tests.filter(selected);
+    if (tests.length === 0) continue;
+    describe(`go-tfe ${g.group} (issue ${g.issue}, ${session.store} store)`, () => {
+      for (const name of tests) {
+        const listed = EXPECTED_FAILURES[name];
+        const expected = listed && (!listed.stores || listed.stores.includes(session.store)) ? listed : undefined;
+        it(expected ? `${name} fails as listed (${expected.reason})` : name, async () => {
+          const run = await session.runs.get(name)!;
+          const top = run.results.find((r) => r.name === name);
+          const failedSubtests = run.results.filter((r) => r.outcome !== 'pass').map((r) => `${r.name}: ${r.outcome}${r.incomplete ? ` (${r.incomplete})` : ''}`);
+          const passed = top?.outcome === 'pass';
+          const entry = (verdict: string): ReportEntry => ({
+            group: g.group,
+            store: session.store,
+            owner: expected?.owner ?? g.owner,
+            run,
+            requests: session.requestsOf(name),
+            expected: expected?.reason,
+            verdict,
+          });
+          assert.notEqual(top?.outcome, 'skip', `${name} skipped itself; the runner runs no skipped tests: exclude it in GROUPS with the reason`);
+          if (expected) {
+            assert.ok(!passed, `${name} passes now with the ${session.store} store: remove it (or that store) from test/interop/go-tfe-expected-failures.ts`);
+            session.entries.push(entry('expected failure'));
+            return;
+          }
+          if (!passed) {
+            session.entries.push(entry('UNEXPECTED failure'));
+            const why = run.results
+              .filter((r) => r.outcome === 'fail')
+              .flatMap((r) => [`${r.name}:`, ...r.output.slice(0, 25)])
+              .concat(run.results.length ? [] : run.tail.slice(0, 20));
+            assert.fail(`${name} failed with the ${session.store} store (${run.ms} ms${run.timedOut ? ', timed out' : ''}): ${failedSubtests.join('; ')} (its requests and the gateway's answers: ${REPORT})\n${why.join('\n')}`);
+          }
         });
-        assert.notEqual(top?.outcome, 'skip', `${name} skipped itself; the runner runs no skipped tests: exclude it in GROUPS with the reason`);
-        if (expected) {
-          assert.ok(!passed, `${name} passes now: remove it from test/interop/go-tfe-expected-failures.ts`);
-          reportEntries.push(entry('expected failure'));
-          return;
-        }
-        if (!passed) {
-          reportEntries.push(entry('UNEXPECTED failure'));
-          const why = run.results
-            .filter((r) => r.outcome === 'fail')
-            .flatMap((r) => [`${r.name}:`, ...r.output.slice(0, 25)])
-            .concat(run.results.length ? [] : run.tail.slice(0, 20));
-          assert.fail(`${name} failed (${run.ms} ms${run.timedOut ? ', timed out' : ''}): ${failedSubtests.join('; ')} (its requests and the gateway's answers: ${REPORT})\n${why.join('\n')}`);
-        }
-      });
-    }
-  });
+      }
+    });
+  }
 }

@@ -8,6 +8,8 @@ import type { RecordedRequest } from './live-gateway.ts';
 
 export interface ReportEntry {
   group: string;
+  /** Which store the gateway ran on ('directory' = SQLite in a fresh --data directory). */
+  store: string;
   owner: string;
   run: GoTestRun;
   /** The lane's requests while this test ran. */
@@ -43,7 +45,7 @@ export function failureSection(e: ReportEntry): string {
   const top = e.run.results.find((r) => r.name === e.run.name);
   const failed = e.run.results.filter((r) => r.outcome === 'fail');
   const leaves = failed.filter((f) => !failed.some((g) => g !== f && g.name.startsWith(`${f.name}/`)));
-  let out = `### ${e.run.name} (${e.group}; owner: ${e.owner}) - ${e.verdict}\n\n`;
+  let out = `### ${e.run.name} (${e.store} store; ${e.group}; owner: ${e.owner}) - ${e.verdict}\n\n`;
   if (e.expected) out += `Listed as an expected failure: ${e.expected}\n\n`;
   if (!top) out += `The test never started. Output:\n${fence(e.run.tail.slice(0, 30))}\n`;
   if (e.run.timedOut) out += `Killed after its time limit (${e.run.ms} ms).\n\n`;
