@@ -155,7 +155,8 @@ function check(name: string, fn: () => Promise<void>) {
 }
 
 before(async () => {
-  gw = await startLiveGateway();
+  // The store users get by default: SQLite in a (fresh) data directory.
+  gw = await startLiveGateway({ store: 'directory' });
   carol = (await gw.userToken('carol', 'npm client')).secret;
 });
 
