@@ -16,7 +16,7 @@ import { RunScheduler } from '../tfe/run-scheduler.ts';
 import { addAccountRoutes } from './api/account.ts';
 import { addWorkspaceApiRoutes, archivistRouter } from './api/workspace-routes.ts';
 import { v1StateRouter } from './api/v1-state.ts';
-import { CAPABILITY_PATH, CapabilityUrls } from './capability-urls.ts';
+import { CAPABILITY_PATH, CapabilityUrls, redactCapability } from './capability-urls.ts';
 import { addAdminUserRoutes } from './api/admin-users.ts';
 import { ApiInputError, jsonApiBodyParser, sendError, sendErrors } from './api/jsonapi.ts';
 import { addSimClockRoutes } from './api/sim-clock.ts';
@@ -213,7 +213,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     if (err instanceof StoreUnavailableError) {
       // Disk full, I/O error, database locked: not the request's fault, and nothing was written
       // (each store step is one transaction). The process stays up; retrying later can succeed.
-      o.logger.error({ code: err.cause_, url: req.originalUrl }, `store unavailable: ${err.message}`);
+      o.logger.error({ code: err.cause_, url: redactCapability(req.originalUrl) }, `store unavailable: ${err.message}`);
       res.setHeader('Retry-After', '30');
       if (isApi) return sendError(res, 503, 'service unavailable', `the gateway could not save or read its state: ${err.message}`);
       return res.status(503).type('text').send(`The gateway could not save or read its state: ${err.message}. Nothing was changed; try again once the operator has fixed it.`);
@@ -223,7 +223,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       return res.status(409).type('text').send(err.message);
     }
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) o.logger.error({ err, url: req.originalUrl }, 'unhandled error');
+    if (status === 500) o.logger.error({ err, url: redactCapability(req.originalUrl) }, 'unhandled error');
     const detail =
       err?.type === 'entity.parse.failed' ? 'the request body is not valid JSON'
       : err?.type === 'entity.too.large' ? 'the request body is too large'

@@ -57,3 +57,8 @@ export class CapabilityUrls {
     return k && KINDS.has(k) ? (k as CapabilityKind) : undefined;
   }
 }
+
+/** A URL fit for the log: the capability token (a bearer secret until it expires) blanked. */
+export function redactCapability(url: string): string {
+  return url.startsWith(`${CAPABILITY_PATH}/`) ? `${CAPABILITY_PATH}/[capability]${url.includes('?') ? url.slice(url.indexOf('?')) : ''}` : url;
+}

@@ -141,7 +141,7 @@ export function spRoutes(ctx: GatewayContext): Router {
         // An invited email becomes the user its invitation already names.
         newUserId: reservedUserId(verified.nameId),
       });
-      const orgSync = await syncOrganizationsAtLogin(ctx.tfe, user, { memberOf: attrs.memberOf, memberOfSent: attrs.memberOfSent, teamManagement: saml['team-management-enabled'], defaults: ctx.policy });
+      const orgSync = await syncOrganizationsAtLogin(ctx.tfe, user, { memberOf: attrs.memberOf, memberOfSent: attrs.memberOfSent, teamManagement: saml['team-management-enabled'], ceiling: ctx.policy });
       for (const f of verified.serviceAccount.findings) {
         ctx.logger.warn({ userId: user.id, code: f.code }, `IsServiceAccount near-miss: ${f.message}; fix: ${f.fix}`);
       }

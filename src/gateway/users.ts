@@ -68,7 +68,17 @@ export async function syncUserAtLogin(deps: UserDeps, facts: LoginFacts): Promis
   });
 }
 
-/** S4: suspension ends every web session at once; tokens are kept (unsuspending restores them). */
-export function setSuspended(deps: Pick<UserDeps, 'store'>, userId: string, suspended: boolean): Promise<SuspendResult> {
+export type SuspendOutcome = SuspendResult | { ok: false; reason: 'last-site-admin' };
+
+/**
+ * S4: suspension ends every web session at once; tokens are kept (unsuspending restores them).
+ * The last active site admin is never suspended (only site admins suspend, so that is always
+ * someone suspending themselves): nobody would be left to unsuspend anyone.
+ */
+export async function setSuspended(deps: Pick<UserDeps, 'store'>, userId: string, suspended: boolean): Promise<SuspendOutcome> {
+  if (suspended) {
+    const target = await deps.store.users.get(userId);
+    if (target?.isSiteAdmin && !target.isSuspended && (await deps.store.users.count({ siteAdmin: true, suspended: false })) <= 1) return { ok: false, reason: 'last-site-admin' };
+  }
   return deps.store.users.setSuspended(userId, suspended);
 }

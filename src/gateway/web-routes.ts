@@ -82,7 +82,10 @@ export function webRoutes(ctx: GatewayContext): Router {
       return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
     }
     const result = await setSuspended(ctx, req.params.id as string, action === 'suspend');
-    req.session.flash = result.ok ? `${result.user.username} ${action}ed.` : result.reason === 'already' ? `Already ${action}ed.` : 'No such user.';
+    req.session.flash = result.ok ? `${result.user.username} ${action}ed.`
+      : result.reason === 'already' ? `Already ${action}ed.`
+      : result.reason === 'last-site-admin' ? 'This is the last active site admin: make another user a site admin before suspending this one.'
+      : 'No such user.';
     res.redirect(303, '/app/admin/users');
   });
 

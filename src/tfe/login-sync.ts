@@ -21,7 +21,7 @@ export async function syncOrganizationsAtLogin(
   deps: TfeDeps,
   user: UserRecord,
   /** `memberOfSent`: the assertion carried the groups attribute (even empty). */
-  o: { memberOf: string[]; memberOfSent: boolean; teamManagement: boolean; defaults: SessionLimits },
+  o: { memberOf: string[]; memberOfSent: boolean; teamManagement: boolean; ceiling: SessionLimits },
 ): Promise<LoginSyncResult> {
   const activated = await deps.store.orgMemberships.activateInvitations(user.email, user.id);
   const teamsAdded: string[] = [];
@@ -37,6 +37,6 @@ export async function syncOrganizationsAtLogin(
       teamsRemoved.push(...removed);
     }
   }
-  const limits = await sessionLimitsFor(deps, user.id, o.defaults);
+  const limits = await sessionLimitsFor(deps, user.id, o.ceiling);
   return { activatedMemberships: activated.length, teamsAdded, teamsRemoved, limits };
 }

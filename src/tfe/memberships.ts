@@ -1,8 +1,9 @@
 /**
  * Organization memberships (TFE "Organization Memberships" API): invite by email, list, delete.
- * An invitation for an email no user has yet is `invited` and reserves the user id that
- * person's first SAML login will create, so the membership's `user` relationship is stable
- * before and after (TFE shows the invited user's id at once). Activation happens at login
+ * An invitation for an email no user has yet is `invited` (stored without a user: no user row
+ * exists) and is shown with the user id that person's first SAML login will create
+ * (reservedUserId), so the membership's `user` relationship is stable before and after (TFE shows
+ * the invited user's id at once; go-tfe relies on it). Activation happens at login
  * (src/tfe/login-sync.ts).
  */
 import { StoreConflictError, type OrgMembershipRecord, type OrganizationRecord, type UserRecord } from '../store/types.ts';
@@ -25,7 +26,7 @@ export async function inviteMember(deps: TfeDeps, org: OrganizationRecord, email
     organizationId: org.id,
     email: user?.email ?? email,
     // samlgate has no invitation email to accept: a person who already has an account is a member at once.
-    userId: user?.id ?? reservedUserId(email),
+    userId: user?.id ?? null,
     status: user ? 'active' : 'invited',
     initialTeamIds: [...new Set(teamIds)],
     createdAt: deps.clock.now(),
@@ -58,6 +59,11 @@ export async function ensureActiveMembership(deps: TfeDeps, organizationId: stri
   }).catch((err) => {
     if (!(err instanceof StoreConflictError)) throw err;
   });
+}
+
+/** The user a membership names: its user, or for an invitation the id its first login will create. */
+export function membershipUserId(m: OrgMembershipRecord): string {
+  return m.userId ?? reservedUserId(m.email);
 }
 
 /** The teams (ids) a membership stands for: its user's teams there, or an invitation's initial teams. */

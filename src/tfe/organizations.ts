@@ -183,20 +183,20 @@ export interface SessionLimits {
  * session-remember (absolute) in minutes. TFE's documentation does not say which organization's
  * values govern a person who belongs to several; samlgate applies the strictest of them (the
  * shortest idle timeout and the shortest expiration, each on its own), because a session that
- * outlived any one organization's policy would break that organization's rule. A user in no
- * organization gets the gateway's configured defaults.
+ * outlived any one organization's policy would break that organization's rule. The gateway's
+ * configured limits (--idle-timeout, --session-expiration) are the site-wide ceiling: an
+ * organization can shorten them, not extend them (and a user in no organization gets them as
+ * they are). That also keeps sub-minute flags such as `--idle-timeout 90s` exact although
+ * organizations count in whole minutes.
  */
-export async function sessionLimitsFor(deps: Pick<TfeDeps, 'store'>, userId: string, defaults: SessionLimits): Promise<SessionLimits> {
-  let idle = Infinity;
-  let remember = Infinity;
+export async function sessionLimitsFor(deps: Pick<TfeDeps, 'store'>, userId: string, ceiling: SessionLimits): Promise<SessionLimits> {
+  let idle = ceiling.idleTimeoutMs;
+  let remember = ceiling.sessionExpirationMs;
   for await (const org of allOrganizations(deps, { userId })) {
     idle = Math.min(idle, org.sessionTimeoutMinutes * 60_000);
     remember = Math.min(remember, org.sessionRememberMinutes * 60_000);
   }
-  return {
-    idleTimeoutMs: Number.isFinite(idle) ? idle : defaults.idleTimeoutMs,
-    sessionExpirationMs: Number.isFinite(remember) ? remember : defaults.sessionExpirationMs,
-  };
+  return { idleTimeoutMs: idle, sessionExpirationMs: remember };
 }
 
 /** TFE's entitlement set: samlgate reproduces a fully licensed TFE, so every feature is on. */

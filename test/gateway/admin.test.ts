@@ -36,6 +36,10 @@ describe('admin users', () => {
     const res = await api(h, carol).post(`/api/v2/admin/users/${carol.userId}/actions/suspend`).expect(422);
     assert.match(res.body.errors[0].detail, /last active site admin/);
     assert.equal((await h.store.users.get(carol.userId))!.isSuspended, false);
+    // The admin page's form follows the same rule.
+    await carol.browser.gw.post(`/app/admin/users/${carol.userId}/suspend`).type('form').send({ _csrf: carol.csrf }).expect(303);
+    assert.match((await carol.browser.gw.get('/app/admin/users').expect(200)).text, /last active site admin/);
+    assert.equal((await h.store.users.get(carol.userId))!.isSuspended, false);
     // With a second site admin, suspending oneself is allowed.
     await h.patchIdpUser('alice', { attributes: { SiteAdmin: true } });
     await h.login('alice');

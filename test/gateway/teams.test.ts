@@ -139,6 +139,9 @@ describe('organization memberships', () => {
     const past = (await api(h, carol).get(`${ORG}/organization-memberships?page[number]=999&page[size]=100`).expect(200)).body;
     assert.deepEqual(past.data, []);
     assert.equal(past.meta.pagination['total-count'], list.meta.pagination['total-count']);
+    assert.equal((await api(h, carol).get(`${ORG}/organization-memberships?filter[status]=invited`).expect(200)).body.data.length, 1);
+    const badFilter = await api(h, carol).get(`${ORG}/organization-memberships?filter[status]=pending`).expect(422);
+    assert.deepEqual(badFilter.body.errors[0].source, { parameter: 'filter[status]' });
     const bad = await api(h, carol).post(`${ORG}/organization-memberships`, invite('not-an-email-address')).expect(422);
     assert.equal(bad.body.errors[0].source.pointer, '/data/attributes/email');
     const twice = await api(h, carol).post(`${ORG}/organization-memberships`, invite('new@example.com')).expect(422);

@@ -53,7 +53,8 @@ describe('sessionLimitsFor (rule S1 across organizations)', () => {
     await createOrganization(d, { name: 'a', email: 'a@x.test', sessionTimeoutMinutes: 10, sessionRememberMinutes: 1000 }, user);
     await createOrganization(d, { name: 'b', email: 'b@x.test', sessionTimeoutMinutes: 60, sessionRememberMinutes: 100 }, user);
     await createOrganization(d, { name: 'c', email: 'c@x.test', sessionTimeoutMinutes: 1, sessionRememberMinutes: 1 }, null);
-    assert.deepEqual(await sessionLimitsFor(d, user.id, defaults), { idleTimeoutMs: 10 * 60_000, sessionExpirationMs: 100 * 60_000 });
+    const ceiling = { idleTimeoutMs: 20160 * 60_000, sessionExpirationMs: 20160 * 60_000 };
+    assert.deepEqual(await sessionLimitsFor(d, user.id, ceiling), { idleTimeoutMs: 10 * 60_000, sessionExpirationMs: 100 * 60_000 });
   });
 });
 
@@ -71,5 +72,15 @@ describe('readUserAttributesWith (rule S5 with the admin attribute names)', () =
     assert.deepEqual(readUserAttributesWith([attr('uid', 'u'), attr('admin', 'TRUE')], s), { username: 'u', memberOf: [], siteAdmin: true, memberOfSent: false });
     assert.equal(readUserAttributesWith([attr('groups', 'site-admins')], s).siteAdmin, false);
     assert.equal(readUserAttributesWith([attr('groups', 'root')], s).siteAdmin, true);
+  });
+});
+
+describe('sessionLimitsFor: the configured limits are the ceiling', () => {
+  it('an organization cannot extend them, and sub-minute flags stay exact', async () => {
+    const d = deps();
+    const user = { id: 'user-y', email: 'y@example.com' };
+    await d.store.users.recordLogin({ email: user.email, username: 'y', isSiteAdmin: false, isServiceAccount: false, memberOf: [], loginFindings: [], now: 0, newUserId: user.id });
+    await createOrganization(d, { name: 'long', email: 'l@x.test', sessionTimeoutMinutes: 2, sessionRememberMinutes: 100000 }, user);
+    assert.deepEqual(await sessionLimitsFor(d, user.id, { idleTimeoutMs: 90_000, sessionExpirationMs: 3_600_000 }), { idleTimeoutMs: 90_000, sessionExpirationMs: 3_600_000 });
   });
 });

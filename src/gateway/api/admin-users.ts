@@ -49,14 +49,11 @@ export function addAdminUserRoutes(router: Router, ctx: GatewayContext): void {
 
   for (const action of ['suspend', 'unsuspend'] as const) {
     router.post(`/admin/users/:id/actions/${action}`, async (req, res) => {
-      const caller = principalUser(req.principal!);
-      if (action === 'suspend' && caller?.id === req.params.id && (await ctx.store.users.count({ siteAdmin: true, suspended: false })) <= 1) {
-        // Nobody could unsuspend them: the site would have no administrator left.
-        return sendError(res, 422, 'unprocessable entity', 'you are the last active site admin: make another user a site admin before suspending yourself');
-      }
       const result = await setSuspended(ctx, req.params.id as string, action === 'suspend');
       if (!result.ok) {
         if (result.reason === 'not-found') return sendNotFound(res);
+        // Nobody could unsuspend anyone: the site would have no administrator left.
+        if (result.reason === 'last-site-admin') return sendError(res, 422, 'unprocessable entity', 'this is the last active site admin: make another user a site admin (SiteAdmin=true or site-admins in MemberOf at their next login) before suspending this one');
         return sendError(res, 400, 'bad request', `user is already ${action === 'suspend' ? 'suspended' : 'active'}`);
       }
       ctx.logger.info({ userId: result.user.id, by: principalUser(req.principal!)?.id }, `user ${action}ed`);

@@ -12,7 +12,7 @@ import type { Principal } from '../../tfe/principal.ts';
 import { deleteMembership, inviteMember, teamsOfMembership } from '../../tfe/memberships.ts';
 import type { GatewayContext } from '../context.ts';
 import { factsFor, organizationFor } from './caller.ts';
-import { includes, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
+import { ApiInputError, includes, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { membershipResource, userResource } from './serializers.ts';
 
 const inviteBody = z.object({
@@ -53,6 +53,9 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
     if (!found) return sendNotFound(res);
     const page = readPage(req);
     const status = req.query['filter[status]'];
+    if (status !== undefined && status !== '' && status !== 'invited' && status !== 'active') {
+      throw new ApiInputError([{ status: '422', title: 'invalid parameter', detail: 'filter[status] must be invited or active', source: { parameter: 'filter[status]' } }]);
+    }
     const q = typeof req.query.q === 'string' ? req.query.q : undefined;
     const result = await ctx.store.orgMemberships.listByOrganization(found.org.id, page, {
       ...(status === 'invited' || status === 'active' ? { status } : {}),

@@ -1,6 +1,7 @@
 /** Store records -> TFE-shaped JSON:API resource objects. One function per resource type. */
 import { createHash } from 'node:crypto';
 import type { OrgMembershipRecord, OrganizationRecord, TeamRecord, TokenRecord, UserRecord } from '../../store/types.ts';
+import { membershipUserId } from '../../tfe/memberships.ts';
 import { ENTITLEMENTS } from '../../tfe/organizations.ts';
 import type { OrganizationPermissions } from '../../tfe/organization-permissions.ts';
 import type { SamlSettings, SamlSettingsReadOnly } from '../../tfe/saml-settings.ts';
@@ -172,7 +173,7 @@ export function membershipResource(m: OrgMembershipRecord, org: OrganizationReco
     attributes: { status: m.status, email: m.email, 'created-at': iso(m.createdAt) },
     relationships: {
       organization: { data: { id: org.name, type: 'organizations' } },
-      user: { data: m.userId ? { id: m.userId, type: 'users' } : null },
+      user: { data: { id: membershipUserId(m), type: 'users' } },
       teams: { data: teamIds.map((id) => ({ id, type: 'teams' })) },
     },
     links: { self: `/api/v2/organization-memberships/${m.id}` },

@@ -4,7 +4,7 @@
  * the action conflicts (409), force-cancel's cool-off, and the scheduler moving runs on its own.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { FORCE_CANCEL_COOL_OFF_MS } from '../../../src/tfe/runs.ts';
 import { createWorkspace, grant, queue, runBody, seedWorkspaceWorld, uploadedCv, type Seeded } from '../../support/workspaces.ts';
 
@@ -302,11 +302,17 @@ describe('invalid run requests are 422 with a pointer', () => {
     ['unknown configuration version', (ws) => runBody(ws, 'cv-doesnotexist0000'), '/data/relationships/configuration-version/data/id'],
     ['configuration not uploaded yet', (ws, cv) => runBody(ws, cv), '/data/relationships/configuration-version/data/id'],
   ];
+  // One world for the table: every case is refused, so none changes what the next one sees.
+  let w: Seeded;
+  let ws: string;
+  let cv: string;
+  before(async () => {
+    w = await seedWorkspaceWorld();
+    ws = await devWorkspace(w, 'bad');
+    cv = (await w.api('post', `/api/v2/workspaces/${ws}/configuration-versions`, w.tokens.developers, {}).expect(201)).body.data.id;
+  });
   for (const [name, body, pointer] of cases) {
     it(name, async () => {
-      const w = await seedWorkspaceWorld();
-      const ws = await devWorkspace(w, 'bad');
-      const cv = (await w.api('post', `/api/v2/workspaces/${ws}/configuration-versions`, w.tokens.developers, {}).expect(201)).body.data.id;
       const res = await w.api('post', '/api/v2/runs', w.tokens.developers, body(ws, cv)).expect(422);
       assert.equal(res.body.errors[0].status, '422');
       assert.equal(res.body.errors[0].source.pointer, pointer, JSON.stringify(res.body));

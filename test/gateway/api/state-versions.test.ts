@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createWorkspace, grant, localPath, seedWorkspaceWorld, type Seeded } from '../../support/workspaces.ts';
 
@@ -141,16 +141,20 @@ describe('state versions', () => {
       ['state not JSON', body(s, { state: Buffer.from('nope').toString('base64'), md5: md5(Buffer.from('nope')) }), '/data/attributes/state'],
       ['unknown run', { data: { ...body(s).data, relationships: { run: { data: { id: 'run-nope', type: 'runs' } } } } }, '/data/relationships/run/data/id'],
     ];
+    // One world for the table: every case is refused, so none changes what the next one sees.
+    let w: Seeded;
+    let ws: string;
+    before(async () => {
+      w = await seedWorkspaceWorld();
+      ws = await lockedWorkspace(w, 'bad');
+    });
     for (const [name, payload, pointer] of cases) {
       it(name, async () => {
-        const w = await seedWorkspaceWorld();
-        const ws = await lockedWorkspace(w, 'bad');
         const res = await create(w, ws, payload).expect(422);
         assert.equal(res.body.errors[0].source.pointer, pointer, JSON.stringify(res.body));
       });
     }
     it('list without its filters', async () => {
-      const w = await seedWorkspaceWorld();
       const res = await w.api('get', '/api/v2/state-versions?filter[workspace][name]=x', w.tokens.owners).expect(422);
       assert.equal(res.body.errors[0].source.pointer, '/filter/organization/name');
     });

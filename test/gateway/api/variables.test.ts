@@ -4,7 +4,7 @@
  * organization token may manage them, T3), and every invalid input's 422 pointer.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createWorkspace, grant, seedWorkspaceWorld, type Seeded } from '../../support/workspaces.ts';
 
 const vars = (ws: string) => `/api/v2/workspaces/${ws}/vars`;
@@ -82,16 +82,20 @@ describe('variables', () => {
       ['value not a string', { key: 'k', category: 'terraform', value: 3 }, '/data/attributes/value'],
       ['sensitive not a boolean', { key: 'k', category: 'terraform', sensitive: 'yes' }, '/data/attributes/sensitive'],
     ];
+    // One world for the table: every case is refused, so none changes what the next one sees.
+    let w: Seeded;
+    let ws: string;
+    before(async () => {
+      w = await seedWorkspaceWorld();
+      ws = await createWorkspace(w, 'bad', w.tokens.owners);
+    });
     for (const [name, attributes, pointer] of cases) {
       it(name, async () => {
-        const w = await seedWorkspaceWorld();
-        const ws = await createWorkspace(w, 'bad', w.tokens.owners);
         const res = await create(w, ws, attributes).expect(422);
         assert.equal(res.body.errors[0].source.pointer, pointer, JSON.stringify(res.body));
       });
     }
     it('a key taken in the same category (on create and on rename); the other category is fine', async () => {
-      const w = await seedWorkspaceWorld();
       const ws = await createWorkspace(w, 'dup', w.tokens.owners);
       await create(w, ws, { key: 'k', category: 'terraform' }).expect(201);
       const dup = await create(w, ws, { key: 'k', category: 'terraform' }).expect(422);

@@ -4,7 +4,7 @@
  * `permissions`, relationships, the attributes TFE round-trips, and every invalid input's 422.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createWorkspace, grant, seedWorkspaceWorld, type Seeded } from '../../support/workspaces.ts';
 
 const ROUND_TRIP = {
@@ -190,9 +190,13 @@ describe('invalid workspace input is a 422 with a pointer', () => {
     ['source-url not a URL', { name: 'a', 'source-url': 'nope' }, '/data/attributes/source-url'],
     ['a VCS repo', { name: 'a', 'vcs-repo': { identifier: 'x/y' } }, '/data/attributes/vcs-repo'],
   ];
+  // One world for the table: every case is refused, so none changes what the next one sees.
+  let w: Seeded;
+  before(async () => {
+    w = await seedWorkspaceWorld();
+  });
   for (const [name, attributes, pointer] of cases) {
     it(name, async () => {
-      const w = await seedWorkspaceWorld();
       const res = await w.api('post', '/api/v2/organizations/example-org/workspaces', w.tokens.owners, { data: { type: 'workspaces', attributes } }).expect(422);
       assert.equal(res.body.errors[0].status, '422');
       assert.equal(res.body.errors[0].source.pointer, pointer, JSON.stringify(res.body));
