@@ -16,7 +16,7 @@ export interface BenchResult {
   line: string;
   /** The compared value: a ratio, bytes or milliseconds. */
   value: number;
-  unit: 'ratio' | 'bytes' | 'ms';
+  unit: 'ratio' | 'bytes' | 'ms' | 'MB';
   target: { op: '>=' | '<=' | '<'; value: number };
   pass: boolean;
   notes: string[];

@@ -9,6 +9,7 @@ import { randomIds } from '../src/ids.ts';
 import { buildAssertionModel } from '../src/idp/assertion.ts';
 import { directoryFromConfig } from '../src/idp/directory.ts';
 import { issueResponse } from '../src/idp/issue.ts';
+import { resolveSpSettings } from '../src/idp/sp-settings.ts';
 import { loadSigningCredentials } from '../src/saml/keys.ts';
 import { idpMetadataXml } from '../src/saml/metadata.ts';
 import type { SpTrust } from '../src/saml/trust.ts';
@@ -30,6 +31,8 @@ export const gatewaySp: SpTrust = {
   authnRequestsSigned: false,
 };
 export const directory = directoryFromConfig(config.idp);
+/** The gateway's per-SP settings at the IdP: the defaults (both signed, RSA-SHA256, no encryption). */
+const gatewaySettings = resolveSpSettings({}, { assertionLifetime: config.idp.assertionLifetime, sessionNotOnOrAfter: config.idp.sessionNotOnOrAfter });
 /** alice: Username + MemberOf attributes, unflagged. */
 export const benchUser = directory.get('alice')!;
 export const REQUEST_ID = '_bench-authnrequest-0001';
@@ -47,10 +50,9 @@ export function issueOurs(now: number) {
     inResponseTo: REQUEST_ID,
     authnInstant: now - 1_000,
     sessionIndex: '_bench-session-1',
-    assertionLifetime: config.idp.assertionLifetime,
-    sessionNotOnOrAfter: config.idp.sessionNotOnOrAfter,
+    settings: gatewaySettings,
   });
-  return issueResponse(model, { credentials: idpCredentials, faults: benchUser.faults, now });
+  return issueResponse(model, { credentials: idpCredentials, faults: benchUser.faults, now, encryptionCertificate: null });
 }
 
 export function fixedClock(now: number) {

@@ -1,18 +1,22 @@
 /**
  * startup: wall time from spawn to the "samlgate ready" line of
- * `samlgate start --idp-port 0 --gateway-port 0 --log-level silent`, median of 5, for the compiled
- * CLI (bin/samlgate.js -> dist/) and for the tsx fallback (TypeScript compiled at load).
+ * `samlgate start --idp-port 0 --gateway-port 0 --log-level silent --data DIR`, DIR holding an
+ * existing gateway database with 1,000,000 tokens (bench/token-db.ts), median of 5, for the
+ * compiled CLI (bin/samlgate.js -> dist/) and for the tsx fallback (TypeScript compiled at load).
  * Absolute by nature: there is no baseline to take a ratio against; a noisy machine inflates it.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { dataDirWith } from './token-db.ts';
 import { fmt, isMain, log, median, meets, parseOptions, report, targetText, type BenchOptions, type BenchResult } from './lib.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = { op: '<' as const, value: 1500 };
-const ARGS = ['start', '--idp-port', '0', '--gateway-port', '0', '--log-level', 'silent'];
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 1_000_000);
+let ARGS = ['start', '--idp-port', '0', '--gateway-port', '0', '--log-level', 'silent'];
 
 function timeToReady(entry: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,7 +55,9 @@ function newestMtime(dir: string): number {
 
 export async function run(o: BenchOptions): Promise<BenchResult[]> {
   const runs = o.quick ? 3 : 5;
-  const notes: string[] = [];
+  const notes: string[] = [`an existing ${TOKENS.toLocaleString('en')}-token gateway database in --data`];
+  const dir = dataDirWith(TOKENS, path.join(os.tmpdir(), `samlgate-bench-startup-${process.pid}`));
+  ARGS = [...ARGS, '--data', dir];
   const distCli = path.join(ROOT, 'dist', 'cli.js');
   if (!existsSync(distCli)) {
     log('startup: dist/ is missing: npm run build');
@@ -65,6 +71,14 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
   modes.push({ key: 'tsx', entry: path.join(ROOT, 'bench', 'support', 'bin-tsx.mjs'), what: "bin/samlgate.js's tsx fallback (src/ through tsx)" });
 
   await timeToReady(modes[0]!.entry); // warm the file cache, not recorded
+  // The same start on an empty data directory, in this run: what the million tokens add.
+  const emptyDir = path.join(os.tmpdir(), `samlgate-bench-startup-empty-${process.pid}`);
+  const withDb = ARGS;
+  ARGS = ARGS.map((a) => (a === dir ? emptyDir : a));
+  const empty: number[] = [];
+  for (let i = 0; i < runs; i++) empty.push(await timeToReady(modes[0]!.entry));
+  ARGS = withDb;
+  notes.push(`the same start (${modes[0]!.key}) on an empty data directory in this run: ${fmt(median(empty))} ms (median of ${runs})`);
   const results: BenchResult[] = [];
   for (const m of modes) {
     const samples: number[] = [];

@@ -41,7 +41,18 @@ export const xmlText = z.string().superRefine((v, ctx) => {
   const bad = findNonXmlChar(v);
   if (bad) ctx.addIssue({ code: 'custom', message: `contains ${bad}, a character XML 1.0 does not allow in an assertion` });
 });
-const attributeValue = z.union([xmlText, z.boolean(), z.number(), z.array(xmlText)]);
+export const attributeValue = z.union([xmlText, z.boolean(), z.number(), z.array(xmlText)]);
+
+/**
+ * An attribute Name the IdP can put into an assertion and an SP can match: no control
+ * characters (C0, DEL, C1), whitespace or XML-special characters. A name with a control character
+ * once got through the admin API and broke every later login of that user (issue 9).
+ */
+export const attributeName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\u0000-\u0020\u007f-\u009f<>&"'\u2028\u2029\ufeff]+$/, 'attribute names may not contain control characters, whitespace or <>&"\'');
 
 export const FAULT_NAMES = [
   'sa-name-lowercase',
@@ -56,28 +67,69 @@ export const FAULT_NAMES = [
   'expired',
   'wrong-audience',
   'no-session-not-on-or-after',
+  'signature-sha1',
+  'encryption-aes-cbc',
+  'not-yet-valid',
+  'wrong-recipient',
+  'wrong-destination',
+  'wrong-issuer',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
-const userSchema = z.strictObject({
+export const userSchema = z.strictObject({
   username: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, dot, underscore or hyphen'),
   email: z.email().optional(),
   /** Omitted: the user is pick-only (the login form lists them with no password). */
   password: z.string().min(1).optional(),
   displayName: z.string().optional(),
-  attributes: z.record(z.string(), attributeValue).default({}),
+  attributes: z.record(attributeName, attributeValue).default({}),
   /** Deliberate misconfigurations applied to every assertion issued for this user. */
   faults: z.array(z.enum(FAULT_NAMES)).default([]),
 });
 export type UserConfig = z.output<typeof userSchema>;
 
-const serviceProviderSchema = z.strictObject({
-  entityId: z.string().min(1),
-  acsUrl: url,
-  sloUrl: url.optional(),
-  /** PEM certificate the SP signs AuthnRequests with; when set, unsigned requests are refused. */
-  signingCert: z.string().optional(),
+/** NameID formats by short name (SAML core 8.3); `email` is what TFE expects (rule S5). */
+export const NAMEID_FORMAT_NAMES = ['email', 'unspecified', 'persistent', 'transient'] as const;
+/** Attribute NameFormats by short name (SAML core 8.2); `absent` leaves NameFormat out. */
+export const ATTRNAME_FORMAT_NAMES = ['basic', 'uri', 'unspecified', 'absent'] as const;
+
+/**
+ * How the IdP answers one SP (docs/idp.md, "Per-SP settings"). Every field is optional so the
+ * same schema serves the config file and `PATCH /api/service-providers/:entityId`; the defaults
+ * live in one place, src/idp/sp-settings.ts.
+ */
+export const spSettingsSchema = z.strictObject({
+  /** Which elements carry an enveloped signature (default both). */
+  sign: z.enum(['response', 'assertion', 'both']).optional(),
+  /** rsa-sha256 (default) or rsa-sha512; SHA-1 only through the signature-sha1 fault. */
+  signatureAlgorithm: z.enum(['rsa-sha256', 'rsa-sha512']).optional(),
+  /** Encrypt the Assertion to the SP's encryption certificate (AES-256-GCM, RSA-OAEP). */
+  encryptAssertion: z.boolean().optional(),
+  nameIdFormat: z.enum(NAMEID_FORMAT_NAMES).optional(),
+  /** Overrides idp.assertionLifetime for this SP. */
+  assertionLifetime: positiveDuration.optional(),
+  /** Overrides idp.sessionNotOnOrAfter for this SP (0 leaves SessionNotOnOrAfter out). */
+  sessionNotOnOrAfter: duration.optional(),
+  /** NameFormat per attribute name; attributes not listed use basic (rule F1 wants basic). */
+  attributeNameFormats: z.record(attributeName, z.enum(ATTRNAME_FORMAT_NAMES)).optional(),
 });
+export type SpSettingsInput = z.output<typeof spSettingsSchema>;
+
+const serviceProviderSchema = spSettingsSchema
+  .extend({
+    /** SP metadata: a file path or an http(s) URL (fetched at start). Or give entityId + acsUrl. */
+    metadata: z.string().min(1).optional(),
+    entityId: z.string().min(1).optional(),
+    acsUrl: url.optional(),
+    sloUrl: url.optional(),
+    /** How the IdP sends this SP LogoutRequests/LogoutResponses (default redirect). */
+    sloBinding: z.enum(['redirect', 'post']).optional(),
+    /** PEM certificate (or file) the SP signs AuthnRequests with; when set, unsigned requests are refused. */
+    signingCert: z.string().optional(),
+    /** PEM certificate (or file) to encrypt assertions to. */
+    encryptionCert: z.string().optional(),
+  })
+  .refine((sp) => sp.metadata !== undefined || sp.entityId !== undefined, 'give "metadata" (file or URL) or "entityId" (with "acsUrl" unless it only changes the settings of a known SP such as the gateway)');
 
 const idpSchema = z.strictObject({
   port: port.default(7000),
@@ -85,6 +137,11 @@ const idpSchema = z.strictObject({
   entityId: z.string().min(1).optional(),
   signingKey: z.string().default(path.join(DEV_CERTS_DIR, 'idp-signing.key')),
   signingCert: z.string().default(path.join(DEV_CERTS_DIR, 'idp-signing.crt')),
+  /**
+   * Key rollover: a second certificate (PEM file) that metadata lists next to signingCert, so SPs
+   * trust it before the IdP signs with it. The IdP keeps signing with signingKey.
+   */
+  nextSigningCert: z.string().optional(),
   adminToken: z.string().min(16, 'use at least 16 characters').optional(),
   /** How long the IdP remembers a browser (its own SSO session). */
   sessionDuration: positiveDuration.prefault('8h'),

@@ -14,7 +14,11 @@ import { createIdp, type Idp } from './idp/app.ts';
 import { certificateFromPem, loadSigningCredentials } from './saml/keys.ts';
 import { MetadataError, parseIdpMetadata } from './saml/metadata.ts';
 import type { IdpTrust } from './saml/trust.ts';
+import { attachIdpStore } from './idp/persistence.ts';
 import { loadSessionSecret } from './store/data-dir.ts';
+import { createMemoryIdpStore } from './store/idp-memory.ts';
+import type { IdpStore } from './store/idp-types.ts';
+import { createSqliteIdpStore } from './store/sqlite/idp.ts';
 import { createMemoryStore } from './store/memory.ts';
 import { dataDirOf, openLocked } from './store/open.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
@@ -153,6 +157,13 @@ export async function startServices(
   const ids = o.ids ?? randomIds;
   const dataDir = dataDirOf(config.data);
   const store: Store = which.gateway && dataDir !== null ? openLocked(dataDir, 'gateway', 'gateway', createSqliteStore) : createMemoryStore();
+  let idpStore: IdpStore | null = null;
+  try {
+    if (which.idp) idpStore = dataDir !== null ? openLocked(dataDir, 'idp', 'IdP', createSqliteIdpStore) : createMemoryIdpStore();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const servers: http.Server[] = [];
   let clock: Clock = o.clock ?? new SystemClock();
   const services: Services = {
@@ -163,13 +174,16 @@ export async function startServices(
       await Promise.all(servers.map((s) => closeGracefully(s, limits.shutdownGraceMs)));
       services.gateway?.close();
       await services.idp?.close();
+      await idpStore?.close();
       await store.close();
     },
   };
   try {
-    if (!o.clock && config.clock === 'manual') clock = services.clock = await manualClockFor(store.settings, o.logger);
+    // The offset lives with the gateway; when only the IdP runs, with the IdP.
+    if (!o.clock && config.clock === 'manual') clock = services.clock = await manualClockFor(which.gateway || !idpStore ? store.settings : idpStore.settings, o.logger);
     if (which.idp) {
       const idp = createIdp({ config, clock, ids, logger: o.logger.child({ component: 'idp' }) });
+      await attachIdpStore(idp, idpStore!, clock, o.logger.child({ component: 'idp' }));
       const server = createHttpServer(idp.app, limits);
       servers.push(server);
       await listen(server, config.host, config.idp.port, 'IdP');

@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import { StoreConflictError, StoreUnavailableError, type Store } from '../store/types.ts';
+import { securityHeaders } from '../http/security-headers.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { RunScheduler } from '../tfe/run-scheduler.ts';
 import { addAccountRoutes } from './api/account.ts';
@@ -65,19 +66,6 @@ export interface Gateway {
   context: GatewayContext;
   /** Stops background work (the run scheduler); the HTTP server is the caller's to close. */
   close(): void;
-}
-
-const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
-  ['Referrer-Policy', 'same-origin'],
-  ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'"],
-];
-
-// setHeader, not res.set: express's set() re-derives charsets per call, on every request.
-function securityHeaders(_req: Request, res: Response, next: NextFunction) {
-  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
-  next();
 }
 
 export function createGateway(o: GatewayOptions): Gateway {
@@ -141,7 +129,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(securityHeaders);
+  app.use(securityHeaders());
   // Requests wait for start-up once; afterwards this is one boolean test.
   app.use((_req: Request, _res: Response, next: NextFunction) => (ready ? next() : bootstrap.then(() => next(), next)));
 
@@ -158,10 +146,17 @@ export function createGateway(o: GatewayOptions): Gateway {
   });
   // API calls with a token are not web activity (S1) and skip the session entirely.
   const loadLogin = webSessionMiddleware(ctx);
-  const apiSession = [
-    (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : sessionMiddleware(req, res, next)),
-    (req: Request, res: Response, next: NextFunction) => (req.headers.authorization !== undefined ? next() : loadLogin(req, res, next)),
-  ];
+  // The /api/v2 prelude as one middleware (each express layer costs a walk per request, and this
+  // is the token check's hot path): the JSON body (only when there is one), then, for browser
+  // calls without a token, the session and its login. Token calls skip the session entirely.
+  const jsonBody = jsonApiBodyParser();
+  const apiPrelude = (req: Request, res: Response, next: NextFunction) => {
+    if (req.headers.authorization !== undefined) return jsonBody(req, res, next);
+    jsonBody(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      sessionMiddleware(req, res, (err2?: unknown) => (err2 ? next(err2) : loadLogin(req, res, next)));
+    });
+  };
   // Pages, /session, /logout and the ACS always have a session: an Authorization header there
   // (a proxy's, a curious client's) is not an API token (regression: it made req.session
   // undefined and every one of those routes a 500).
@@ -196,7 +191,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   addTeamTokenRoutes(api, ctx);
   addWorkspaceApiRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
-  app.use('/api/v2', jsonApiBodyParser(), ...apiSession, api);
+  app.use('/api/v2', apiPrelude, api);
 
   app.use(...browserSession);
   app.use(spRoutes(ctx));
@@ -207,7 +202,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   });
 
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
-    const isApi = req.originalUrl.startsWith('/api/');
+    const isApi = req.originalUrl.startsWith('/api/') || req.originalUrl.startsWith(CAPABILITY_PATH);
     if (err instanceof ApiInputError) return sendErrors(res, 422, err.errors);
     if (err instanceof TfeError && isApi) return sendTfeError(res, err);
     if (err instanceof StoreUnavailableError) {

@@ -1,32 +1,48 @@
 /**
  * The test IdP (DESIGN 2, 2b): SP-initiated SSO over HTTP-Redirect and HTTP-POST, IdP-initiated
- * SSO, SLO, an HTML login form and an admin JSON API. Handlers stay thin: request parsing lives
- * in requests.ts, assertion shaping in assertion.ts/faults.ts, signing in issue.ts.
+ * SSO, single logout in both directions, an HTML login page, admin pages and an admin JSON API.
+ * Handlers stay thin: request parsing lives in requests.ts, assertion shaping in
+ * assertion.ts/faults.ts, signing and encryption in issue.ts, logout in slo.ts, pages in
+ * views.ts/admin-views.ts, who may do what in admin-auth.ts and csrf.ts.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Clock } from '../clock.ts';
-import type { Config } from '../config.ts';
+import { FAULT_NAMES, type Config, type FaultName } from '../config.ts';
+import { securityHeaders } from '../http/security-headers.ts';
 import type { IdGenerator } from '../ids.ts';
 import type { Logger } from '../log.ts';
-import { loadSigningCredentials } from '../saml/keys.ts';
-import { idpMetadataXml } from '../saml/metadata.ts';
+import { certificateFromPem, KeyError, loadSigningCredentials, type Certificate } from '../saml/keys.ts';
+import { MetadataError } from '../saml/metadata.ts';
 import { SamlRejection } from '../saml/rejection.ts';
-import { encodeRedirectMessage, signRedirectQuery } from '../saml/sign.ts';
-import type { SpTrust } from '../saml/trust.ts';
+import { signElement } from '../saml/sign.ts';
 import { adminApi } from './api.ts';
-import { buildAssertionModel } from './assertion.ts';
+import { adminPages } from './admin-pages.ts';
+import { AdminAuth } from './admin-auth.ts';
+import { buildAssertionModel, serializeStatusResponse } from './assertion.ts';
+import { readCookie } from './cookies.ts';
+import { allowedOrigins, CsrfGuard } from './csrf.ts';
 import { directoryFromConfig, type IdpUser, type UserDirectory } from './directory.ts';
-import { issueResponse } from './issue.ts';
-import { logoutResponseXml } from '../saml/logout.ts';
+import { ResponseRing } from './inspector.ts';
+import { IssuanceError, issueResponse } from './issue.ts';
+import { idpMetadata } from './metadata.ts';
+import { previewModel, serviceAccountPreview, readServiceAccount } from './preview.ts';
 import { readAuthnRequest, readLogoutRequest, receivePost, receiveRedirect } from './requests.ts';
-import { ServiceProviderRegistry, serviceProvidersFromConfig } from './service-providers.ts';
+import { ServiceProviderRegistry, serviceProvidersFromConfig, spFromMetadata, type IdpServiceProvider } from './service-providers.ts';
 import { IDP_SESSION_COOKIE, IdpSessions, PendingRequests, type IdpSession, type PendingRequest } from './sessions.ts';
-import { autoPostPage, errorPage, loginPage, signedInPage, signedOutPage } from './views.ts';
+import { isSuccess, logoutRequestForSp, logoutResponseForSp, LogoutRuns, readLogoutResponse, toSp, type LogoutRun, type Outgoing } from './slo.ts';
+import type { AssertionPreview } from './views.ts';
+import { autoPostPage, confirmLoginPage, errorPage, loginPage, SCRIPT_HASHES, signedInPage, signedOutPage } from './views.ts';
+import { existsSync, readFileSync } from 'node:fs';
 
 export interface Idp {
   app: import('express').Express;
   metadataXml: string;
   directory: UserDirectory;
+  serviceProviders: ServiceProviderRegistry;
+  /** The IdP's login sessions (persisted through src/idp/persistence.ts when a data directory is used). */
+  sessions: IdpSessions;
+  /** Resolves once SP metadata URLs from the config are fetched (failures are logged, not thrown). */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,16 +51,7 @@ interface Authentication {
   user: IdpUser;
   authnInstant: number;
   sessionIndex: string;
-}
-
-function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+  session: IdpSession | null;
 }
 
 /** One value per field (SP-SECURITY PARAM1); arrays from repeated fields are refused. */
@@ -53,44 +60,74 @@ function field(source: unknown, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-function withQuery(url: string, query: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+const rawQueryOf = (req: Request) => (req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
+
+const STATUS = {
+  responder: 'urn:oasis:names:tc:SAML:2.0:status:Responder',
+  noPassive: 'urn:oasis:names:tc:SAML:2.0:status:NoPassive',
+};
+
+const EXPIRED_REQUEST = 'This login request is unknown or has expired (a login form stays valid for 15 minutes, and each can be used once).';
+
+function readCertificateFile(file: string, what: string): Certificate {
+  if (!existsSync(file)) throw new KeyError(`${what}: ${file} does not exist`);
+  return certificateFromPem(readFileSync(file, 'utf8'));
 }
 
-export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; logger: Logger; serviceProviders?: SpTrust[] }): Idp {
+export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; logger: Logger }): Idp {
   const { config, clock, ids } = o;
   const idpConfig = config.idp;
   const logger = o.logger.child({ component: 'idp' });
   const credentials = loadSigningCredentials(idpConfig.signingKey, idpConfig.signingCert);
+  const signingCertificates = [credentials.certificate, ...(idpConfig.nextSigningCert ? [readCertificateFile(idpConfig.nextSigningCert, 'idp.nextSigningCert')] : [])];
   const directory = directoryFromConfig(idpConfig);
-  const serviceProviders = new ServiceProviderRegistry([...serviceProvidersFromConfig(config), ...(o.serviceProviders ?? [])]);
+  const defaults = { assertionLifetime: idpConfig.assertionLifetime, sessionNotOnOrAfter: idpConfig.sessionNotOnOrAfter };
+  const configured = serviceProvidersFromConfig(config);
+  const serviceProviders = new ServiceProviderRegistry(defaults, configured.ready);
   const sessions = new IdpSessions(clock, ids, idpConfig.sessionDuration);
   const pending = new PendingRequests(clock, ids);
-  const ssoUrl = `${idpConfig.baseUrl}/sso`;
-  const sloUrl = `${idpConfig.baseUrl}/slo`;
-  const metadataXml = idpMetadataXml({ entityId: idpConfig.entityId, ssoUrl, sloUrl, certificate: credentials.certificate });
+  const runs = new LogoutRuns(clock, ids);
+  const ring = new ResponseRing();
   const secureCookie = idpConfig.baseUrl.startsWith('https:');
+  const csrf = new CsrfGuard(ids, { secureCookie, allowedOrigins: allowedOrigins(idpConfig.baseUrl) });
+  const admin = new AdminAuth(idpConfig.adminToken, ids, secureCookie);
+  const sloUrl = `${idpConfig.baseUrl}/slo`;
+  const metadataXml = idpMetadata({ entityId: idpConfig.entityId, ssoUrl: `${idpConfig.baseUrl}/sso`, sloUrl, signingCertificates });
   const lookupSp = (entityId: string) => serviceProviders.get(entityId);
+
+  const ready = Promise.all(
+    configured.remote.map(async ({ url, settings }) => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        if (!res.ok) throw new MetadataError(`HTTP ${res.status}`);
+        const sp = serviceProviders.register(spFromMetadata(await res.text(), settings, 'config'));
+        logger.info({ event: 'idp.sp.registered', entityId: sp.entityId, from: url }, 'service provider registered from metadata URL');
+      } catch (err) {
+        logger.error({ event: 'idp.sp.metadata-failed', url, reason: (err as Error).message }, `cannot load SP metadata from ${url}: ${(err as Error).message}; register it later with POST /api/service-providers`);
+      }
+    }),
+  ).then(() => undefined);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use((_req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Referrer-Policy', 'no-referrer');
-    next();
-  });
+  app.set('etag', false);
+  app.use(securityHeaders({ scriptHashes: SCRIPT_HASHES, extra: [['Cache-Control', 'no-store']] }));
 
   const html = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
 
   function currentSession(req: Request): IdpSession | undefined {
-    return sessions.get(readCookie(req, IDP_SESSION_COOKIE));
+    const s = sessions.get(readCookie(req, IDP_SESSION_COOKIE));
+    return s && directory.get(s.username) ? s : undefined;
   }
 
-  function startSession(res: Response, user: IdpUser): IdpSession {
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookie, path: '/' };
+
+  /** A new login replaces whatever session the browser had (switch user, ForceAuthn). */
+  function startSession(req: Request, res: Response, user: IdpUser): IdpSession {
+    sessions.destroy(readCookie(req, IDP_SESSION_COOKIE));
     const session = sessions.create(user.username);
-    res.cookie(IDP_SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: '/', maxAge: idpConfig.sessionDuration });
+    res.cookie(IDP_SESSION_COOKIE, session.id, { ...cookieOptions, maxAge: idpConfig.sessionDuration });
     return session;
   }
 
@@ -98,18 +135,23 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
     const id = readCookie(req, IDP_SESSION_COOKIE);
     const session = sessions.get(id);
     sessions.destroy(id);
-    res.clearCookie(IDP_SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: '/' });
+    res.clearCookie(IDP_SESSION_COOKIE, cookieOptions);
     return session;
   }
 
   function authenticationOf(session: IdpSession | undefined): Authentication | undefined {
     if (!session) return undefined;
     const user = directory.get(session.username);
-    return user ? { user, authnInstant: session.authnInstant, sessionIndex: session.sessionIndex } : undefined;
+    return user ? { user, authnInstant: session.authnInstant, sessionIndex: session.sessionIndex, session } : undefined;
   }
 
-  /** Issues and sends the signed Response as the auto-posting form (SAML bindings 3.5). */
-  function answer(res: Response, auth: Authentication, sp: SpTrust, inResponseTo: string | null, relayState: string | null) {
+  function send(res: Response, out: Outgoing, note?: string) {
+    if (out.kind === 'redirect') return res.redirect(302, out.url);
+    html(res, 200, autoPostPage({ action: out.action, field: out.field, samlResponse: out.value, relayState: out.relayState, note }));
+  }
+
+  /** Issues and sends the Response as the auto-posting form (SAML bindings 3.5). */
+  function answer(res: Response, auth: Authentication, sp: IdpServiceProvider, inResponseTo: string | null, relayState: string | null, extraFaults: readonly FaultName[] = []) {
     const now = clock.now();
     const model = buildAssertionModel({
       user: auth.user,
@@ -120,30 +162,129 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
       inResponseTo,
       authnInstant: auth.authnInstant,
       sessionIndex: auth.sessionIndex,
-      assertionLifetime: idpConfig.assertionLifetime,
-      sessionNotOnOrAfter: idpConfig.sessionNotOnOrAfter,
+      settings: sp.settings,
     });
-    const issued = issueResponse(model, { credentials, faults: auth.user.faults, now });
-    logger.info({ event: 'idp.response', username: auth.user.username, sp: sp.entityId, inResponseTo, responseId: issued.model.responseId, faults: auth.user.faults }, 'issued SAML response');
-    html(res, 200, autoPostPage({ action: sp.acsUrl, samlResponse: Buffer.from(issued.xml, 'utf8').toString('base64'), relayState }));
+    const faults = directory.faultsForNextResponse(auth.user.username, extraFaults);
+    let issued;
+    try {
+      issued = issueResponse(model, { credentials, faults, now, encryptionCertificate: sp.encryptionCertificate });
+    } catch (err) {
+      if (err instanceof IssuanceError) {
+        logger.warn({ event: 'idp.response.refused', sp: sp.entityId, reason: err.message }, 'cannot issue the response');
+        return html(res, 409, errorPage('Cannot send the response', err.message, 'Fix the SP registration (see GET /api/service-providers and docs/idp.md), then start the login again.'));
+      }
+      throw err;
+    }
+    auth.session?.participants.set(sp.entityId, { entityId: sp.entityId, nameId: issued.model.nameId, nameIdFormat: issued.model.nameIdFormat });
+    if (auth.session) sessions.saved(auth.session);
+    ring.add({
+      id: issued.model.responseId,
+      at: now,
+      kind: 'login',
+      sp: sp.entityId,
+      username: auth.user.username,
+      inResponseTo,
+      faults,
+      encryption: issued.model.encryption,
+      xml: issued.xml,
+      plaintextAssertion: issued.model.encryption ? issued.assertionXml : null,
+    });
+    logger.info({ event: 'idp.response', username: auth.user.username, sp: sp.entityId, inResponseTo, responseId: issued.model.responseId, faults }, 'issued SAML response');
+    html(res, 200, autoPostPage({ action: sp.acsUrl, samlResponse: Buffer.from(issued.xml, 'utf8').toString('base64'), relayState, note: `Signing in to ${sp.entityId} as ${auth.user.username}…` }));
   }
 
-  function showLogin(res: Response, status: number, p: PendingRequest | null, extra: { error?: string; username?: string } = {}) {
-    html(res, status, loginPage({ users: directory.list(), requestRef: p?.id ?? null, spEntityId: p?.sp.entityId ?? null, ...extra }));
+  /** IsPassive and nobody signed in: Responder/NoPassive, signed as the SP expects (core 3.4.1.4). */
+  function answerNoPassive(res: Response, sp: IdpServiceProvider, inResponseTo: string | null, relayState: string | null, why: string) {
+    const now = clock.now();
+    const id = ids.samlId();
+    let xml = serializeStatusResponse({ id, issueInstant: now, issuer: idpConfig.entityId, destination: sp.acsUrl, inResponseTo, status: STATUS.responder, subStatus: STATUS.noPassive, message: why });
+    if (sp.settings.signResponse || sp.settings.signAssertion) xml = signElement(xml, { credentials, elementLocalName: 'Response', algorithm: sp.settings.signatureAlgorithm });
+    ring.add({ id, at: now, kind: 'no-passive', sp: sp.entityId, username: null, inResponseTo, faults: [], encryption: null, xml, plaintextAssertion: null });
+    logger.info({ event: 'idp.response.no-passive', sp: sp.entityId, inResponseTo }, 'IsPassive request answered with NoPassive');
+    html(res, 200, autoPostPage({ action: sp.acsUrl, samlResponse: Buffer.from(xml, 'utf8').toString('base64'), relayState }));
   }
 
-  /** Shared by both SSO bindings: answer at once with a live session, else ask for a login. */
-  function continueAuthnRequest(req: Request, res: Response, sp: SpTrust, requestId: string | null, relayState: string | null, forceAuthn: boolean) {
-    const auth = forceAuthn ? undefined : authenticationOf(currentSession(req));
-    if (auth) return answer(res, auth, sp, requestId, relayState);
-    showLogin(res, 200, pending.add({ sp, requestId, relayState }));
+  function directoryEntries() {
+    return directory.list().map((u) => ({ username: u.username, displayName: u.displayName, pickOnly: u.password === null, serviceAccount: serviceAccountPreview(u) }));
   }
+
+  function showPicker(req: Request, res: Response, status: number, p: PendingRequest | null, extra: { error?: string; username?: string } = {}) {
+    html(res, status, loginPage({ users: directoryEntries(), requestRef: p?.id ?? null, spEntityId: p?.sp.entityId ?? null, csrf: csrf.token(req, res), signedInAs: currentSession(req)?.username ?? null, ...extra }));
+  }
+
+  /** Exactly what this user's next assertion to this SP says (faults of the user included). */
+  function previewFor(user: IdpUser, sp: IdpServiceProvider | null): AssertionPreview {
+    const settings = (sp ?? serviceProviders.get(config.gateway.entityId))!.settings;
+    const faults = [...user.faults, ...(user.nextFaults?.faults ?? [])];
+    const now = clock.now();
+    const m = previewModel({ user, faults, settings, sp: sp ?? undefined, idpEntityId: idpConfig.entityId, now });
+    return {
+      nameId: m.nameId,
+      nameIdFormat: m.nameIdFormat,
+      attributes: m.attributes,
+      sessionNotOnOrAfter: m.sessionNotOnOrAfter,
+      assertionLifetime: m.notOnOrAfter - m.notBefore,
+      signing: !m.signResponse && !m.signAssertion ? 'none (unsigned fault)' : `${[m.signResponse && 'Response', m.signAssertion && 'Assertion'].filter(Boolean).join(' and ')}, ${m.signatureAlgorithm.toUpperCase()}`,
+      encryption: m.encryption ? `Assertion encrypted with ${m.encryption.toUpperCase()} + RSA-OAEP to the SP's certificate` : 'none',
+      faults: user.faults,
+      nextFaults: user.nextFaults,
+      serviceAccount: readServiceAccount(m.attributes),
+    };
+  }
+
+  function showConfirm(req: Request, res: Response, status: number, user: IdpUser, p: PendingRequest | null, error?: string) {
+    html(
+      res,
+      status,
+      confirmLoginPage({
+        username: user.username,
+        displayName: user.displayName,
+        needsPassword: user.password !== null,
+        requestRef: p?.id ?? null,
+        spEntityId: p?.sp.entityId ?? null,
+        csrf: csrf.token(req, res),
+        preview: previewFor(user, p?.sp ?? null),
+        now: clock.now(),
+        error,
+      }),
+    );
+  }
+
+  /** Shared by both SSO bindings and IdP-initiated: answer at once with a live session, else ask for a login. */
+  function continueAuthnRequest(req: Request, res: Response, sp: IdpServiceProvider, requestId: string | null, relayState: string | null, o: { forceAuthn: boolean; isPassive: boolean }) {
+    const auth = authenticationOf(currentSession(req));
+    // ForceAuthn: the IdP must authenticate afresh, never reuse its session (SAML core 3.4.1).
+    if (auth && !o.forceAuthn) return answer(res, auth, sp, requestId, relayState);
+    // IsPassive: the IdP must not take visible control of the browser (core 3.4.1, 3.2.2.2 NoPassive).
+    if (o.isPassive) return answerNoPassive(res, sp, requestId, relayState, o.forceAuthn ? 'ForceAuthn and IsPassive together cannot be satisfied' : 'nobody is signed in to the IdP');
+    showPicker(req, res, 200, pending.add({ sp, requestId, relayState, forceAuthn: o.forceAuthn }));
+  }
+
+  const isTrue = (root: Element, name: string) => root.getAttribute(name) === 'true' || root.getAttribute(name) === '1';
 
   // SP signing policy: AuthnRequestsSigned in metadata (or a signing cert in config) makes
   // unsigned and mis-signed requests fail (metadata 2.4.4).
-  const authnSignatureRequired = (sp: SpTrust) => sp.authnRequestsSigned;
+  const authnSignatureRequired = (sp: { authnRequestsSigned: boolean }) => sp.authnRequestsSigned;
   // SLO: an SP that has a signing key must sign its LogoutRequests (SP-SECURITY SLO1).
-  const logoutSignatureRequired = (sp: SpTrust) => sp.signingCertificate !== null;
+  const logoutSignatureRequired = (sp: { signingCertificate: unknown }) => sp.signingCertificate !== null;
+  const registered = (entityId: string) => serviceProviders.get(entityId)!;
+
+  /** A POSTed form must carry this browser's CSRF token (and no foreign Origin). */
+  function csrfRefused(req: Request, res: Response): boolean {
+    const failure = csrf.check(req, req.body?.csrf);
+    if (!failure) return false;
+    logger.warn({ event: 'idp.csrf.refused', path: req.path, failure }, 'form refused: CSRF check failed');
+    html(
+      res,
+      403,
+      errorPage(
+        'Form refused',
+        failure === 'origin' ? `This form was sent from another site (${req.get('origin')}); the IdP accepts its forms only from its own pages.` : 'This form is missing its security token or the token does not match this browser (it may come from an old page, or from another site).',
+        'Reload the page you came from and submit the form again; for a login, start again at the service provider.',
+      ),
+    );
+    return true;
+  }
 
   app.get('/', (req, res) => {
     const s = currentSession(req);
@@ -156,99 +297,174 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
   });
 
   app.get('/sso', (req, res) => {
-    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-    const m = receiveRedirect(rawQuery, 'SAMLRequest', 'AuthnRequest', lookupSp, authnSignatureRequired);
+    const m = receiveRedirect(rawQueryOf(req), 'SAMLRequest', 'AuthnRequest', lookupSp, authnSignatureRequired);
     const info = readAuthnRequest(m);
-    continueAuthnRequest(req, res, m.sp, info.id, m.relayState, info.forceAuthn);
+    continueAuthnRequest(req, res, registered(m.sp.entityId), info.id, m.relayState, { forceAuthn: info.forceAuthn, isPassive: isTrue(m.root, 'IsPassive') });
   });
 
   app.post('/sso', express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 20 }), (req, res) => {
     const m = receivePost(req.body?.SAMLRequest, req.body?.RelayState, 'AuthnRequest', lookupSp, authnSignatureRequired);
     const info = readAuthnRequest(m);
-    continueAuthnRequest(req, res, m.sp, info.id, m.relayState, info.forceAuthn);
+    continueAuthnRequest(req, res, registered(m.sp.entityId), info.id, m.relayState, { forceAuthn: info.forceAuthn, isPassive: isTrue(m.root, 'IsPassive') });
   });
 
   app.get('/sso/initiate', (req, res) => {
     const spId = field(req.query, 'sp');
-    if (!spId) return html(res, 400, errorPage('Cannot start the login', 'missing ?sp=ENTITYID: the entity ID of a registered service provider'));
+    if (!spId) return html(res, 400, errorPage('Cannot start the login', 'The link has no ?sp=ENTITYID.', 'Add the entity ID of a registered service provider (see GET /api/service-providers), e.g. /sso/initiate?sp=http://localhost:8080/users/saml/metadata.'));
     const sp = serviceProviders.get(spId);
-    if (!sp) return html(res, 400, errorPage('Cannot start the login', `${spId} is not a registered service provider (see GET /api/service-providers)`));
+    if (!sp) return html(res, 400, errorPage('Cannot start the login', `${spId} is not a registered service provider.`, 'Register its metadata with POST /api/service-providers (or idp.serviceProviders in the config), or fix the sp parameter.'));
     const relayState = field(req.query, 'RelayState') ?? null;
     const username = field(req.query, 'user');
     if (username !== undefined) {
+      // A password-less login for anyone in the directory: admin-only when a token is set.
+      if (!admin.allows(req)) {
+        res.set('WWW-Authenticate', 'Bearer realm="samlgate-idp"');
+        return html(res, 401, errorPage('Admin token required', 'This IdP runs with --idp-admin-token, and /sso/initiate?user= logs in without a password.', 'Send Authorization: Bearer &lt;idp admin token&gt;, or sign in once at <a href="/admin">/admin</a> in this browser; or drop ?user= to get the login page.'));
+      }
       const user = directory.get(username);
-      if (!user) return html(res, 400, errorPage('Cannot start the login', `no user ${username} in the test IdP (see GET /api/users)`));
+      if (!user) return html(res, 400, errorPage('Cannot start the login', `There is no user ${username} in the test IdP.`, 'Pick one from GET /api/users or the <a href="/directory">directory</a>.'));
       // A scripted, unsolicited login: no IdP session is created (SAML profiles 4.1.5).
-      return answer(res, { user, authnInstant: clock.now(), sessionIndex: ids.samlId() }, sp, null, relayState);
+      return answer(res, { user, authnInstant: clock.now(), sessionIndex: ids.samlId(), session: null }, sp, null, relayState);
     }
-    continueAuthnRequest(req, res, sp, null, relayState, false);
+    continueAuthnRequest(req, res, sp, null, relayState, { forceAuthn: false, isPassive: false });
   });
 
   app.get('/login', (req, res) => {
     const ref = field(req.query, 'request');
     const p = ref ? pending.peek(ref) : undefined;
-    if (ref && !p) return html(res, 400, errorPage('Login request expired', 'this login request is unknown or expired: start the login again at the service provider'));
+    if (ref && !p) return html(res, 400, errorPage('Login request expired', EXPIRED_REQUEST, 'Start the login again at the service provider.'));
+    // "Not you? Switch user": forget the IdP session, then pick someone else.
+    if (field(req.query, 'switch') === '1') {
+      const ended = endSession(req, res);
+      if (ended) logger.info({ event: 'idp.logout', username: ended.username, reason: 'switch-user' }, 'IdP session ended to switch user');
+      return html(res, 200, loginPage({ users: directoryEntries(), requestRef: p?.id ?? null, spEntityId: p?.sp.entityId ?? null, csrf: csrf.token(req, res), signedInAs: null }));
+    }
+    const username = field(req.query, 'user');
+    if (username !== undefined) {
+      const user = directory.get(username);
+      if (!user) return showPicker(req, res, 404, p ?? null, { error: `There is no user ${username} in the directory: pick one below.` });
+      return showConfirm(req, res, 200, user, p ?? null);
+    }
     const s = currentSession(req);
     if (!p && s) return html(res, 200, signedInPage(s.username));
-    showLogin(res, 200, p ?? null);
+    showPicker(req, res, 200, p ?? null);
   });
 
   app.post('/login', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), (req, res) => {
+    if (csrfRefused(req, res)) return;
     const ref = field(req.body, 'request');
     const username = field(req.body, 'username') ?? '';
     const password = field(req.body, 'password') ?? '';
+    const fault = field(req.body, 'fault') ?? '';
     const p = ref ? pending.peek(ref) : undefined;
-    if (ref && !p) return html(res, 400, errorPage('Login request expired', 'this login request is unknown or expired: start the login again at the service provider'));
+    if (ref && !p) return html(res, 400, errorPage('Login request expired', EXPIRED_REQUEST, 'Start the login again at the service provider.'));
+    if (fault !== '' && !(FAULT_NAMES as readonly string[]).includes(fault)) return html(res, 400, errorPage('Unknown fault', `${fault} is not a fault the IdP knows.`, 'Go back and pick one from the list (docs/idp.md lists them all).'));
     const user = directory.authenticate(username, password);
     if (!user) {
-      logger.info({ event: 'idp.login.failed', username }, 'IdP login failed');
-      return showLogin(res, 401, p ?? null, { error: 'Unknown user or wrong password.', username });
+      // Never log the typed username unless it names a user: people type passwords into it.
+      const known = directory.get(username) !== undefined;
+      logger.info({ event: 'idp.login.failed', knownUser: known, ...(known ? { username } : {}) }, 'IdP login failed');
+      return showPicker(req, res, 401, p ?? null, { error: 'Unknown user or wrong password.', username: known ? username : '' });
     }
-    const session = startSession(res, user);
-    logger.info({ event: 'idp.login', username: user.username }, 'IdP login');
+    const session = startSession(req, res, user);
+    logger.info({ event: 'idp.login', username: user.username, fault: fault || undefined }, 'IdP login');
     if (!p) return html(res, 200, signedInPage(user.username));
     pending.take(p.id);
-    answer(res, { user, authnInstant: session.authnInstant, sessionIndex: session.sessionIndex }, p.sp, p.requestId, p.relayState);
+    answer(res, { user, authnInstant: session.authnInstant, sessionIndex: session.sessionIndex, session }, p.sp, p.requestId, p.relayState, fault ? [fault as FaultName] : []);
   });
+
+  // ---------------------------------------------------------------------------------------------
+  // Single logout (SAML profiles 4.4).
+
+  /** Sends the next LogoutRequest of the run, or finishes it. */
+  function continueLogout(res: Response, run: LogoutRun) {
+    while (run.queue.length) {
+      const participant = run.queue.shift()!;
+      const sp = serviceProviders.get(participant.entityId);
+      if (!sp) {
+        run.results.push({ entityId: participant.entityId, ok: false, detail: 'no longer registered: its session was not ended' });
+        continue;
+      }
+      if (!sp.sloUrl) {
+        run.results.push({ entityId: sp.entityId, ok: false, detail: 'has no SingleLogoutService in its metadata: its session was not ended' });
+        continue;
+      }
+      const id = ids.samlId();
+      const now = clock.now();
+      const xml = logoutRequestForSp({ id, now, issuer: idpConfig.entityId, sp, participant, sessionIndex: run.sessionIndex });
+      runs.await(run, sp.entityId, id);
+      const out = toSp(sp, 'SAMLRequest', xml, run.id, credentials);
+      ring.add({ id, at: now, kind: 'logout-request', sp: sp.entityId, username: run.username, inResponseTo: null, faults: [], encryption: null, xml: out.kind === 'post' ? Buffer.from(out.value, 'base64').toString('utf8') : xml, plaintextAssertion: null });
+      logger.info({ event: 'idp.slo.request', sp: sp.entityId, username: run.username, requestId: id }, 'sending LogoutRequest');
+      return send(res, out, `Signing you out of ${sp.entityId}…`);
+    }
+    if (run.initiator) {
+      const { sp, requestId, relayState } = run.initiator;
+      if (!sp.sloUrl) return html(res, 200, signedOutPage(run.results));
+      const xml = logoutResponseForSp({ id: ids.samlId(), now: clock.now(), issuer: idpConfig.entityId, sp, inResponseTo: requestId });
+      return send(res, toSp(sp, 'SAMLResponse', xml, relayState, credentials), `Signed out; returning to ${sp.entityId}…`);
+    }
+    html(res, 200, signedOutPage(run.results));
+  }
+
+  function startLogout(req: Request, res: Response, initiator: { sp: IdpServiceProvider; requestId: string; relayState: string | null } | null) {
+    const session = endSession(req, res);
+    logger.info({ event: 'idp.slo', username: session?.username ?? null, initiator: initiator?.sp.entityId ?? null, participants: session ? [...session.participants.keys()] : [] }, 'SAML single logout');
+    const run = runs.start({ username: session?.username ?? '', sessionIndex: session?.sessionIndex ?? '', participants: session ? [...session.participants.values()] : [], initiator });
+    continueLogout(res, run);
+  }
+
+  function onLogoutResponse(res: Response, r: ReturnType<typeof readLogoutResponse>) {
+    const run = runs.resume(r.inResponseTo);
+    if (!run || run.current?.entityId !== r.issuer) {
+      return html(res, 400, errorPage('Unexpected LogoutResponse', `${r.issuer} answered a LogoutRequest (${r.inResponseTo}) the IdP is not waiting for: it was answered already, or the logout took longer than 10 minutes.`, 'You are signed out of the IdP; sign out at the service provider itself if its session is still open.'));
+    }
+    run.results.push({ entityId: r.issuer, ok: isSuccess(r.status), detail: isSuccess(r.status) ? 'signed out' : `answered ${r.status}` });
+    logger.info({ event: 'idp.slo.response', sp: r.issuer, status: r.status }, 'LogoutResponse received');
+    continueLogout(res, run);
+  }
 
   app.get('/slo', (req, res) => {
-    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-    if (!/(^|&)SAMLRequest=/.test(rawQuery)) {
-      const s = endSession(req, res);
-      if (s) logger.info({ event: 'idp.logout', username: s.username }, 'IdP logout');
-      return html(res, 200, signedOutPage());
-    }
+    const rawQuery = rawQueryOf(req);
+    if (/(^|&)SAMLResponse=/.test(rawQuery)) return onLogoutResponse(res, readLogoutResponse({ binding: 'redirect', rawQuery }, lookupSp));
+    if (!/(^|&)SAMLRequest=/.test(rawQuery)) return startLogout(req, res, null);
     const m = receiveRedirect(rawQuery, 'SAMLRequest', 'LogoutRequest', lookupSp, logoutSignatureRequired);
     const info = readLogoutRequest(m);
-    const s = endSession(req, res);
-    logger.info({ event: 'idp.slo', username: s?.username ?? null, sp: m.sp.entityId, nameId: info.nameId }, 'SAML single logout');
-    if (!m.sp.sloUrl) return html(res, 200, signedOutPage());
-    const xml = logoutResponseXml({ id: ids.samlId(), issueInstant: clock.now(), issuer: idpConfig.entityId, destination: m.sp.sloUrl, inResponseTo: info.id });
-    const query = signRedirectQuery({ type: 'SAMLResponse', message: encodeRedirectMessage(xml), relayState: m.relayState, privateKey: credentials.privateKey });
-    res.redirect(302, withQuery(m.sp.sloUrl, query));
+    startLogout(req, res, { sp: registered(m.sp.entityId), requestId: info.id, relayState: m.relayState });
   });
 
-  app.use('/api', adminApi({ directory, serviceProviders, adminToken: idpConfig.adminToken, logger }));
+  app.post('/slo', express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 20 }), (req, res) => {
+    if (req.body?.SAMLResponse !== undefined) return onLogoutResponse(res, readLogoutResponse({ binding: 'post', samlResponse: req.body.SAMLResponse, relayState: req.body.RelayState }, lookupSp));
+    const m = receivePost(req.body?.SAMLRequest, req.body?.RelayState, 'LogoutRequest', lookupSp, logoutSignatureRequired);
+    const info = readLogoutRequest(m);
+    startLogout(req, res, { sp: registered(m.sp.entityId), requestId: info.id, relayState: m.relayState });
+  });
 
-  app.use((_req, res) => html(res, 404, errorPage('Not found', 'There is no such page on the test IdP.')));
+  app.use(adminPages({ directory, serviceProviders, ring, admin, csrf, clock, logger, signingCertificates, csrfRefused }));
+  app.use('/api', adminApi({ directory, serviceProviders, ring, admin, logger }));
+
+  app.use((_req, res) => html(res, 404, errorPage('Not found', 'There is no such page on the test IdP.', 'Go to the <a href="/login">login page</a> or the <a href="/directory">directory</a>.')));
 
   // SAML problems are the SP's configuration talking: show the detail, with 400 (never a 500 or a stack).
   app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof SamlRejection) {
       logger.warn({ event: 'idp.request.rejected', code: err.code, detail: err.detail }, 'SAML request rejected');
-      return html(res, 400, errorPage('The SAML request was refused', `${err.detail} (code ${err.code})`));
+      return html(res, 400, errorPage('The SAML request was refused', `${err.detail} (code ${err.code})`, 'Fix the service provider\'s SAML settings (its metadata, keys or URLs), then start the login again there.'));
     }
     if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
-      return html(res, err.status, errorPage('Bad request', err.status === 413 ? 'the request is too large' : 'the request could not be read'));
+      return html(res, err.status, errorPage('Bad request', err.status === 413 ? 'The request is too large.' : 'The request could not be read.', 'Go back and try again.'));
     }
     logger.error({ err }, 'IdP internal error');
-    html(res, 500, errorPage('Internal error', 'The test IdP hit an unexpected error; see its log.'));
+    html(res, 500, errorPage('Internal error', 'The test IdP hit an unexpected error; see its log.', 'Report it with the log line; start the login again meanwhile.'));
   });
 
   return {
     app,
     metadataXml,
     directory,
+    serviceProviders,
+    sessions,
+    ready,
     close: async () => {},
   };
 }

@@ -28,6 +28,11 @@ export const EXPIRED_BY_MS = 10 * 60 * 1000;
 
 /** Where the `wrong-audience` fault sends the assertion. */
 export const WRONG_AUDIENCE = 'https://wrong-audience.invalid/saml/metadata';
+/** `not-yet-valid`: NotBefore this far in the future, beyond any sensible skew allowance. */
+export const NOT_YET_VALID_BY_MS = 10 * 60 * 1000;
+export const WRONG_RECIPIENT = 'https://wrong-recipient.invalid/saml/acs';
+export const WRONG_DESTINATION = 'https://wrong-destination.invalid/saml/acs';
+export const WRONG_ISSUER = 'https://wrong-issuer.invalid/metadata';
 
 function mapServiceAccount(m: AssertionModel, f: (a: AttributeModel) => AttributeModel): AssertionModel {
   return { ...m, attributes: m.attributes.map((a) => (a.name === ATTR.isServiceAccount ? f(a) : a)) };
@@ -78,8 +83,11 @@ export const FAULTS: Record<FaultName, Fault> = {
   },
   'bad-signature': {
     name: 'bad-signature',
-    description: 'the NameID is changed after signing, so no signature verifies',
-    document: (xml) => xml.replace(/(<saml:NameID\b[^>]*>)[^<]*(<\/saml:NameID>)/, '$1mallory@example.com$2'),
+    description: 'the NameID is changed after signing, so no signature verifies (with an encrypted Assertion, the Response Issuer is changed instead)',
+    document: (xml) =>
+      /<saml:NameID\b/.test(xml)
+        ? xml.replace(/(<saml:NameID\b[^>]*>)[^<]*(<\/saml:NameID>)/, '$1mallory@example.com$2')
+        : xml.replace(/(<saml:Issuer>)([^<]*)(<\/saml:Issuer>)/, '$1$2.tampered$3'),
   },
   expired: {
     name: 'expired',
@@ -99,6 +107,36 @@ export const FAULTS: Record<FaultName, Fault> = {
     name: 'no-session-not-on-or-after',
     description: 'the AuthnStatement has no SessionNotOnOrAfter',
     model: (m) => ({ ...m, sessionNotOnOrAfter: null }),
+  },
+  'signature-sha1': {
+    name: 'signature-sha1',
+    description: 'signatures use RSA-SHA1 with a SHA-1 digest (deprecated: RFC 6194; SPs should refuse)',
+    model: (m) => ({ ...m, signatureAlgorithm: 'rsa-sha1' }),
+  },
+  'encryption-aes-cbc': {
+    name: 'encryption-aes-cbc',
+    description: "the Assertion is encrypted with AES-256-CBC (no integrity: padding oracles) instead of AES-256-GCM, even if the SP's settings do not ask for encryption",
+    model: (m) => ({ ...m, encryption: 'aes-256-cbc' }),
+  },
+  'not-yet-valid': {
+    name: 'not-yet-valid',
+    description: `Conditions NotBefore lies ${NOT_YET_VALID_BY_MS / 60000} minutes in the future`,
+    model: (m, ctx) => ({ ...m, notBefore: ctx.now + NOT_YET_VALID_BY_MS, notOnOrAfter: Math.max(m.notOnOrAfter, ctx.now + 2 * NOT_YET_VALID_BY_MS) }),
+  },
+  'wrong-recipient': {
+    name: 'wrong-recipient',
+    description: `SubjectConfirmationData Recipient is ${WRONG_RECIPIENT} instead of the SP's ACS`,
+    model: (m) => ({ ...m, recipient: WRONG_RECIPIENT }),
+  },
+  'wrong-destination': {
+    name: 'wrong-destination',
+    description: `the Response Destination is ${WRONG_DESTINATION} instead of the SP's ACS`,
+    model: (m) => ({ ...m, destination: WRONG_DESTINATION }),
+  },
+  'wrong-issuer': {
+    name: 'wrong-issuer',
+    description: `the Response and Assertion Issuer is ${WRONG_ISSUER} instead of the IdP's entity ID`,
+    model: (m) => ({ ...m, issuer: WRONG_ISSUER }),
   },
 };
 

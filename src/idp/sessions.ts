@@ -1,13 +1,21 @@
 /**
  * The IdP's own browser sessions (cookie `samlgate_idp`, DESIGN 2b) and the AuthnRequests
- * waiting for a login. Both are small in-memory maps keyed by random ids and timed by the
- * injected Clock, so a ManualClock can expire them in tests.
+ * waiting for a login. Both live in bounded LRU maps with a TTL on the injected Clock
+ * (src/util/lru.ts), so a ManualClock can expire them and a flood of logins costs O(1) each.
  */
 import type { Clock } from '../clock.ts';
 import type { IdGenerator } from '../ids.ts';
-import type { SpTrust } from '../saml/trust.ts';
+import { LruTtlMap } from '../util/lru.ts';
+import type { IdpServiceProvider } from './service-providers.ts';
 
 export const IDP_SESSION_COOKIE = 'samlgate_idp';
+
+/** What an SP was told about this session: enough to send it a LogoutRequest (SAML core 3.7.1). */
+export interface SessionParticipant {
+  entityId: string;
+  nameId: string;
+  nameIdFormat: string;
+}
 
 export interface IdpSession {
   id: string;
@@ -16,49 +24,19 @@ export interface IdpSession {
   expiresAt: number;
   /** AuthnStatement SessionIndex (SAML core 2.7.2): not the cookie value, which stays secret. */
   sessionIndex: string;
+  /** SPs that received an assertion from this session, in order (single logout, profiles 4.4). */
+  participants: Map<string, SessionParticipant>;
 }
 
-/** A bounded map whose entries expire on the injected clock. */
-class ExpiringMap<T extends { expiresAt: number }> {
-  private readonly entries = new Map<string, T>();
-  constructor(
-    private readonly clock: Clock,
-    private readonly maxEntries: number,
-  ) {}
-
-  get(id: string): T | undefined {
-    const entry = this.entries.get(id);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.clock.now()) {
-      this.entries.delete(id);
-      return undefined;
-    }
-    return entry;
-  }
-
-  set(id: string, value: T): void {
-    if (this.entries.size >= this.maxEntries) this.sweep();
-    // Still full of live entries: drop the oldest (Map keeps insertion order).
-    while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(id, value);
-  }
-
-  delete(id: string): void {
-    this.entries.delete(id);
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  private sweep(): void {
-    const now = this.clock.now();
-    for (const [id, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(id);
-  }
+/** Hears every change, so the IdP store can write it through (src/idp/persistence.ts). */
+export interface SessionObserver {
+  saved(session: IdpSession): void;
+  destroyed(id: string): void;
 }
 
 export class IdpSessions {
-  private readonly map: ExpiringMap<IdpSession>;
+  private readonly map: LruTtlMap<IdpSession>;
+  observer: SessionObserver | null = null;
 
   constructor(
     private readonly clock: Clock,
@@ -66,14 +44,25 @@ export class IdpSessions {
     private readonly durationMs: number,
     maxSessions = 100_000,
   ) {
-    this.map = new ExpiringMap(clock, maxSessions);
+    this.map = new LruTtlMap(clock, maxSessions);
   }
 
   create(username: string): IdpSession {
     const now = this.clock.now();
-    const session: IdpSession = { id: this.ids.random(43), username, authnInstant: now, expiresAt: now + this.durationMs, sessionIndex: this.ids.samlId() };
-    this.map.set(session.id, session);
+    const session: IdpSession = { id: this.ids.random(43), username, authnInstant: now, expiresAt: now + this.durationMs, sessionIndex: this.ids.samlId(), participants: new Map() };
+    this.map.set(session.id, session, session.expiresAt);
+    this.observer?.saved(session);
     return session;
+  }
+
+  /** After a change in place (a new participant): lets the observer write it through. */
+  saved(session: IdpSession): void {
+    this.observer?.saved(session);
+  }
+
+  /** A session kept across a restart (src/idp/persistence.ts). */
+  restore(session: IdpSession): void {
+    this.map.set(session.id, session, session.expiresAt);
   }
 
   get(id: string | undefined): IdpSession | undefined {
@@ -81,16 +70,24 @@ export class IdpSessions {
   }
 
   destroy(id: string | undefined): void {
-    if (id) this.map.delete(id);
+    if (!id) return;
+    this.map.delete(id);
+    this.observer?.destroyed(id);
+  }
+
+  get size(): number {
+    return this.map.size;
   }
 }
 
 export interface PendingRequest {
   id: string;
-  sp: SpTrust;
+  sp: IdpServiceProvider;
   /** AuthnRequest ID; null for IdP-initiated logins waiting for the form. */
   requestId: string | null;
   relayState: string | null;
+  /** ForceAuthn was asked: the login must not reuse the IdP session. */
+  forceAuthn: boolean;
   expiresAt: number;
 }
 
@@ -98,19 +95,19 @@ export interface PendingRequest {
 export const PENDING_TTL_MS = 15 * 60 * 1000;
 
 export class PendingRequests {
-  private readonly map: ExpiringMap<PendingRequest>;
+  private readonly map: LruTtlMap<PendingRequest>;
 
   constructor(
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     maxPending = 10_000,
   ) {
-    this.map = new ExpiringMap(clock, maxPending);
+    this.map = new LruTtlMap(clock, maxPending);
   }
 
   add(p: Omit<PendingRequest, 'id' | 'expiresAt'>): PendingRequest {
     const pending: PendingRequest = { ...p, id: this.ids.random(32), expiresAt: this.clock.now() + PENDING_TTL_MS };
-    this.map.set(pending.id, pending);
+    this.map.set(pending.id, pending, pending.expiresAt);
     return pending;
   }
 
@@ -122,6 +119,6 @@ export class PendingRequests {
   }
 
   peek(id: string): PendingRequest | undefined {
-    return this.map.get(id);
+    return this.map.peek(id);
   }
 }

@@ -25,6 +25,16 @@ const ELEMENT_NS: Record<SignableElement, string> = {
 
 const C14N = new ExclusiveCanonicalization();
 
+/** Signature algorithms the IdP can sign with; rsa-sha1 exists only for the signature-sha1 fault. */
+export type XmlSignatureAlgorithm = 'rsa-sha256' | 'rsa-sha512' | 'rsa-sha1';
+
+/** SignatureMethod, DigestMethod and node's hash name per algorithm (XML-DSig 6.4, RFC 6931 2.1.3/2.3.2). */
+export const XML_SIGNATURE_ALGORITHMS: Record<XmlSignatureAlgorithm, { signatureMethod: string; digestMethod: string; hash: string }> = {
+  'rsa-sha256': { signatureMethod: ALGORITHMS.rsaSha256, digestMethod: ALGORITHMS.sha256, hash: 'sha256' },
+  'rsa-sha512': { signatureMethod: ALGORITHMS.rsaSha512, digestMethod: ALGORITHMS.sha512, hash: 'sha512' },
+  'rsa-sha1': { signatureMethod: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digestMethod: 'http://www.w3.org/2000/09/xmldsig#sha1', hash: 'sha1' },
+};
+
 /** Exclusive C14N of an element (no InclusiveNamespaces, so the canonicaliser leaves it intact). */
 function canonical(el: Element): string {
   return C14N.process(el, { inclusiveNamespacesPrefixList: [], ancestorNamespaces: [], defaultNsForPrefix: {} });
@@ -48,7 +58,7 @@ function endOfStartTag(xml: string, from: number): number {
 
 /**
  * Signs the document's root element, which must be `elementLocalName`, as an enveloped signature
- * (exclusive C14N, RSA-SHA256, SHA-256 digest) and returns the document with the ds:Signature
+ * (exclusive C14N, RSA-SHA256 with a SHA-256 digest unless `algorithm` says otherwise) and returns the document with the ds:Signature
  * right after the root's own saml:Issuer, where the schema puts it (SAML core 5.4.1), or as its
  * first child when it has none.
  *
@@ -58,8 +68,9 @@ function endOfStartTag(xml: string, from: number): number {
  * spliced into the original text. The SignedInfo that is signed is itself the canonical form of
  * the one written out (computed, not assumed), and the IdP tests check every output with xmlsec1.
  */
-export function signElement(xml: string, o: { credentials: SigningCredentials; elementLocalName: SignableElement }): string {
+export function signElement(xml: string, o: { credentials: SigningCredentials; elementLocalName: SignableElement; algorithm?: XmlSignatureAlgorithm }): string {
   const { credentials, elementLocalName } = o;
+  const alg = XML_SIGNATURE_ALGORITHMS[o.algorithm ?? 'rsa-sha256'];
   const doc = new DOMParser().parseFromString(xml, 'text/xml') as unknown as Document;
   const root = doc.documentElement;
   if (!root || root.localName !== elementLocalName || root.namespaceURI !== ELEMENT_NS[elementLocalName]) {
@@ -68,17 +79,17 @@ export function signElement(xml: string, o: { credentials: SigningCredentials; e
   const id = root.getAttribute('ID');
   if (!id) throw new Error(`signElement: the ${elementLocalName} has no ID`);
 
-  const digest = createHash('sha256').update(canonical(root), 'utf8').digest('base64');
+  const digest = createHash(alg.hash).update(canonical(root), 'utf8').digest('base64');
   const signedInfoXml =
     `<ds:SignedInfo xmlns:ds="${NS.dsig}">` +
     `<ds:CanonicalizationMethod Algorithm="${ALGORITHMS.excC14n}"/>` +
-    `<ds:SignatureMethod Algorithm="${ALGORITHMS.rsaSha256}"/>` +
+    `<ds:SignatureMethod Algorithm="${alg.signatureMethod}"/>` +
     `<ds:Reference URI="#${escapeXml(id)}"><ds:Transforms>` +
     `<ds:Transform Algorithm="${ALGORITHMS.envelopedSignature}"/><ds:Transform Algorithm="${ALGORITHMS.excC14n}"/>` +
-    `</ds:Transforms><ds:DigestMethod Algorithm="${ALGORITHMS.sha256}"/><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>` +
+    `</ds:Transforms><ds:DigestMethod Algorithm="${alg.digestMethod}"/><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>` +
     `</ds:SignedInfo>`;
   const signedInfo = canonical((new DOMParser().parseFromString(signedInfoXml, 'text/xml') as unknown as Document).documentElement);
-  const value = cryptoSign('sha256', Buffer.from(signedInfo, 'utf8'), credentials.privateKey).toString('base64');
+  const value = cryptoSign(alg.hash, Buffer.from(signedInfo, 'utf8'), credentials.privateKey).toString('base64');
   // The canonical SignedInfo is written out as is; its xmlns:ds moves up to the Signature.
   const signature =
     `<ds:Signature xmlns:ds="${NS.dsig}">${signedInfo.replace(` xmlns:ds="${NS.dsig}"`, '')}` +

@@ -70,6 +70,44 @@ export const LEVEL_PERMISSIONS: Record<Exclude<AccessLevel, 'custom'>, Workspace
 /** TFE's defaults for a custom level's permissions that the request leaves out. */
 export const CUSTOM_DEFAULTS: WorkspacePermissionSet = { runs: 'read', variables: 'none', stateVersions: 'none', sentinelMocks: 'none', workspaceLocking: false, runTasks: false };
 
+/** The fine-grained permissions as TFE's team-access API names them, and as its errors call them. */
+export const FINE_GRAINED: ReadonlyArray<readonly [attr: string, field: keyof WorkspacePermissionSet, label: string]> = [
+  ['runs', 'runs', 'Runs'],
+  ['variables', 'variables', 'Variables'],
+  ['state-versions', 'stateVersions', 'State versions'],
+  ['sentinel-mocks', 'sentinelMocks', 'Sentinel mocks'],
+  ['workspace-locking', 'workspaceLocking', 'Workspace locking'],
+  ['run-tasks', 'runTasks', 'Run tasks'],
+];
+
+/**
+ * The permissions a team-access record gets: a fixed level's implied set, or for `custom` the
+ * `base` (TFE's defaults on create, the record's own on update) with what was given. Giving a
+ * fine-grained permission with a fixed level is refused, naming each one as TFE does.
+ */
+export function permissionSetFor(
+  access: AccessLevel,
+  given: Partial<WorkspacePermissionSet>,
+  base: WorkspacePermissionSet,
+): { ok: true; permissions: WorkspacePermissionSet } | { ok: false; readOnly: Array<{ attr: string; detail: string }> } {
+  const present = FINE_GRAINED.filter(([, field]) => given[field] !== undefined);
+  if (access !== 'custom') {
+    if (present.length) {
+      return { ok: false, readOnly: present.map(([attr, , label]) => ({ attr, detail: `${label} is read-only when access level is '${access}'; use the 'custom' access level to set this attribute.` })) };
+    }
+    return { ok: true, permissions: { ...LEVEL_PERMISSIONS[access] } };
+  }
+  const permissions: WorkspacePermissionSet = {
+    runs: given.runs ?? base.runs,
+    variables: given.variables ?? base.variables,
+    stateVersions: given.stateVersions ?? base.stateVersions,
+    sentinelMocks: given.sentinelMocks ?? base.sentinelMocks,
+    workspaceLocking: given.workspaceLocking ?? base.workspaceLocking,
+    runTasks: given.runTasks ?? base.runTasks,
+  };
+  return { ok: true, permissions };
+}
+
 const RUNS_RANK: Record<RunsPermission, number> = { read: 1, plan: 2, apply: 3 };
 const VARIABLES_RANK: Record<VariablesPermission, number> = { none: 0, read: 1, write: 2 };
 const STATE_RANK: Record<StateVersionsPermission, number> = { none: 0, 'read-outputs': 1, read: 2, write: 3 };

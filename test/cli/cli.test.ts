@@ -24,6 +24,7 @@ describe('samlgate CLI', () => {
       assert.ok(r.stdout.includes(flag), flag);
     }
     assert.match(r.stdout, /default 20160m = 14d/);
+    assert.match(r.stdout.replace(/\s+/g, ' '), /--data <dir> state directory: gateway\.db, idp\.db \(SQLite\) and the session secret; ":memory:" keeps nothing \(default \.\/\.samlgate\)/);
   });
 
   it('a bad flag value exits 2 with a message naming the field', () => {

@@ -46,6 +46,7 @@ describe('restart after kill -9 keeps what was acknowledged', () => {
   let aliceToken: string;
 
   it('a token created (201) and the web session it was created from survive kill -9; old cookies still authenticate', async () => {
+    assert.match(p.output(), new RegExp(`state +${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\(kept across restarts`), 'the banner names the data directory');
     alice = await signIn('alice');
     const created = await api(alice.b, 'POST', `/users/${alice.id}/authentication-tokens`, { csrf: alice.csrf, json: { data: { type: 'authentication-tokens', attributes: { description: 'ci' } } } });
     assert.equal(created.status, 201);
@@ -113,7 +114,30 @@ describe('restart after kill -9 keeps what was acknowledged', () => {
     assert.equal((await api(b, 'GET', '/account/details')).status, 200);
   });
 
+  it('IdP: an attribute change, a registered SP, a removed user and a login session each survive kill -9', async () => {
+    const patch = await fetch(`${p.idp}/api/users/bob`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ attributes: { IsServiceAccount: false, Team: 'night-shift' } }) });
+    assert.equal(patch.status, 200);
+    const bobBefore = (await patch.json()).user;
+    const gwMetadata = await (await fetch(`${p.gw}/users/saml/metadata`)).text();
+    const otherSp = 'https://other-sp.example.test/metadata';
+    const reg = await fetch(`${p.idp}/api/service-providers`, { method: 'POST', headers: { 'content-type': 'application/samlmetadata+xml' }, body: gwMetadata.replace(/entityID="[^"]+"/, `entityID="${otherSp}"`) });
+    assert.equal(reg.status, 201, await reg.clone().text());
+    assert.equal((await fetch(`${p.idp}/api/users/carol`, { method: 'DELETE' })).status, 204);
+    // A browser signed in at the IdP (its login session), then the crash.
+    const b = new SamlBrowser();
+    await loginThroughGateway(b, p.gw, 'alice', 'alice');
+    await restart();
+    const bob = await (await fetch(`${p.idp}/api/users/bob`)).json();
+    assert.deepEqual(bob.user, bobBefore);
+    assert.equal(bob.user.attributes.IsServiceAccount, false);
+    assert.equal((await fetch(`${p.idp}/api/service-providers/${encodeURIComponent(otherSp)}`)).status, 200);
+    assert.equal((await fetch(`${p.idp}/api/users/carol`)).status, 404, 'a removed user stays removed, though the defaults list her');
+    const again = await b.navigate('GET', `${p.gw}/session?force=1`);
+    assert.doesNotMatch(again.body, /name="password"/, 'the IdP session survived: no password asked');
+    assert.ok(again.url.startsWith(p.gw), `ended at ${again.url}`);
+  });
+
   it('the database files are where the docs say', () => {
-    for (const f of ['gateway.db', 'gateway.lock', 'session-secret']) assert.ok(existsSync(path.join(dir, f)), f);
+    for (const f of ['gateway.db', 'gateway.lock', 'idp.db', 'idp.lock', 'session-secret']) assert.ok(existsSync(path.join(dir, f)), f);
   });
 });

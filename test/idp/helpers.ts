@@ -102,3 +102,29 @@ export async function issueFor(t: TestIdp, username: string): Promise<ReturnType
   assert.equal(res.status, 200, res.text);
   return decodeSamlResponse(readPostForm(res.text).fields.SAMLResponse!);
 }
+
+/** The login form's CSRF token and the cookie it is bound to, from a page the IdP served. */
+export function csrfOf(page: { text: string; headers: Record<string, unknown> }, previousCookie?: string): { token: string; cookie: string } {
+  const m = /<input type="hidden" name="csrf" value="([^"]+)">/.exec(page.text);
+  assert.ok(m, 'page has no csrf field');
+  const setCookie = page.headers['set-cookie'] as string[] | undefined;
+  const c = (setCookie ?? []).find((h) => h.startsWith('samlgate_idp_csrf='));
+  const cookie = c ? c.split(';')[0]! : previousCookie;
+  assert.ok(cookie, 'no samlgate_idp_csrf cookie set or given');
+  return { token: m[1]!, cookie };
+}
+
+/**
+ * POSTs the login form the way a browser does: this page's CSRF token and its cookie, plus
+ * `fields` (request ref taken from the page unless given). `cookies` adds e.g. the IdP session.
+ */
+export async function postLogin(app: unknown, page: { text: string; headers: Record<string, unknown> }, fields: Record<string, string>, o: { cookies?: string[]; csrfCookie?: string } = {}) {
+  const { default: request } = await import('supertest');
+  const { token, cookie } = csrfOf(page, o.csrfCookie);
+  const ref = /<input type="hidden" name="request" value="([^"]+)">/.exec(page.text)?.[1];
+  return request(app as never)
+    .post('/login')
+    .set('Cookie', [cookie, ...(o.cookies ?? [])].join('; '))
+    .type('form')
+    .send({ ...(ref ? { request: ref } : {}), csrf: token, ...fields });
+}

@@ -8,7 +8,7 @@ import { certificateFromPem } from '../../src/saml/keys.ts';
 import { encodeRedirectMessage, parseRedirectQuery, signRedirectQuery, verifyRedirectSignature } from '../../src/saml/sign.ts';
 import { parseXml } from '../../src/saml/xml.ts';
 import { readFileSync } from 'node:fs';
-import { decodeSamlResponse, el, gatewayRedirectQuery, hiddenRequestRef, IDP_CERT, makeIdp, readPostForm, sessionCookie, SP_CREDENTIALS } from './helpers.ts';
+import { decodeSamlResponse, el, gatewayRedirectQuery, hiddenRequestRef, IDP_CERT, makeIdp, postLogin, readPostForm, sessionCookie, SP_CREDENTIALS } from './helpers.ts';
 
 const A = NS.assertion;
 
@@ -21,11 +21,11 @@ describe('SP-initiated SSO (HTTP-Redirect)', () => {
     assert.match(login.text, /name="username"/);
     assert.match(login.text, /name="password"/);
     assert.match(login.text, /samlgate test IdP — not for production/);
-    const ref = hiddenRequestRef(login.text);
+    hiddenRequestRef(login.text);
 
     t.clock.advance(30_000);
     const loginAt = t.clock.now();
-    const posted = await agent.post('/login').type('form').send({ username: 'alice', password: 'alice', request: ref });
+    const posted = await postLogin(t.idp.app, login, { username: 'alice', password: 'alice' });
     assert.equal(posted.status, 200, posted.text);
     const cookie = posted.headers['set-cookie'] as unknown as string[];
     assert.match(cookie.find((c) => c.startsWith('samlgate_idp='))!, /HttpOnly/i);
@@ -74,8 +74,7 @@ describe('SP-initiated SSO (HTTP-Redirect)', () => {
   it('answers a second AuthnRequest from the IdP session cookie without showing the form', async () => {
     const t = makeIdp();
     const agent = request(t.idp.app);
-    const ref = hiddenRequestRef((await agent.get(`/sso?${gatewayRedirectQuery(t, { id: '_one' })}`)).text);
-    const first = await agent.post('/login').type('form').send({ username: 'carol', password: 'carol', request: ref });
+    const first = await postLogin(t.idp.app, await agent.get(`/sso?${gatewayRedirectQuery(t, { id: '_one' })}`), { username: 'carol', password: 'carol' });
     const cookie = sessionCookie(first.headers['set-cookie']);
 
     t.clock.advance(60 * 60_000);
@@ -93,8 +92,7 @@ describe('SP-initiated SSO (HTTP-Redirect)', () => {
   it('forgets the IdP session after idp.sessionDuration on the injected clock', async () => {
     const t = makeIdp({ idp: { sessionDuration: '1h' } });
     const agent = request(t.idp.app);
-    const ref = hiddenRequestRef((await agent.get(`/sso?${gatewayRedirectQuery(t)}`)).text);
-    const cookie = sessionCookie((await agent.post('/login').type('form').send({ username: 'alice', password: 'alice', request: ref })).headers['set-cookie']);
+    const cookie = sessionCookie((await postLogin(t.idp.app, await agent.get(`/sso?${gatewayRedirectQuery(t)}`), { username: 'alice', password: 'alice' })).headers['set-cookie']);
     t.clock.advance(60 * 60_000);
     const again = await agent.get(`/sso?${gatewayRedirectQuery(t, { id: '_later' })}`).set('Cookie', cookie);
     assert.match(again.text, /name="password"/);
@@ -103,20 +101,21 @@ describe('SP-initiated SSO (HTTP-Redirect)', () => {
   it('refuses a wrong password with 401 and the form again', async () => {
     const t = makeIdp();
     const agent = request(t.idp.app);
-    const ref = hiddenRequestRef((await agent.get(`/sso?${gatewayRedirectQuery(t)}`)).text);
-    const res = await agent.post('/login').type('form').send({ username: 'alice', password: 'bob', request: ref });
+    const page = await agent.get(`/sso?${gatewayRedirectQuery(t)}`);
+    const ref = hiddenRequestRef(page.text);
+    const res = await postLogin(t.idp.app, page, { username: 'alice', password: 'bob' });
     assert.equal(res.status, 401);
     assert.match(res.text, /wrong password/i);
     assert.equal(hiddenRequestRef(res.text), ref, 'the pending request survives a typo');
-    assert.equal(res.headers['set-cookie'], undefined);
+    assert.equal(((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).some((c) => c.startsWith('samlgate_idp=')), false, 'no IdP session');
   });
 
   it('lets pick-only config users in without a password', async () => {
     const t = makeIdp({ idp: { users: [{ username: 'dave', email: 'dave@corp.example', attributes: { IsServiceAccount: 'true', Team: ['a', 'b'], Level: 3 } }] } });
     const agent = request(t.idp.app);
     const page = await agent.get(`/sso?${gatewayRedirectQuery(t)}`);
-    assert.match(page.text, /<button type="submit" name="username" value="dave">/);
-    const res = await agent.post('/login').type('form').send({ username: 'dave', request: hiddenRequestRef(page.text) });
+    assert.match(page.text, /<a href="\/login\?request=[^"]+&amp;user=dave">dave<\/a> <code>dave<\/code> · no password/);
+    const res = await postLogin(t.idp.app, page, { username: 'dave' });
     assert.equal(res.status, 200);
     const attrs = readAttributes(decodeSamlResponse(readPostForm(res.text).fields.SAMLResponse!).assertion);
     assert.deepEqual(attrs.map((a) => [a.name, a.values.map((v) => (v.kind === 'text' ? v.text : v.kind))]), [
@@ -175,7 +174,7 @@ describe('SP-initiated SSO (HTTP-POST)', () => {
     const agent = request(t.idp.app);
     const page = await agent.post('/sso').type('form').send({ SAMLRequest: Buffer.from(xml).toString('base64'), RelayState: 'r1' });
     assert.equal(page.status, 200, page.text);
-    const res = await agent.post('/login').type('form').send({ username: 'bob', password: 'bob', request: hiddenRequestRef(page.text) });
+    const res = await postLogin(t.idp.app, page, { username: 'bob', password: 'bob' });
     const form = readPostForm(res.text);
     assert.equal(form.action, 'https://plain.example/acs');
     assert.equal(form.fields.RelayState, 'r1');
@@ -206,7 +205,7 @@ describe('IdP-initiated SSO', () => {
     const t = makeIdp();
     const agent = request(t.idp.app);
     const page = await agent.get('/sso/initiate').query({ sp: t.config.gateway.entityId });
-    const res = await agent.post('/login').type('form').send({ username: 'alice', password: 'alice', request: hiddenRequestRef(page.text) });
+    const res = await postLogin(t.idp.app, page, { username: 'alice', password: 'alice' });
     assert.equal(readPostForm(res.text).action, t.config.gateway.acsUrl);
   });
 
@@ -221,8 +220,7 @@ describe('Single logout', () => {
   it('ends the IdP session and redirects a signed LogoutResponse to the SP', async () => {
     const t = makeIdp();
     const agent = request(t.idp.app);
-    const ref = hiddenRequestRef((await agent.get(`/sso?${gatewayRedirectQuery(t)}`)).text);
-    const cookie = sessionCookie((await agent.post('/login').type('form').send({ username: 'alice', password: 'alice', request: ref })).headers['set-cookie']);
+    const cookie = sessionCookie((await postLogin(t.idp.app, await agent.get(`/sso?${gatewayRedirectQuery(t)}`), { username: 'alice', password: 'alice' })).headers['set-cookie']);
 
     const logoutRequest = `<samlp:LogoutRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${A}" ID="_lo1" Version="2.0" IssueInstant="${new Date(t.clock.now()).toISOString()}"><saml:Issuer>${t.config.gateway.entityId}</saml:Issuer><saml:NameID>alice@example.com</saml:NameID></samlp:LogoutRequest>`;
     const q = signRedirectQuery({ type: 'SAMLRequest', message: encodeRedirectMessage(logoutRequest), relayState: 'bye', privateKey: SP_CREDENTIALS.privateKey });

@@ -240,6 +240,27 @@ describe('disk full during a write', () => {
   });
 });
 
+describe('a database locked by another connection during a request', () => {
+  it('the write waits the busy timeout, then fails as StoreUnavailableError (SQLITE_BUSY), and nothing is written', async () => {
+    const dir = tmp('busy');
+    const file = path.join(dir, 'gateway.db');
+    const store = createSqliteStore(file);
+    const { default: Database } = await import('better-sqlite3');
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE'); // another process holding the write lock (e.g. the sqlite3 shell)
+    try {
+      await assert.rejects(store.settings.set('k', 1), (err: unknown) => err instanceof StoreUnavailableError && err.cause_ === 'SQLITE_BUSY' && /the database is locked by another process \(SQLITE_BUSY, .*gateway\.db\); nothing was written/.test(err.message));
+      assert.equal(await store.settings.get('k'), undefined, 'reads still work');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await store.settings.set('k', 2);
+    assert.equal(await store.settings.get('k'), 2);
+    await store.close();
+  });
+});
+
 describe('startServices with an unusable --data closes what it opened', () => {
   it('a bad directory fails before anything listens', async () => {
     const file = path.join(tmp('svc'), 'file');

@@ -9,23 +9,13 @@
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { StoreConflictError, type AccessLevel, type TeamAccessRecord, type WorkspacePermissionSet } from '../../store/types.ts';
-import { CUSTOM_DEFAULTS, LEVEL_PERMISSIONS } from '../../tfe/workspace-access.ts';
+import { CUSTOM_DEFAULTS, permissionSetFor } from '../../tfe/workspace-access.ts';
 import type { GatewayContext } from '../context.ts';
 import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { invalid, loadWorkspaceById, readPage, paginationMeta, queryString } from './workspace-facts.ts';
 import { teamAccessResource } from './workspace-serializers.ts';
 
 const LEVELS = ['read', 'plan', 'write', 'admin', 'custom'] as const;
-
-/** API attribute -> record field, and the name TFE's error messages use for it. */
-const FINE: ReadonlyArray<readonly [attr: string, field: keyof WorkspacePermissionSet, label: string]> = [
-  ['runs', 'runs', 'Runs'],
-  ['variables', 'variables', 'Variables'],
-  ['state-versions', 'stateVersions', 'State versions'],
-  ['sentinel-mocks', 'sentinelMocks', 'Sentinel mocks'],
-  ['workspace-locking', 'workspaceLocking', 'Workspace locking'],
-  ['run-tasks', 'runTasks', 'Run tasks'],
-];
 
 const attributes = z
   .object({
@@ -55,32 +45,19 @@ const updateBody = z.object({
 
 type Attributes = z.output<typeof attributes>;
 
-/** The permission set for `access`, refusing fine-grained attributes unless it is custom (TFE's exact message). */
+/** The permission set for `access` (src/tfe/workspace-access.ts decides), or TFE's 422 per read-only attribute. */
 function permissionsFor(access: AccessLevel, a: Attributes, base: WorkspacePermissionSet): WorkspacePermissionSet {
-  const given = FINE.filter(([attr]) => (a as Record<string, unknown>)[attr] !== undefined);
-  if (access !== 'custom') {
-    if (given.length) {
-      throw new ApiInputError(
-        given.map(([attr, , label]) => ({
-          status: '422',
-          title: 'invalid attribute',
-          detail: `${label} is read-only when access level is '${access}'; use the 'custom' access level to set this attribute.`,
-          source: { pointer: `/data/attributes/${attr}` },
-        })),
-      );
-    }
-    return { ...LEVEL_PERMISSIONS[access] };
-  }
-  const out: WorkspacePermissionSet = {
-    runs: base.runs,
-    variables: base.variables,
-    stateVersions: base.stateVersions,
-    sentinelMocks: base.sentinelMocks,
-    workspaceLocking: base.workspaceLocking,
-    runTasks: base.runTasks,
+  const given: Partial<WorkspacePermissionSet> = {
+    runs: a.runs,
+    variables: a.variables,
+    stateVersions: a['state-versions'],
+    sentinelMocks: a['sentinel-mocks'],
+    workspaceLocking: a['workspace-locking'],
+    runTasks: a['run-tasks'],
   };
-  for (const [attr, field] of given) (out as unknown as Record<string, unknown>)[field] = (a as Record<string, unknown>)[attr];
-  return out;
+  const decided = permissionSetFor(access, given, base);
+  if (decided.ok) return decided.permissions;
+  throw new ApiInputError(decided.readOnly.map((r) => ({ status: '422', title: 'invalid attribute', detail: r.detail, source: { pointer: `/data/attributes/${r.attr}` } })));
 }
 
 export function addTeamWorkspaceRoutes(router: Router, ctx: GatewayContext): void {

@@ -8,8 +8,12 @@ import type { Migration } from './migrations.ts';
 
 export type Db = Database.Database;
 
-/** `PRAGMA application_id` of every samlgate database ("SGAT"): tells ours from other SQLite files. */
+/**
+ * `PRAGMA application_id` of samlgate's databases: tells ours from other SQLite files, and the
+ * gateway's ("SGAT") from the IdP's ("SGID"), so one is never migrated as the other.
+ */
 export const APPLICATION_ID = 0x53474154;
+export const IDP_APPLICATION_ID = 0x53474944;
 
 /**
  * How long a connection waits for another connection's write lock before giving up with
@@ -63,6 +67,8 @@ export interface OpenOptions {
   migrations: readonly Migration[];
   /** What the database holds, for messages ("gateway", "IdP"). */
   label: string;
+  /** Default: the gateway's APPLICATION_ID. */
+  applicationId?: number;
 }
 
 /** Opens (creating if missing) and migrates. Throws DatabaseOpenError with a message naming the file. */
@@ -84,6 +90,7 @@ export function openDatabase(o: OpenOptions): Db {
 
 function prepare(db: Db, o: OpenOptions): void {
   const last = o.migrations.at(-1)?.version ?? 0;
+  const applicationId = o.applicationId ?? APPLICATION_ID;
   let version: number;
   let appId: number;
   let tables: number;
@@ -99,7 +106,7 @@ function prepare(db: Db, o: OpenOptions): void {
         'It was left untouched: move it away to start with an empty database, or restore it from a backup.',
     );
   }
-  if (appId !== APPLICATION_ID && !(appId === 0 && tables === 0)) {
+  if (appId !== applicationId && !(appId === 0 && tables === 0)) {
     throw new DatabaseOpenError(`${o.file} is an SQLite database but not a samlgate ${o.label} database (application_id ${appId}); it was left untouched: choose another --data directory`);
   }
   if (version > last) {
@@ -122,7 +129,7 @@ function prepare(db: Db, o: OpenOptions): void {
       if (m.version <= version) continue;
       db.transaction(() => {
         db.exec(m.sql);
-        db.pragma(`application_id = ${APPLICATION_ID}`);
+        db.pragma(`application_id = ${applicationId}`);
         db.pragma(`user_version = ${m.version}`);
       }).immediate();
     }

@@ -29,8 +29,9 @@ export function userFromRow(r: UserRow): UserRecord {
     isSuspended: bool(r.is_suspended),
     isServiceAccount: bool(r.is_service_account),
     serviceAccountSyncedAt: r.service_account_synced_at,
-    memberOf: JSON.parse(r.member_of),
-    loginFindings: JSON.parse(r.login_findings),
+    // Most users have no findings: skip the parse on the token check's path.
+    memberOf: r.member_of === '[]' ? [] : JSON.parse(r.member_of),
+    loginFindings: r.login_findings === '[]' ? [] : JSON.parse(r.login_findings),
     lastLoginAt: r.last_login_at,
     createdAt: r.created_at,
   };

@@ -90,6 +90,15 @@ describe('configuration versions', () => {
     await put(w, url, slugOf({ 'main.tf': '' })).expect(409);
   });
 
+  it('an upload over 10 MB is a JSON:API 413 and the version stays pending', async () => {
+    const w = await seedWorkspaceWorld();
+    const ws = await createWorkspace(w, 'big', w.tokens.owners);
+    const cv = await newCv(w, ws);
+    const res = await put(w, localPath(cv.attributes['upload-url']), Buffer.alloc(10 * 1024 * 1024 + 1)).expect(413);
+    assert.equal(res.body.errors[0].status, '413');
+    assert.equal((await w.api('get', `/api/v2/configuration-versions/${cv.id}`, w.tokens.owners)).body.data.attributes.status, 'pending');
+  });
+
   it('auto-queue-runs (TFE\'s default) queues a run when the upload finishes', async () => {
     const w = await seedWorkspaceWorld();
     const ws = await createWorkspace(w, 'auto', w.tokens.owners);

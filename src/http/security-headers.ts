@@ -1,0 +1,30 @@
+/**
+ * The response headers both halves send on every response (SP-SECURITY: no framing, no MIME
+ * sniffing, no referrer leaks of SAML query strings, a CSP that allows no script by default).
+ * One list, so the IdP and the gateway cannot drift apart: the IdP once sent none of the framing
+ * protections and its login form was framed cross-site (login CSRF, issue 9).
+ */
+import type { NextFunction, Request, Response } from 'express';
+
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
+
+export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'same-origin'],
+  ['Content-Security-Policy', CONTENT_SECURITY_POLICY],
+];
+
+/**
+ * Middleware setting SECURITY_HEADERS. `scriptHashes` ('sha256-...') allow exactly those inline
+ * scripts (the IdP's auto-posting form) and nothing else; `extra` headers go after the shared ones.
+ */
+export function securityHeaders(o: { scriptHashes?: readonly string[]; extra?: ReadonlyArray<readonly [string, string]> } = {}) {
+  const csp = o.scriptHashes?.length ? `${CONTENT_SECURITY_POLICY}; script-src ${o.scriptHashes.map((h) => `'${h}'`).join(' ')}` : CONTENT_SECURITY_POLICY;
+  const headers = [...SECURITY_HEADERS.map(([n, v]) => [n, n === 'Content-Security-Policy' ? csp : v] as const), ...(o.extra ?? [])];
+  // setHeader, not res.set: express's set() re-derives charsets per call, on every request.
+  return (_req: Request, res: Response, next: NextFunction) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}

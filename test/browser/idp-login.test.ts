@@ -1,0 +1,103 @@
+/**
+ * The IdP's login page in a real browser (Debian's Chromium, playwright-core): pick a user from
+ * the directory, see what will be asserted (times shown in the browser's own time zone, which
+ * needs the CSP to allow exactly our script), choose a fault for this one login, land back at the
+ * gateway with that fault's effect; and the page refuses to be framed.
+ *
+ * Needs /usr/bin/chromium (apt-get install chromium); without it the test fails, it does not skip.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ManualClock } from '../../src/clock.ts';
+import { resolveConfig } from '../../src/config.ts';
+import { silentLogger } from '../../src/log.ts';
+import { startServices, type Services } from '../../src/server.ts';
+import { freePort } from '../../src/util/free-port.ts';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const STEP_TIMEOUT = 8_000;
+
+describe('IdP login page in a real browser (Chromium)', { timeout: 40_000 }, () => {
+  let services: Services | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext;
+  let page: Page;
+  let gw: string;
+  let idp: string;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) assert.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test`);
+    const config = resolveConfig({}, { clock: 'manual', 'idp.port': await freePort(), 'gateway.port': await freePort() });
+    services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
+    gw = config.gateway.baseUrl;
+    idp = config.idp.baseUrl;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'], timeout: 15_000 });
+    context = await browser.newContext({ timezoneId: 'Asia/Tokyo', locale: 'en-US' });
+    context.setDefaultTimeout(STEP_TIMEOUT);
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await services?.close();
+  });
+
+  it('pick bob, see NameID, attributes with NameFormat and a local SessionNotOnOrAfter, choose sa-name-lowercase: the gateway does not flag him', async () => {
+    await page.goto(`${gw}/session`);
+    await page.locator('#directory-users').waitFor();
+    await page.getByRole('link', { name: 'Bob (service account)' }).click();
+    await page.waitForURL((u) => u.origin === idp && u.searchParams.get('user') === 'bob');
+    const preview = page.locator('#assertion-preview');
+    assert.match(await preview.innerText(), /bob@example\.com\s+Format urn:oasis:names:tc:SAML:1\.1:nameid-format:emailAddress/);
+    const rows = await page.locator('#attribute-preview tbody tr').allInnerTexts();
+    assert.deepEqual(rows.map((r) => r.split('\t').map((c) => c.trim())), [
+      ['Username', 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic', 'bob'],
+      ['MemberOf', 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic', 'developers'],
+      ['IsServiceAccount', 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic', 'true'],
+    ]);
+    // The script turned the UTC time into the browser's local time (Tokyo), keeping the relative part.
+    const time = page.locator('#assertion-preview time');
+    const shown = await time.innerText();
+    const expected = new Date(await time.getAttribute('datetime') as string).toLocaleString('en-US', { timeZone: 'Asia/Tokyo' });
+    assert.equal(shown, expected, 'local time in the browser time zone');
+    assert.match(await preview.innerText(), /\(in 8 h\) — the SP should end its session then/);
+    assert.match(await page.locator('#sa-reading').innerText(), /flagged/);
+
+    await page.locator('#fault').selectOption('sa-name-lowercase');
+    await page.locator('input[name="password"]').fill('bob');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL((u) => u.origin === gw && u.pathname === '/', { waitUntil: 'load' });
+    const me = await context.request.get(`${gw}/api/v2/account/details`, { headers: { accept: 'application/vnd.api+json' } });
+    assert.equal(me.status(), 200);
+    const body = await me.json();
+    assert.equal(body.data.attributes.username, 'bob');
+    assert.equal(body.data.attributes['is-service-account'], false, 'the one-login fault reached the gateway');
+    assert.deepEqual(consoleErrors.filter((e) => /Content Security Policy|Refused/.test(e)), [], 'no CSP violation');
+  });
+
+  it('"Not you? Switch user" forgets the IdP session; the next login asks again', async () => {
+    await page.goto(`${idp}/`);
+    await page.getByRole('link', { name: 'Not you? Switch user' }).click();
+    await page.locator('#directory-users').waitFor();
+    await page.goto(`${gw}/session?force=1`);
+    await page.locator('input[name="password"]').waitFor({ state: 'visible' });
+  });
+
+  it('the login page cannot be framed by another site', async () => {
+    const framer = await context.newPage();
+    const blocked: string[] = [];
+    framer.on('console', (m) => blocked.push(m.text()));
+    await framer.setContent(`<iframe id="f" src="${idp}/login"></iframe>`);
+    await framer.waitForTimeout(1_000);
+    const frame = framer.frames().find((f) => f !== framer.mainFrame());
+    const framedText = frame ? await frame.locator('body').innerText({ timeout: 1_000 }).catch(() => '') : '';
+    assert.doesNotMatch(framedText, /Username/, 'the login form rendered inside the frame');
+    await framer.close();
+  });
+});
