@@ -27,7 +27,7 @@ describe('team and organization tokens in a real browser (Chromium)', { timeout:
 
   before(async () => {
     if (!existsSync(CHROMIUM)) assert.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test`);
-    const config = resolveConfig({}, { clock: 'manual', 'idp.port': await freePort(), 'gateway.port': await freePort() });
+    const config = resolveConfig({}, { data: ':memory:', clock: 'manual', 'idp.port': await freePort(), 'gateway.port': await freePort() });
     services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
     gw = config.gateway.baseUrl;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'], timeout: 15_000 });
