@@ -28,7 +28,7 @@ describe('IdP directory and inspector in a real browser (Chromium)', { timeout: 
 
   before(async () => {
     if (!existsSync(CHROMIUM)) assert.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test`);
-    const config = resolveConfig({}, { data: ':memory:', clock: 'manual', 'idp.port': await freePort(), 'gateway.port': await freePort(), 'idp.adminToken': TOKEN });
+    const config = resolveConfig({}, { clock: 'manual', data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort(), 'idp.adminToken': TOKEN });
     services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
     gw = config.gateway.baseUrl;
     idp = config.idp.baseUrl;

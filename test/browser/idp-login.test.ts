@@ -30,7 +30,7 @@ describe('IdP login page in a real browser (Chromium)', { timeout: 40_000 }, () 
 
   before(async () => {
     if (!existsSync(CHROMIUM)) assert.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test`);
-    const config = resolveConfig({}, { data: ':memory:', clock: 'manual', 'idp.port': await freePort(), 'gateway.port': await freePort() });
+    const config = resolveConfig({}, { clock: 'manual', data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort() });
     services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
     gw = config.gateway.baseUrl;
     idp = config.idp.baseUrl;

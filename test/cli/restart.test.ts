@@ -97,6 +97,8 @@ describe('restart after kill -9 keeps what was acknowledged', () => {
     await restart();
     const replay = await new SamlBrowser().request('POST', form.action, { form: fields });
     assert.equal(replay.status, 403);
+    // The log line may arrive just after the response: wait for it (bounded).
+    for (let i = 0; i < 50 && !/"code":"E_REPLAY"/.test(p.output()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(p.output(), /"code":"E_REPLAY"/);
   });
 

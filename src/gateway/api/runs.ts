@@ -13,7 +13,7 @@ import type { Action } from '../../tfe/authorize.ts';
 import { queueRun } from '../../tfe/run-queue.ts';
 import { cancelRun, confirmRun, discardRun, forceCancelRun, type ActionResult } from '../../tfe/runs.ts';
 import type { GatewayContext } from '../context.ts';
-import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
+import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { holderOf, invalid, loadWorkspaceById, readPage, paginationMeta, queryString, sendConflict, type WorkspaceScope } from './workspace-facts.ts';
 import { runResource } from './workspace-serializers.ts';
 
@@ -45,6 +45,11 @@ const createBody = z.object({
 });
 
 const commentBody = z.object({ comment: z.string().max(4096).nullish() }).passthrough();
+
+const KNOWN_STATUSES: ReadonlySet<string> = new Set<RunRecord['status']>([
+  'pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'confirmed', 'apply_queued', 'applying',
+  'applied', 'planned_and_finished', 'discarded', 'canceled', 'force_canceled', 'errored',
+]);
 
 const ACTIVE_STATUSES = ['pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'confirmed', 'apply_queued', 'applying'] as const;
 
@@ -119,6 +124,10 @@ export function addRunRoutes(router: Router, ctx: GatewayContext): void {
     const page = readPage(req);
     const statusFilter = queryString(q, 'filter[status]', ['filter', 'status']);
     const statuses = statusFilter ? (statusFilter.split(',') as RunRecord['status'][]) : undefined;
+    const unknown = statuses?.find((st) => !KNOWN_STATUSES.has(st));
+    if (unknown !== undefined) {
+      throw new ApiInputError([{ status: '422', title: 'invalid parameter', detail: `filter[status] names an unknown run status ${JSON.stringify(unknown)}; use TFE's statuses such as ${[...KNOWN_STATUSES].slice(0, 4).join(', ')}`, source: { parameter: 'filter[status]' } }]);
+    }
     const result = await ctx.store.runs.listByWorkspace(scope.workspace.id, page, { statuses });
     const data = await Promise.all(result.items.map((run) => resource(run, scope)));
     sendDocument(res, 200, { data, meta: paginationMeta(page, result.total) });

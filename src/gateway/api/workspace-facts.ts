@@ -21,24 +21,15 @@ export async function callerTeams(ctx: GatewayContext, p: Principal, organizatio
   return (await ctx.store.teams.teamsOfUser(p.user.id)).filter((t) => t.organizationId === organizationId);
 }
 
-/** Whether the caller belongs to the organization at all (else the organization itself is a 404). */
-export async function inOrganization(ctx: GatewayContext, p: Principal, org: OrganizationRecord, teams: TeamRecord[]): Promise<boolean> {
-  if (p.kind !== 'user') return p.organization.id === org.id;
-  if (p.user.isSiteAdmin || teams.length > 0) return true;
-  return (await ctx.store.orgMemberships.listByUser(p.user.id)).some((m) => m.organizationId === org.id && m.status === 'active');
-}
-
 export interface OrgScope {
   organization: OrganizationRecord;
   teams: TeamRecord[];
 }
 
-/** The organization named in the path, if the caller may see it. */
+/** The organization named in the path, if the caller may see it (`organization:read`, the organization rules). */
 export async function loadOrganization(ctx: GatewayContext, p: Principal, name: string): Promise<OrgScope | undefined> {
-  const organization = await ctx.store.organizations.getByName(name);
-  if (!organization) return undefined;
-  const teams = await callerTeams(ctx, p, organization.id);
-  return (await inOrganization(ctx, p, organization, teams)) ? { organization, teams } : undefined;
+  const found = await organizationFor(ctx, p, name, 'organization:read');
+  return found && { organization: found.org, teams: await callerTeams(ctx, p, found.org.id) };
 }
 
 export interface WorkspaceScope extends OrgScope {

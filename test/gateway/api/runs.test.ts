@@ -265,6 +265,10 @@ describe('the run state machine (manual clock)', () => {
     assert.equal(list.meta.pagination['next-page'], 2);
     const page2 = (await w.api('get', `/api/v2/workspaces/${ws}/runs?page[size]=1&page[number]=2`, w.tokens.developers).expect(200)).body;
     assert.deepEqual(page2.data.map((r: { id: string }) => r.id), [a.id]);
+    const pending = (await w.api('get', `/api/v2/workspaces/${ws}/runs?filter[status]=pending`, w.tokens.developers).expect(200)).body;
+    assert.deepEqual(pending.data.map((r: { id: string }) => r.id), [b.id]);
+    const bogus = await w.api('get', `/api/v2/workspaces/${ws}/runs?filter[status]=bogus`, w.tokens.developers).expect(422);
+    assert.equal(bogus.body.errors[0].source.parameter, 'filter[status]');
   });
 });
 
