@@ -55,7 +55,7 @@ describe('samlgate CLI', () => {
   });
 
   it('an unreadable --idp-metadata exits 1 with a clear message', () => {
-    const r = run('gateway', '--gateway-port', '0', '--idp-metadata', '/nonexistent/idp.xml');
+    const r = run('gateway', '--gateway-port', '0', '--data', ':memory:', '--idp-metadata', '/nonexistent/idp.xml');
     assert.equal(r.status, 1);
     assert.match(r.stderr, /cannot read IdP metadata file \/nonexistent\/idp\.xml: ENOENT/);
   });
