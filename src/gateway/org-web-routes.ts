@@ -7,7 +7,7 @@
  * Same domain functions and the same authorize() as the API; anything the user may not see is a
  * 404 page that says what to do. Every POST checks the form's CSRF token.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { OrganizationRecord, TeamRecord } from '../store/types.ts';
 import { authorize } from '../tfe/authorize.ts';
 import { TfeError } from '../tfe/errors.ts';
@@ -15,8 +15,8 @@ import { allOrganizations } from '../tfe/organizations.ts';
 import { addMembersByUsername, createTeam } from '../tfe/teams.ts';
 import { deleteSingularToken, generateOrganizationToken, generateTeamToken } from '../tfe/tokens.ts';
 import { factsFor, organizationFor, teamFor } from './api/caller.ts';
-import { csrfTokenMatches } from './auth.ts';
 import type { GatewayContext } from './context.ts';
+import { pageGuards } from './page-guards.ts';
 import { pageContext } from './sp-routes.ts';
 import { messagePage } from './views/pages.ts';
 import { organizationsPage, organizationTokenPage, teamPage, teamsPage } from './views/org-pages.ts';
@@ -25,21 +25,7 @@ const NOT_FOUND_TEXT = 'No such organization or team, or you are not a member of
 
 export function orgWebRoutes(ctx: GatewayContext): Router {
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
-
-  const signedIn = (req: Request, res: Response, next: NextFunction) => {
-    if (!req.webUser) {
-      const page = pageContext(ctx, req);
-      return res.status(401).type('html').send(messagePage(page, 'Sign in required', page.flash ?? 'Sign in with SSO to see this page.'));
-    }
-    next();
-  };
-  const csrf = (req: Request, res: Response, next: NextFunction) => {
-    if (!csrfTokenMatches(req.session.csrfToken, req.body?._csrf)) {
-      return res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Request refused', 'The form was missing its CSRF token; reload the page and try again.'));
-    }
-    next();
-  };
+  const { form, signedIn, csrf } = pageGuards(ctx);
   const notFound = (req: Request, res: Response) => res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', NOT_FOUND_TEXT));
   const principal = (req: Request) => ({ kind: 'user' as const, via: 'session' as const, user: req.webUser! });
   /** The secret page must not be cached and may run its one copy-button script. */

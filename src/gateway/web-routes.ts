@@ -2,39 +2,20 @@
  * The gateway's HTML pages: account, tokens (create shows the secret once), admin users.
  * Form posts carry the session's CSRF token in `_csrf`.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import type { GatewayContext } from './context.ts';
-import { csrfTokenMatches } from './auth.ts';
 import { createUserToken } from './api/user-tokens.ts';
 import { pageContext } from './sp-routes.ts';
 import { setSuspended } from './users.ts';
 import { sessionLiveUntil } from './web-session.ts';
-import { sessionStillLive } from './web-session-middleware.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
 import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
 import { loginNoteOf, samlDebugEnabled } from './login-attempts.ts';
+import { pageGuards } from './page-guards.ts';
 
 export function webRoutes(ctx: GatewayContext): Router {
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
-
-  const signedIn = (req: Request, res: Response, next: NextFunction) => {
-    if (!req.webUser) {
-      const page = pageContext(ctx, req);
-      return res.status(401).type('html').send(messagePage(page, 'Sign in required', page.flash ?? 'Sign in with SSO to see this page.'));
-    }
-    next();
-  };
-  const csrf = async (req: Request, res: Response, next: NextFunction) => {
-    if (!csrfTokenMatches(req.session.csrfToken, req.body?._csrf)) {
-      return res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Request refused', 'The form was missing its CSRF token; reload the page and try again.'));
-    }
-    // The body may have arrived long after the session was loaded: act only if it is still live.
-    if (!(await sessionStillLive(ctx, req))) {
-      return res.status(401).type('html').send(messagePage({ ...pageContext(ctx, req), user: undefined, csrfToken: undefined }, 'Session ended', 'Your session ended (sign-out or suspension) while this request was on its way; nothing was changed. Sign in again to continue.'));
-    }
-    next();
-  };
+  const { form, signedIn, csrf } = pageGuards(ctx);
 
   router.get('/', (req, res) => {
     const page = pageContext(ctx, req);

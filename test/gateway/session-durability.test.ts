@@ -77,6 +77,21 @@ describe('a request in flight when the session ends cannot act or revive it', ()
     assert.equal((await h.store.tokens.listByOwner('user', alice.userId, { number: 1, size: 10 })).total, 0);
   });
 
+  it('regression: the organization API Token form had its own CSRF check without the liveness check, so a held POST generated an organization token after logout', async () => {
+    const h = await createHarness();
+    const port = await listen(h);
+    const carol = await h.login('carol');
+    const cookie = sessionCookie(carol.browser);
+    const held = heldPost(port, '/app/example-org/settings/authentication-token', { cookie, 'content-type': 'application/x-www-form-urlencoded' }, `_csrf=${encodeURIComponent(carol.csrf)}`);
+    await tick();
+    await carol.browser.gw.post('/logout').type('form').send({ _csrf: carol.csrf }).expect(303);
+    const res = await held.release();
+    assert.equal(res.status, 401);
+    assert.match(res.text, /Your session ended .* nothing was changed/);
+    const org = await h.store.organizations.getByName('example-org');
+    assert.equal(await h.store.tokens.getSingular('organization', org!.id), undefined, 'no organization token was created');
+  });
+
   it('a session-authenticated API write checks the session is still live when it acts', async () => {
     const h = await createHarness();
     const alice = await h.login('alice');

@@ -1,0 +1,41 @@
+/**
+ * The guards every HTML form route uses, in one place: the form body parser, "signed in", and
+ * CSRF + "the session is still live" (a form body may arrive long after its session was
+ * loaded: a request held across a sign-out or a suspension must change nothing).
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { csrfTokenMatches } from './auth.ts';
+import type { GatewayContext } from './context.ts';
+import { pageContext } from './sp-routes.ts';
+import { messagePage } from './views/pages.ts';
+import { sessionStillLive } from './web-session-middleware.ts';
+
+export interface PageGuards {
+  form: RequestHandler;
+  signedIn: RequestHandler;
+  csrf: RequestHandler;
+}
+
+export function pageGuards(ctx: GatewayContext): PageGuards {
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+
+  const signedIn = (req: Request, res: Response, next: NextFunction) => {
+    if (!req.webUser) {
+      const page = pageContext(ctx, req);
+      return res.status(401).type('html').send(messagePage(page, 'Sign in required', page.flash ?? 'Sign in with SSO to see this page.'));
+    }
+    next();
+  };
+
+  const csrf = async (req: Request, res: Response, next: NextFunction) => {
+    if (!csrfTokenMatches(req.session.csrfToken, req.body?._csrf)) {
+      return res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Request refused', 'The form was missing its CSRF token; reload the page and try again.'));
+    }
+    if (!(await sessionStillLive(ctx, req))) {
+      return res.status(401).type('html').send(messagePage({ ...pageContext(ctx, req), user: undefined, csrfToken: undefined }, 'Session ended', 'Your session ended (sign-out or suspension) while this request was on its way; nothing was changed. Sign in again to continue.'));
+    }
+    next();
+  };
+
+  return { form, signedIn, csrf };
+}
