@@ -6,16 +6,15 @@
  * Needs /usr/bin/chromium (apt-get install chromium); without it the test fails, it does not skip.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startServices, type Services } from '../../src/server.ts';
 import { freePort } from '../../src/util/free-port.ts';
+import { launchChromium } from './support.ts';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const TOKEN = 'browser-test-admin-token-0123456789';
 
 describe('IdP directory and inspector in a real browser (Chromium)', { timeout: 40_000 }, () => {
@@ -27,12 +26,11 @@ describe('IdP directory and inspector in a real browser (Chromium)', { timeout: 
   let idp: string;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) assert.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test`);
     const config = resolveConfig({}, { clock: 'manual', data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort(), 'idp.adminToken': TOKEN });
     services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
     gw = config.gateway.baseUrl;
     idp = config.idp.baseUrl;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'], timeout: 15_000 });
+    browser = await launchChromium();
     context = await browser.newContext();
     context.setDefaultTimeout(8_000);
     page = await context.newPage();

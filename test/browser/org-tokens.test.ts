@@ -5,16 +5,15 @@
  * warning killing the old secret, delete. Needs /usr/bin/chromium; without it the test fails.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startServices, type Services } from '../../src/server.ts';
 import { freePort } from '../../src/util/free-port.ts';
+import { launchChromium } from './support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SECRET = /^[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9]{67}$/;
 
 describe('team and organization tokens in a real browser (Chromium)', { timeout: 40_000 }, () => {
@@ -26,11 +25,10 @@ describe('team and organization tokens in a real browser (Chromium)', { timeout:
   const consoleErrors: string[] = [];
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) assert.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test`);
     const config = resolveConfig({}, { clock: 'manual', data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort() });
     services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
     gw = config.gateway.baseUrl;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'], timeout: 15_000 });
+    browser = await launchChromium();
     context = await browser.newContext();
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw });
     context.setDefaultTimeout(8_000);

@@ -5,16 +5,15 @@
  * their NameFormat, findings. Debug is on by default with the manual clock.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startServices, type Services } from '../../src/server.ts';
 import { freePort } from '../../src/util/free-port.ts';
+import { launchChromium } from './support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('SAML debug view in a real browser (Chromium)', { timeout: 40_000 }, () => {
   let services: Services | undefined;
@@ -23,12 +22,11 @@ describe('SAML debug view in a real browser (Chromium)', { timeout: 40_000 }, ()
   let idp: string;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) assert.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test`);
     const config = resolveConfig({}, { clock: 'manual', data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort() });
     services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
     gw = config.gateway.baseUrl;
     idp = config.idp.baseUrl;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'], timeout: 15_000 });
+    browser = await launchChromium();
   });
 
   after(async () => {
