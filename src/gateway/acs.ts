@@ -6,12 +6,11 @@
  * passed everything else burns its assertion ID.
  */
 import type { Clock } from '../clock.ts';
-import type { AttributePolicyOptions, Finding as AttributeFinding, ServiceAccountDecision, UserAttributes } from '../saml/attribute-policy.ts';
-import type { SamlAttribute } from '../saml/attributes.ts';
+import type { AttributePolicyOptions } from '../saml/attribute-policy.ts';
 import { reject, SamlRejection } from '../saml/rejection.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import type { DecryptionOptions } from '../saml/verify/decrypt.ts';
-import { checkLoginResponse } from '../saml/verify/response.ts';
+import { checkLoginResponse, type CheckedResponse } from '../saml/verify/response.ts';
 import { decodePostedMessage } from '../saml/verify/transport.ts';
 import type { ReplayCache } from '../store/types.ts';
 
@@ -34,22 +33,11 @@ export interface VerifyOptions {
   requireAssertionSignature?: boolean;
 }
 
-export interface VerifiedLogin {
-  assertionId: string;
-  issuer: string;
-  nameId: string;
-  nameIdFormat: string | null;
-  sessionIndex: string | null;
-  /** epoch ms */
-  sessionNotOnOrAfter: number | null;
-  authnInstant: number;
-  inResponseTo: string | null;
-  attributes: SamlAttribute[];
-  serviceAccount: ServiceAccountDecision;
-  /** Near-misses the gateway accepted, read as TFE reads them (shown on the account and admin pages). */
-  attributeNotes: AttributeFinding[];
-  user: UserAttributes;
-}
+/** What the core checked (the fields the login uses), plus the InResponseTo this wrapper matched. */
+export type VerifiedLogin = Pick<
+  CheckedResponse,
+  'assertionId' | 'issuer' | 'nameId' | 'nameIdFormat' | 'sessionIndex' | 'sessionNotOnOrAfter' | 'authnInstant' | 'attributes' | 'serviceAccount' | 'attributeNotes' | 'user'
+> & { inResponseTo: string | null };
 
 function rejectUnexpected<T>(fn: () => T): T {
   try {

@@ -144,3 +144,22 @@ function prepare(db: Db, o: OpenOptions): void {
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
+
+/**
+ * Closes the database once (later calls do nothing), folding the WAL back into the main file so
+ * the directory holds one self-contained file. A failed checkpoint loses nothing: the WAL is
+ * replayed at the next open.
+ */
+export function closeOnce(db: Db): () => Promise<void> {
+  let closed = false;
+  return async () => {
+    if (closed) return;
+    closed = true;
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Replayed at the next open.
+    }
+    db.close();
+  };
+}

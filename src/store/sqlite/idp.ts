@@ -1,7 +1,7 @@
 /** The IdP store on SQLite (DIR/idp.db): JSON documents by key, with the same open/migrate/error rules as the gateway's. */
 import type { DocumentCollection, ExpiringCollection, IdpStore } from '../idp-types.ts';
 import { call, type SqliteContext } from './common.ts';
-import { IDP_APPLICATION_ID, openDatabase } from './database.ts';
+import { closeOnce, IDP_APPLICATION_ID, openDatabase } from './database.ts';
 import type { Migration } from './migrations.ts';
 import { SqliteSettings } from './settings.ts';
 
@@ -81,7 +81,6 @@ class SqliteExpiring<T> implements ExpiringCollection<T> {
 export function createSqliteIdpStore(file: string): IdpStore & { readonly file: string } {
   const db = openDatabase({ file, migrations: IDP_MIGRATIONS, label: 'IdP', applicationId: IDP_APPLICATION_ID });
   const c: SqliteContext = { db, file };
-  let closed = false;
   return {
     kind: 'sqlite',
     file,
@@ -89,15 +88,6 @@ export function createSqliteIdpStore(file: string): IdpStore & { readonly file: 
     serviceProviders: new SqliteDocuments(c, 'idp_service_providers'),
     sessions: new SqliteExpiring(c),
     settings: new SqliteSettings(c),
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        db.pragma('wal_checkpoint(TRUNCATE)');
-      } catch {
-        // Replayed at the next open.
-      }
-      db.close();
-    },
+    close: closeOnce(db),
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { Store } from '../types.ts';
 import type { SqliteContext } from './common.ts';
-import { openDatabase } from './database.ts';
+import { closeOnce, openDatabase } from './database.ts';
 import { SqliteOrgMemberships } from './memberships.ts';
 import { GATEWAY_MIGRATIONS } from './migrations.ts';
 import { SqliteOrganizations } from './organizations.ts';
@@ -31,7 +31,6 @@ export function createSqliteStore(file: string): SqliteStore {
   // Case folding as the memory store does it (JS toLowerCase), for the `q` filters.
   db.function('samlgate_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s) as string);
   const c: SqliteContext = { db, file };
-  let closed = false;
   return {
     kind: 'sqlite',
     file,
@@ -45,16 +44,6 @@ export function createSqliteStore(file: string): SqliteStore {
     replay: new SqliteReplayCache(c),
     settings: new SqliteSettings(c),
     ...createSqliteWorkspaceStores(c),
-    async close() {
-      if (closed) return;
-      closed = true;
-      // Fold the WAL back into the main file so the directory holds one self-contained file.
-      try {
-        db.pragma('wal_checkpoint(TRUNCATE)');
-      } catch {
-        // A failed checkpoint loses nothing: the WAL is replayed at the next open.
-      }
-      db.close();
-    },
+    close: closeOnce(db),
   };
 }
