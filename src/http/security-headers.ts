@@ -6,7 +6,13 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 
-export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * Styles and scripts only from the shared asset files (src/http/assets.ts): no inline style or
+ * script runs, so markup injected into a page can neither restyle it into a fake form nor run.
+ * script-src comes last so scriptHashes can extend that one directive (a second script-src
+ * directive would be ignored by browsers).
+ */
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; script-src 'self'";
 
 export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['X-Content-Type-Options', 'nosniff'],
@@ -17,10 +23,10 @@ export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
 
 /**
  * Middleware setting SECURITY_HEADERS. `scriptHashes` ('sha256-...') allow exactly those inline
- * scripts (the IdP's auto-posting form) and nothing else; `extra` headers go after the shared ones.
+ * scripts (the IdP's auto-posting form) besides the shared script file; `extra` headers go after the shared ones.
  */
 export function securityHeaders(o: { scriptHashes?: readonly string[]; extra?: ReadonlyArray<readonly [string, string]> } = {}) {
-  const csp = o.scriptHashes?.length ? `${CONTENT_SECURITY_POLICY}; script-src ${o.scriptHashes.map((h) => `'${h}'`).join(' ')}` : CONTENT_SECURITY_POLICY;
+  const csp = o.scriptHashes?.length ? `${CONTENT_SECURITY_POLICY} ${o.scriptHashes.map((h) => `'${h}'`).join(' ')}` : CONTENT_SECURITY_POLICY;
   const headers = [...SECURITY_HEADERS.map(([n, v]) => [n, n === 'Content-Security-Policy' ? csp : v] as const), ...(o.extra ?? [])];
   // setHeader, not res.set: express's set() re-derives charsets per call, on every request.
   return (_req: Request, res: Response, next: NextFunction) => {

@@ -28,7 +28,7 @@ export function directoryPage(o: { users: readonly { user: IdpUser; serviceAccou
 <td>${user.faults.length ? user.faults.map((f) => `<code>${esc(f)}</code>`).join(' ') : 'none'}${user.nextFaults ? `<br>next ${user.nextFaults.remaining}: ${user.nextFaults.faults.map((f) => `<code>${esc(f)}</code>`).join(' ')}` : ''}</td>
 <td class="${serviceAccount.flagged ? 'ok' : ''}">${serviceAccount.flagged ? 'flagged' : 'not flagged'}${serviceAccount.findings.length ? `<br><small>${serviceAccount.findings.map((f) => esc(f.message)).join('; ')}</small>` : ''}</td>
 <td><form method="post" action="/directory/users/${u}/service-account" class="inline">${csrfField(o.csrf)}<input type="hidden" name="value" value="${flaggedAttr ? 'false' : 'true'}"><button type="submit">${flaggedAttr ? 'Set IsServiceAccount=false' : 'Set IsServiceAccount=true'}</button></form>
-<form method="post" action="/directory/users/${u}/next-faults" class="inline">${csrfField(o.csrf)}<label>Fault ${faultSelect('fault', `fault-${esc(user.username)}`)}</label><label>for the next <input type="number" name="count" value="1" min="1" max="1000" style="width:4rem"> response(s)</label><button type="submit">Apply</button></form>
+<form method="post" action="/directory/users/${u}/next-faults" class="inline">${csrfField(o.csrf)}<label>Fault ${faultSelect('fault', `fault-${esc(user.username)}`)}</label><label>for the next <input type="number" name="count" value="1" min="1" max="1000"> response(s)</label><button type="submit">Apply</button></form>
 <form method="post" action="/directory/users/${u}/delete" class="inline">${csrfField(o.csrf)}<button type="submit">Remove ${esc(user.username)}</button></form></td></tr>`;
     })
     .join('\n');

@@ -9,6 +9,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Clock } from '../clock.ts';
 import { FAULT_NAMES, type Config, type FaultName } from '../config.ts';
 import { securityHeaders } from '../http/security-headers.ts';
+import { assetRoutes } from '../http/assets.ts';
 import type { IdGenerator } from '../ids.ts';
 import type { Logger } from '../log.ts';
 import { certificateFromPem, KeyError, loadSigningCredentials, type Certificate } from '../saml/keys.ts';
@@ -119,6 +120,7 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
   if (requestLog) app.use(requestLog);
   app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [idpConfig.baseUrl], listenHost: config.host, extra: config.allowedHosts }), what: 'IdP', publicUrlFlag: '--idp-public-url' }));
   app.use(securityHeaders({ scriptHashes: SCRIPT_HASHES, extra: [['Cache-Control', 'no-store']] }));
+  app.use(assetRoutes());
 
   const html = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
 

@@ -1,56 +1,40 @@
 /**
- * The test IdP's HTML: small, self-contained (no external assets), every value escaped, and
- * each page marked as a test tool so nobody mistakes it for a real login page. The only scripts
- * are two constants whose hashes the Content-Security-Policy allows (SCRIPT_HASHES): the
- * auto-posting SAML form and the one that shows times in the browser's own time zone.
+ * The test IdP's HTML: small, every value escaped, and each page marked as a test tool so nobody
+ * mistakes it for a real login page. The look and the script that shows times in the browser's
+ * own time zone are the asset files both halves share (src/http/assets.ts); the only inline
+ * script is the auto-posting SAML form, whose hash the Content-Security-Policy allows
+ * (SCRIPT_HASHES).
  */
 import { createHash } from 'node:crypto';
 import { FAULT_NAMES, type FaultName } from '../config.ts';
+import { ASSET_HEAD } from '../http/assets.ts';
+import { timeHtml } from '../util/time-text.ts';
 import { escapeXml as esc } from '../saml/xml.ts';
 import type { AttributeModel } from './assertion.ts';
 import { FAULTS } from './faults.ts';
 import type { ServiceAccountPreview } from './preview.ts';
 
 const AUTO_POST_SCRIPT = "document.getElementById('saml-post').submit()";
-const LOCAL_TIME_SCRIPT = "for(const t of document.querySelectorAll('time[data-local]')){const d=new Date(t.dateTime);if(!isNaN(d))t.textContent=d.toLocaleString()}";
 const sha256 = (s: string) => `sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}`;
-export const SCRIPT_HASHES = [sha256(AUTO_POST_SCRIPT), sha256(LOCAL_TIME_SCRIPT)];
-
-const STYLE = `body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-.banner{background:#fff3cd;border:1px solid #e0c36b;padding:.5rem .75rem;border-radius:4px;font-size:.9rem}
-.error{background:#f8d7da;border:1px solid #e4a1a8;padding:.5rem .75rem;border-radius:4px}
-.ok{color:#0a6b2a}.bad{color:#a4161a}
-label{display:block;margin:.75rem 0 .25rem}input[type=text],input[type=password],input[type=email],select{width:100%;max-width:28rem;padding:.4rem;box-sizing:border-box}
-button{margin-top:.5rem;padding:.4rem 1rem}code{background:#f3f3f3;padding:0 .2rem}
-table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
-pre{background:#f6f8fa;padding:.75rem;overflow:auto;font-size:.8rem}nav a{margin-right:1rem}
-.users li{margin:.3rem 0}.inline{display:inline}.inline button{margin:0 .25rem}`;
+export const SCRIPT_HASHES = [sha256(AUTO_POST_SCRIPT)];
 
 export function layout(title: string, body: string, o: { nav?: boolean } = {}): string {
-  const nav = o.nav ? `<nav><a href="/directory">Directory</a><a href="/responses">Recent responses</a><a href="/login">Login page</a></nav>` : '';
+  const nav = o.nav ? `<nav class="idp"><a href="/directory">Directory</a><a href="/responses">Recent responses</a><a href="/login">Login page</a></nav>` : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${esc(title)} · samlgate test IdP</title><style>${STYLE}</style></head>
+<meta name="robots" content="noindex"><title>${esc(title)} · samlgate test IdP</title>${ASSET_HEAD}</head>
 <body><p class="banner" id="test-idp-marker"><strong>samlgate test IdP — not for production.</strong> Test users and dev keys only.</p>
 ${nav}<h1>${esc(title)}</h1>
 ${body}
-<script>${LOCAL_TIME_SCRIPT}</script>
 </body></html>`;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Times: "2026-12-02 06:25 UTC (in 8 h)", rewritten to the browser's local time by the script.
-
-export function relativeTime(ms: number, now: number): string {
-  const d = ms - now;
-  const abs = Math.abs(d);
-  const unit = abs < 90_000 ? `${Math.round(abs / 1000)} s` : abs < 90 * 60_000 ? `${Math.round(abs / 60_000)} min` : abs < 48 * 3_600_000 ? `${Math.round(abs / 3_600_000)} h` : `${Math.round(abs / 86_400_000)} days`;
-  return d >= 0 ? `in ${unit}` : `${unit} ago`;
-}
+// Times: the formatter both halves share ("today 22:13, in 8 h"), re-rendered in the browser's
+// time zone by the shared page script.
 
 export function readableTime(ms: number, now: number): string {
-  const iso = new Date(ms).toISOString();
-  return `<time datetime="${iso}" data-local>${iso.slice(0, 16).replace('T', ' ')} UTC</time> (${relativeTime(ms, now)})`;
+  return timeHtml(ms, now);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -59,12 +59,15 @@ describe('IdP login page in a real browser (Chromium)', { timeout: 40_000 }, () 
       ['MemberOf', 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic', 'developers'],
       ['IsServiceAccount', 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic', 'true'],
     ]);
-    // The script turned the UTC time into the browser's local time (Tokyo), keeping the relative part.
+    // The shared page script re-rendered the time in the browser's own zone (Tokyo), in the words
+    // of the server's formatter: "tomorrow 02:13, in 8 h", the instant in the tooltip.
     const time = page.locator('#assertion-preview time');
     const shown = await time.innerText();
-    const expected = new Date(await time.getAttribute('datetime') as string).toLocaleString('en-US', { timeZone: 'Asia/Tokyo' });
-    assert.equal(shown, expected, 'local time in the browser time zone');
-    assert.match(await preview.innerText(), /\(in 8 h\) — the SP should end its session then/);
+    const iso = await time.getAttribute('datetime') as string;
+    assert.equal(await time.getAttribute('title'), iso);
+    const tokyo = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+    assert.match(shown, new RegExp(`^(today|tomorrow) ${tokyo}, in 8 h$`), 'local time in the browser time zone');
+    assert.match(await preview.innerText(), /, in 8 h — the SP should end its session then/);
     assert.match(await page.locator('#sa-reading').innerText(), /flagged/);
 
     await page.locator('#fault').selectOption('sa-name-lowercase');

@@ -18,6 +18,7 @@ import { ATTRNAME_FORMAT, NAMEID_FORMAT, NS } from '../../src/saml/constants.ts'
 import { encodeRedirectMessage, signRedirectQuery } from '../../src/saml/sign.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
 import { builtInIdpTrust } from '../../src/server.ts';
+import { formatTime } from '../../src/util/time-text.ts';
 import { xmlsecVerify } from '../support/xmlsec.ts';
 import { csrfOf, decodeSamlResponse, el, gatewayRedirectQuery, IDP_CERT, makeIdp, postLogin, readPostForm, sessionCookie, SP_CREDENTIALS, type TestIdp } from './helpers.ts';
 
@@ -56,8 +57,11 @@ describe('IdP login page', () => {
     for (const [name, values] of [['Username', 'bob'], ['MemberOf', 'developers'], ['IsServiceAccount', 'true']]) {
       assert.match(confirm.text, new RegExp(`<tr><td><code>${name}</code></td><td><code>${ATTRNAME_FORMAT.basic}</code></td><td><code>${values}</code></td></tr>`));
     }
+    // The shared formatter (src/util/time-text.ts): local and relative, the instant in the tooltip.
     const ends = new Date(t.clock.now() + 8 * 3_600_000).toISOString();
-    assert.match(confirm.text, new RegExp(`<time datetime="${ends}" data-local>${ends.slice(0, 16).replace('T', ' ')} UTC</time> \\(in 8 h\\)`));
+    const shown = formatTime(t.clock.now() + 8 * 3_600_000, t.clock.now());
+    assert.match(shown, /, in 8 h$/);
+    assert.ok(confirm.text.includes(`<time datetime="${ends}" title="${ends}" data-now="${t.clock.now()}">${shown}</time>`), 'SessionNotOnOrAfter shown local and relative');
     assert.match(confirm.text, /id="sa-reading">The gateway will read IsServiceAccount as <strong>flagged/);
     assert.match(confirm.text, /<select id="fault" name="fault"><option value="">none<\/option><option value="sa-name-lowercase">/);
     assert.match(confirm.text, /Not you\? Switch user/);
