@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { isManualClock, isRepresentableTime, type Clock } from '../clock.ts';
+import { isManualClock, isRepresentableTime, type Clock, type ManualClock } from '../clock.ts';
 import { parseDuration } from '../duration.ts';
 
 export const SIM_CLOCK_PATH = '/api/v2/_sim/clock';
@@ -32,6 +32,30 @@ export interface SimClockHandlers {
   post(req: Request, res: Response): void;
 }
 
+export type ClockMove = { ok: true; now: number } | { ok: false; detail: string; pointer: string };
+
+/**
+ * The one clock-advance step, for the JSON API here and the gateway pages' dev-clock buttons:
+ * validates the body, refuses a move past the representable dates or backwards, then moves.
+ */
+export function moveClock(clock: ManualClock, input: unknown): ClockMove {
+  const parsed = clockBody.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, detail: `${issue.path.join('.') || 'body'}: ${issue.message}`, pointer: `/${issue.path.join('/')}` };
+  }
+  const body = parsed.data;
+  const [target, pointer] = 'advance' in body ? [clock.now() + parseDuration(body.advance), '/advance'] : [Date.parse(body.set), '/set'];
+  if (!isRepresentableTime(target)) {
+    return { ok: false, detail: 'the clock would move past the last date JavaScript can represent (year 275760)', pointer };
+  }
+  if (target < clock.now()) {
+    // Refused rather than honoured: see ManualClock.set (expired tokens revived, replays let in).
+    return { ok: false, detail: `the manual clock only moves forward: it is ${new Date(clock.now()).toISOString()} and ${new Date(target).toISOString()} is earlier; restart samlgate for a fresh clock`, pointer };
+  }
+  return { ok: true, now: clock.set(target) };
+}
+
 /** null with the system clock: callers answer 404 (the API does not exist). */
 export function simClockHandlers(clock: Clock): SimClockHandlers | null {
   if (!isManualClock(clock)) return null;
@@ -39,21 +63,8 @@ export function simClockHandlers(clock: Clock): SimClockHandlers | null {
   return {
     get: (_req, res) => send(res, 200, now()),
     post: (req, res) => {
-      const parsed = clockBody.safeParse(req.body ?? {});
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        return invalid(res, `${issue.path.join('.') || 'body'}: ${issue.message}`, `/${issue.path.join('/')}`);
-      }
-      const body = parsed.data;
-      const [target, pointer] = 'advance' in body ? [clock.now() + parseDuration(body.advance), '/advance'] : [Date.parse(body.set), '/set'];
-      if (!isRepresentableTime(target)) {
-        return invalid(res, 'the clock would move past the last date JavaScript can represent (year 275760)', pointer);
-      }
-      if (target < clock.now()) {
-        // Refused rather than honoured: see ManualClock.set (expired tokens revived, replays let in).
-        return invalid(res, `the manual clock only moves forward: it is ${new Date(clock.now()).toISOString()} and ${new Date(target).toISOString()} is earlier; restart samlgate for a fresh clock`, pointer);
-      }
-      clock.set(target);
+      const moved = moveClock(clock, req.body);
+      if (!moved.ok) return invalid(res, moved.detail, moved.pointer);
       send(res, 200, now());
     },
   };
