@@ -51,6 +51,8 @@ import { sendTfeError } from './api/tfe-errors.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { generateTokenSecret, hashTokenSecret } from './tokens.ts';
 import { orgWebRoutes } from './org-web-routes.ts';
+import { Timeline } from './timeline.ts';
+import { assetRoutes } from '../http/assets.ts';
 
 
 export interface GatewayOptions {
@@ -108,6 +110,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       spCert: o.sp.certificate.pem,
     })),
     rateLimiter: gw.rateLimit ? new RateLimiter(o.clock) : null,
+    timeline: new Timeline(),
   };
   // The admin's IdP settings replace the trusted IdP at once (TFE applies saved settings live).
   ctx.samlSettings.onChange((s, previous) => {
@@ -143,6 +146,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   if (requestLog) app.use(requestLog);
   app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [gw.baseUrl], listenHost: o.config.host, extra: o.config.allowedHosts }), what: 'gateway', publicUrlFlag: '--gateway-public-url' }));
   app.use(securityHeaders());
+  app.use(assetRoutes());
   // Requests wait for start-up once; afterwards this is one boolean test.
   app.use((_req: Request, _res: Response, next: NextFunction) => (ready ? next() : bootstrap.then(() => next(), next)));
 

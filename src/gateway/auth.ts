@@ -62,6 +62,7 @@ export async function authenticateToken(
   });
   if (!decision.ok) {
     ctx.logger.info({ tokenId: token.id, reason: decision.reason }, 'token refused');
+    ctx.timeline.tokenRefused({ at: now, userId: token.kind === 'user' ? token.ownerId : null, tokenId: token.id, tokenKind: token.kind, reason: decision.reason, detail: decision.detail }, user?.lastLoginAt ?? 0);
     return { ok: false, detail: decision.detail };
   }
   touchCoalesced(ctx, token.id, token.lastUsedAt, now);

@@ -14,6 +14,7 @@ import type { KeyedMutex } from '../util/keyed-mutex.ts';
 import type { CapabilityUrls } from './capability-urls.ts';
 import type { SessionPolicy } from './web-session.ts';
 import type { LoginAttemptLog } from './login-attempts.ts';
+import type { Timeline } from './timeline.ts';
 
 export interface GatewayContext {
   config: Config;
@@ -42,6 +43,8 @@ export interface GatewayContext {
   samlSettings: SamlSettingsService;
   /** TFE's API rate limit (30 requests/s per token), when enabled. */
   rateLimiter: RateLimiter | null;
+  /** Session ends and token refusals, for the timeline pages (bounded, in memory). */
+  timeline: Timeline;
 }
 
 export interface RejectionEntry {

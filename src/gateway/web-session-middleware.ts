@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { GatewayContext } from './context.ts';
-import { SESSION_END_TEXT, sessionEndReason } from './web-session.ts';
+import { SESSION_END_TEXT, sessionEndReason, sessionLiveUntil } from './web-session.ts';
 
 export function webSessionMiddleware(ctx: GatewayContext): RequestHandler {
   return async (req: Request, _res: Response, next: NextFunction) => {
@@ -19,6 +19,8 @@ export function webSessionMiddleware(ctx: GatewayContext): RequestHandler {
       delete req.session.login;
       req.session.flash = ended ? SESSION_END_TEXT[ended] : 'Your account is suspended.';
       ctx.logger.info({ userId: login.userId, reason: ended ?? 'suspended' }, 'web session ended');
+      // The story's time is when S1 ended it, not when the browser came back to notice.
+      ctx.timeline.sessionEnded({ at: ended ? sessionLiveUntil(login, ctx.policy) : now, userId: login.userId, reason: ended ?? 'suspended' });
       return next();
     }
     login.lastSeenAt = now;
