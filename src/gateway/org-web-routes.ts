@@ -17,6 +17,7 @@ import { deleteSingularToken, generateOrganizationToken, generateTeamToken } fro
 import { factsFor, organizationFor, teamFor } from './api/caller.ts';
 import type { GatewayContext } from './context.ts';
 import { pageGuards } from './page-guards.ts';
+import { singularTokenStatus } from './token-status.ts';
 import { pageContext } from './sp-routes.ts';
 import { messagePage } from './views/pages.ts';
 import { organizationsPage, organizationTokenPage, teamPage, teamsPage } from './views/org-pages.ts';
@@ -32,7 +33,7 @@ export function orgWebRoutes(ctx: GatewayContext): Router {
   const secretHeaders = (res: Response) => {
     const nonce = ctx.ids.random(22);
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Content-Security-Policy', `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`);
+    res.setHeader('Content-Security-Policy', `default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; script-src 'nonce-${nonce}' 'self'`);
     return nonce;
   };
   const settings = (org: OrganizationRecord) => `/app/${encodeURIComponent(org.name)}/settings`;
@@ -81,7 +82,7 @@ export function orgWebRoutes(ctx: GatewayContext): Router {
       team,
       members,
       mayManageMembers: authorize(facts, 'team:manage-members'),
-      token: { token, ...(creator ? { creator } : {}), mayManage: authorize(facts, 'team:manage-token'), ...(created ? { created } : {}) },
+      token: { token, ...(creator ? { creator } : {}), ...(token ? { status: singularTokenStatus(ctx, token) } : {}), mayManage: authorize(facts, 'team:manage-token'), ...(created ? { created } : {}) },
     }));
   }
 
@@ -137,7 +138,7 @@ export function orgWebRoutes(ctx: GatewayContext): Router {
   async function renderOrgToken(req: Request, res: Response, org: OrganizationRecord, created?: { secret: string; nonce: string }) {
     const token = await ctx.store.tokens.getSingular('organization', org.id);
     const creator = token?.createdById ? await ctx.store.users.get(token.createdById) : undefined;
-    res.status(created ? 201 : 200).type('html').send(organizationTokenPage(pageContext(ctx, req), { org, token: { token, ...(creator ? { creator } : {}), mayManage: true, ...(created ? { created } : {}) } }));
+    res.status(created ? 201 : 200).type('html').send(organizationTokenPage(pageContext(ctx, req), { org, token: { token, ...(creator ? { creator } : {}), ...(token ? { status: singularTokenStatus(ctx, token) } : {}), mayManage: true, ...(created ? { created } : {}) } }));
   }
 
   router.get('/app/:org/settings/authentication-token', signedIn, async (req, res) => {

@@ -24,6 +24,7 @@ import { csrfTokenMatches } from './auth.ts';
 import { MAX_PENDING_LOGINS, MAX_PENDING_SESSIONS, PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
 import { escapeHtml } from '../util/html.ts';
 import { messagePage, type PageContext } from './views/pages.ts';
+import { pageChrome } from './page-chrome.ts';
 
 /** How old an AuthnInstant may be when the assertion arrives (SP-SECURITY AUTHN2). */
 const MAX_AUTHN_AGE_MS = 24 * 3_600_000;
@@ -39,7 +40,7 @@ export function regenerateSession(req: Request): Promise<void> {
 export function pageContext(ctx: GatewayContext, req: Request): PageContext {
   const flash = req.session?.flash;
   if (flash) delete req.session.flash;
-  return { user: req.webUser, csrfToken: req.webUser ? req.session.csrfToken : undefined, flash, now: ctx.clock.now(), manualClock: ctx.clock.kind === 'manual' };
+  return { user: req.webUser, csrfToken: req.webUser ? req.session.csrfToken : undefined, flash, now: ctx.clock.now(), manualClock: ctx.clock.kind === 'manual', ...pageChrome(ctx, req) };
 }
 
 function logoutRequestUrl(ctx: GatewayContext, nameId: string, sessionIndex: string | null): string | null {
@@ -248,6 +249,7 @@ export function spRoutes(ctx: GatewayContext): Router {
     }
     await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
     if (login) ctx.logger.info({ userId: login.userId }, 'logout');
+    if (login) ctx.timeline.sessionEnded({ at: ctx.clock.now(), userId: login.userId, reason: 'sign-out' });
     const slo = login ? logoutRequestUrl(ctx, login.nameId, login.sessionIndex) : null;
     res.redirect(303, slo ?? '/');
   });

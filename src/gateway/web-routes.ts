@@ -12,6 +12,14 @@ import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } f
 import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
 import { loginNoteOf, samlDebugEnabled } from './login-attempts.ts';
 import { pageGuards } from './page-guards.ts';
+import { isManualClock } from '../clock.ts';
+import { moveClock } from '../http/sim-clock.ts';
+import type { TokenRecord } from '../store/types.ts';
+import { html } from '../util/html.ts';
+import { storyOf } from './timeline-story.ts';
+import { userTokenStatuses } from './token-status.ts';
+import { safeReturnPath } from './web-session.ts';
+import { timelinePage } from './views/timeline.ts';
 
 export function webRoutes(ctx: GatewayContext): Router {
   const router = Router();
@@ -29,10 +37,15 @@ export function webRoutes(ctx: GatewayContext): Router {
     const n = typeof req.query.page === 'string' && /^[1-9][0-9]{0,8}$/.test(req.query.page) ? Number(req.query.page) : 1;
     return { number: n, size: TOKENS_PER_PAGE };
   };
+  /** Each token with the API's own verdict on it (token-status.ts asks decideTokenValidity). */
+  const tokenRows = async (req: Request, tokens: TokenRecord[]) => {
+    const statuses = await userTokenStatuses(ctx, req.webUser!, tokens, req.session.login ? sessionLiveUntil(req.session.login, ctx.policy) : null);
+    return tokens.map((token) => ({ token, status: statuses.get(token.id)! }));
+  };
   router.get('/app/settings/tokens', signedIn, async (req, res) => {
     const page = tokenPage(req);
     const result = await ctx.store.tokens.listByOwner('user', req.webUser!.id, page);
-    res.type('html').send(tokensPage(pageContext(ctx, req), result.items, undefined, { page: page.number, pages: Math.max(1, Math.ceil(result.total / page.size)), total: result.total }));
+    res.type('html').send(tokensPage(pageContext(ctx, req), await tokenRows(req, result.items), { apiTokenTimeoutMs: ctx.samlSettings.apiTokenTimeoutMs(), paging: { page: page.number, pages: Math.max(1, Math.ceil(result.total / page.size)), total: result.total } }));
   });
 
   router.post('/app/settings/tokens', form, signedIn, csrf, async (req, res) => {
@@ -41,7 +54,7 @@ export function webRoutes(ctx: GatewayContext): Router {
     const result = await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: TOKENS_PER_PAGE });
     const tokens = result.items;
     // The secret is rendered once, in this response only; no-store keeps it out of caches.
-    res.set('Cache-Control', 'no-store').status(201).type('html').send(tokensPage(pageContext(ctx, req), tokens, created, { page: 1, pages: Math.max(1, Math.ceil(result.total / TOKENS_PER_PAGE)), total: result.total }));
+    res.set('Cache-Control', 'no-store').status(201).type('html').send(tokensPage(pageContext(ctx, req), await tokenRows(req, tokens), { apiTokenTimeoutMs: ctx.samlSettings.apiTokenTimeoutMs(), created, paging: { page: 1, pages: Math.max(1, Math.ceil(result.total / TOKENS_PER_PAGE)), total: result.total } }));
   });
 
   router.post('/app/settings/tokens/:id/delete', form, signedIn, csrf, async (req, res) => {
@@ -81,6 +94,28 @@ export function webRoutes(ctx: GatewayContext): Router {
       : result.reason === 'last-site-admin' ? 'This is the last active site admin: make another user a site admin before suspending this one.'
       : 'No such user.';
     res.redirect(303, '/app/admin/users');
+  });
+
+  // The dev clock's buttons (--clock manual only, like /api/v2/_sim/clock): the same moveClock.
+  router.post('/app/_sim/clock', form, signedIn, csrf, (req, res) => {
+    if (!isManualClock(ctx.clock)) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'The dev clock exists only with --clock manual; this gateway runs on the system clock.', html`<a href="/">Back to your account</a>`));
+    const moved = moveClock(ctx.clock, { advance: req.body.advance });
+    if (!moved.ok) return res.status(422).type('html').send(messagePage(pageContext(ctx, req), 'Clock not moved', `The dev clock did not move: ${moved.detail}.`, html`<a href="${safeReturnPath(req.body.return_to)}">Back</a>`));
+    ctx.logger.info({ advance: req.body.advance, now: new Date(moved.now).toISOString() }, 'dev clock moved from the pages');
+    req.session.flash = `Dev clock moved forward ${req.body.advance}.`;
+    res.redirect(303, safeReturnPath(req.body.return_to));
+  });
+
+  router.get('/app/timeline', signedIn, async (req, res) => {
+    const story = await storyOf(ctx, [req.webUser!], { everyone: false, debugOn: samlDebugEnabled(ctx.config) });
+    res.type('html').send(timelinePage(pageContext(ctx, req), story, { everyone: false, users: [req.webUser!] }));
+  });
+
+  router.get('/app/admin/timeline', signedIn, async (req, res) => {
+    if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
+    const users = (await ctx.store.users.list({}, { number: 1, size: 1000 })).items;
+    const story = await storyOf(ctx, users, { everyone: true, debugOn: samlDebugEnabled(ctx.config) });
+    res.type('html').send(timelinePage(pageContext(ctx, req), story, { everyone: true, users }));
   });
 
   return router;

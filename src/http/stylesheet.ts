@@ -20,7 +20,7 @@ header.top{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;justify-content:space-be
 header.top h1 a{color:inherit;text-decoration:none}
 nav{display:flex;flex-wrap:wrap;gap:.4rem 1.1rem;align-items:center}
 small,.muted{color:var(--muted)}
-time{white-space:nowrap}
+.clockbar time{white-space:nowrap}
 code,pre,.xml{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
 code{background:var(--code);padding:0 .25rem;border-radius:3px;overflow-wrap:anywhere}
 pre,.xml{background:var(--soft);border:1px solid var(--line);padding:.75rem;overflow-x:auto;font-size:.8rem;line-height:1.45}
@@ -43,6 +43,7 @@ form.inline button,.inline button{margin:0 .25rem}
 .error{background:var(--bad-bg);border:1px solid var(--bad);padding:.6rem 1rem;border-radius:6px}
 .ok,.status-ok{color:var(--ok)}.bad,.status-bad{color:var(--bad)}
 .status-ok,.status-bad{font-weight:600}
+.token-status{min-width:16rem}
 .status-bad .detail{font-weight:400;color:var(--fg)}
 .sev-error{color:var(--bad)}.sev-warning{color:var(--warn)}.sev-info{color:var(--muted)}
 .clockbar{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;align-items:center;background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:.5rem .9rem;margin:0 0 1rem}

@@ -5,18 +5,10 @@
  * page. Every form carries the CSRF token; a new secret is shown once, with a copy button, and
  * obfuscated on every later view.
  */
-import { humanDuration } from '../../duration.ts';
 import type { OrganizationRecord, TeamRecord, TokenRecord, UserRecord } from '../../store/types.ts';
 import { html, type RawHtml } from '../../util/html.ts';
-import { layout, type PageContext } from './pages.ts';
-
-/** "2026-12-01 10:00 UTC (5 min ago)": the exact time plus how long ago or ahead, on the gateway clock. */
-export function when(ms: number | null, now: number): RawHtml {
-  if (ms === null) return html`never`;
-  const delta = ms - now;
-  const rel = Math.abs(delta) < 1000 ? 'just now' : delta < 0 ? `${humanDuration(-delta)} ago` : `in ${humanDuration(delta)}`;
-  return html`<time datetime="${new Date(ms).toISOString()}">${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC</time> (${rel})`;
-}
+import type { TokenStatus } from '../token-status.ts';
+import { layout, tokenStatusHtml, when, type PageContext } from './pages.ts';
 
 const csrfField = (page: PageContext) => html`<input type="hidden" name="_csrf" value="${page.csrfToken ?? ''}">`;
 
@@ -38,6 +30,8 @@ export interface TokenSectionOptions {
   noun: string;
   token: TokenRecord | undefined;
   creator?: UserRecord;
+  /** The API's verdict on the token (token-status.ts), when there is one. */
+  status?: TokenStatus;
   mayManage: boolean;
   created?: { secret: string; nonce: string };
 }
@@ -46,13 +40,16 @@ export interface TokenSectionOptions {
 export function tokenSection(page: PageContext, o: TokenSectionOptions): RawHtml {
   const t = o.token;
   const body = !t
-    ? html`<p>This ${o.noun} has no API token.</p>${o.mayManage ? html`<form method="post" action="${o.action}">${csrfField(page)}<button type="submit">Create ${/^[aeiou]/.test(o.noun) ? 'an' : 'a'} ${o.noun} token</button></form>` : ''}`
+    ? html`<p>This ${o.noun} has no API token. ${o.noun === 'team'
+      ? "A team token lets automation (CI, Terraform) act as the team, with the team's access, through the /api/v2 API; it is not tied to anyone's SSO session."
+      : "The organization token lets automation manage the organization's teams, settings and workspaces through the /api/v2 API; it is not tied to anyone's SSO session."}${o.mayManage ? ' Create one below: its secret is shown once.' : ' An owner can create one.'}</p>${o.mayManage ? html`<form method="post" action="${o.action}">${csrfField(page)}<button type="submit">Create ${/^[aeiou]/.test(o.noun) ? 'an' : 'a'} ${o.noun} token</button></form>` : ''}`
     : html`${o.created ? secretOnce(o.created.secret, o.created.nonce, `${o.noun} token`) : ''}
 <table class="token">
 <tr><th>Token</th><td><code class="obfuscated">${o.created ? 'shown above' : '••••••••••••••.atlasv1.•••••••••••• (hidden: regenerate to get a new secret)'}</code> <small><code>${t.id}</code></small></td></tr>
-<tr><th>Created</th><td>${when(t.createdAt, page.now)}${o.creator ? html` by ${o.creator.username}` : ''}</td></tr>
-<tr><th>Last used</th><td>${when(t.lastUsedAt, page.now)}</td></tr>
-<tr><th>Expires</th><td>${t.expiredAt === null ? 'never' : when(t.expiredAt, page.now)}</td></tr>
+${o.status ? html`<tr><th>Will it work?</th><td class="token-status">${tokenStatusHtml(o.status, page, 0)}</td></tr>` : ''}
+<tr><th>Created</th><td>${when(t.createdAt, page)}${o.creator ? html` by ${o.creator.username}` : ''}</td></tr>
+<tr><th>Last used</th><td>${when(t.lastUsedAt, page)}</td></tr>
+<tr><th>Expires</th><td>${when(t.expiredAt, page)}</td></tr>
 </table>
 ${o.mayManage ? html`<p class="warn" id="regenerate-warning">Regenerating replaces this token: the current secret stops working immediately, and anything still using it gets 401.</p>
 <form class="inline" method="post" action="${o.action}">${csrfField(page)}<button type="submit">Regenerate token</button></form>

@@ -8,19 +8,9 @@ import { DOMParser } from '@xmldom/xmldom';
 import type { Finding } from '../../saml/verify/findings.ts';
 import { html, raw, type RawHtml } from '../../util/html.ts';
 import type { LoginAttempt, UserLoginNote } from '../login-attempts.ts';
-import { layout, type PageContext } from './pages.ts';
+import { layout, when as whenTime, type PageContext } from './pages.ts';
 
-const DEBUG_STYLE = raw(`<style>.xml{font:12px/1.45 ui-monospace,monospace;background:#fafafa;border:1px solid #eee;padding:.5rem;overflow-x:auto;white-space:pre}
-.signed{background:#e8f5e9;border-left:3px solid #43a047;display:block}.sev-error{color:#b00020}.sev-warning{color:#a15c00}.sev-info{color:#555}</style>`);
-
-function relative(now: number, at: number): string {
-  const s = Math.round((now - at) / 1000);
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  return `${Math.round(s / 3600)} h ago`;
-}
-
-const when = (page: PageContext, at: number) => html`<time datetime="${new Date(at).toISOString()}">${new Date(at).toISOString().replace('T', ' ').slice(0, 19)} UTC (${relative(page.now, at)})</time>`;
+const when = (page: PageContext, at: number) => whenTime(at, page);
 
 function escapeText(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -68,7 +58,7 @@ ${findings.map((f) => html`<tr><td class="sev-${f.severity}">${f.severity}</td><
 }
 
 export function loginAttemptsPage(page: PageContext, attempts: readonly LoginAttempt[], debugOn: boolean): string {
-  return layout('SAML debug', page, html`${DEBUG_STYLE}<h2>Recent SAML login attempts</h2>
+  return layout('SAML debug', page, html`<h2>Recent SAML login attempts</h2>
 ${debugOn ? '' : html`<p class="warn">SAML debug is off: attempts are not recorded. Turn it on with <code>gateway.samlDebug: true</code> (on by default with <code>--clock manual</code>).</p>`}
 ${attempts.length === 0 ? html`<p>None yet.</p>` : html`<table><thead><tr><th>When</th><th>Outcome</th><th>User</th><th>Service account</th><th>Findings</th></tr></thead><tbody>
 ${attempts.map((a) => html`<tr><td><a href="/app/admin/saml/attempts/${a.id}">${when(page, a.at)}</a></td><td>${a.outcome}${a.code ? html` <code>${a.code}</code>` : ''}</td><td>${a.nameId ?? ''}</td>
@@ -81,7 +71,7 @@ export function loginAttemptPage(page: PageContext, a: LoginAttempt): string {
     const ids = [...a.xml.matchAll(/<(?:\w+:)?(Response|Assertion)\b[^>]*?\sID="([^"]+)"/g)];
     for (const m of ids) if ((m[1] === 'Response' && a.signed.response) || (m[1] === 'Assertion' && a.signed.assertion)) signedIds.add(m[2]!);
   }
-  return layout('SAML login attempt', page, html`${DEBUG_STYLE}<h2>Login attempt ${a.id}: ${a.outcome}</h2>
+  return layout('SAML login attempt', page, html`<h2>Login attempt ${a.id}: ${a.outcome}</h2>
 <p>${when(page, a.at)}${a.nameId ? html` · NameID <code>${a.nameId}</code>` : ''}</p>
 ${a.outcome === 'refused' ? html`<p class="flash"><strong>${a.code}</strong>: ${a.detail}<br>Fix: ${a.fix}</p>` : ''}
 <h3>Service account (rule F1)</h3>
