@@ -11,7 +11,7 @@
  * - debug: SAML rejections are logged with their full detail.
  * No HTTP here: src/gateway/api/admin-saml-settings.ts is the adapter.
  */
-import { isTrueValue, trimXmlSpace, type UserAttributes } from '../saml/attribute-policy.ts';
+import type { UserAttributeNames } from '../saml/attribute-policy.ts';
 import type { SamlAttribute } from '../saml/attributes.ts';
 import { ATTR, SITE_ADMINS_GROUP } from '../saml/constants.ts';
 import type { SettingsStore } from '../store/types.ts';
@@ -111,26 +111,7 @@ export class SamlSettingsService {
   }
 }
 
-function textValues(attr: SamlAttribute | undefined): string[] {
-  if (!attr) return [];
-  return attr.values.flatMap((v) => (v.kind === 'text' ? [trimXmlSpace(v.text)] : [])).filter((v) => v !== '');
-}
-
-/**
- * Rule S5 with the admin's attribute names: Username from attr-username, teams from attr-groups
- * (several values or one comma-separated value; `memberOfSent` says whether the attribute was in
- * the assertion at all), site admin when attr-site-admin is true or the
- * groups contain site-admin-role.
- */
-export function readUserAttributesWith(attributes: readonly SamlAttribute[], s: SamlSettings): UserAttributes & { memberOfSent: boolean } {
-  const byName = new Map<string, SamlAttribute>();
-  for (const a of attributes) if (a.name !== null && !byName.has(a.name)) byName.set(a.name, a);
-  const username = textValues(byName.get(s['attr-username']))[0] ?? null;
-  const memberOf = textValues(byName.get(s['attr-groups']))
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
-  const adminAttr = byName.get(s['attr-site-admin']);
-  const siteAdmin = memberOf.includes(s['site-admin-role']) || (adminAttr?.values.length === 1 && isTrueValue(adminAttr.values[0]!));
-  return { username, memberOf: [...new Set(memberOf)], siteAdmin, memberOfSent: byName.has(s['attr-groups']) };
+/** The attribute names rule S5 reads, from the admin settings (for the verification core). */
+export function userAttributeNames(s: SamlSettings): UserAttributeNames {
+  return { username: s['attr-username'], groups: s['attr-groups'], siteAdmin: s['attr-site-admin'], siteAdminRole: s['site-admin-role'] };
 }
