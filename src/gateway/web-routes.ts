@@ -10,7 +10,7 @@ import { setSuspended } from './users.ts';
 import { sessionLiveUntil } from './web-session.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
 import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
-import { loginNoteOf, samlDebugEnabled } from './login-attempts.ts';
+import { loginNoteOf } from './login-attempts.ts';
 import { pageGuards } from './page-guards.ts';
 
 export function webRoutes(ctx: GatewayContext): Router {
@@ -60,7 +60,7 @@ export function webRoutes(ctx: GatewayContext): Router {
 
   // The SAML debug view (site admins only; others get 404 as for every admin page).
   router.get('/app/admin/saml/attempts', signedIn, siteAdmin, (req, res) => {
-    res.type('html').send(loginAttemptsPage(pageContext(ctx, req), ctx.loginAttempts.latest(), samlDebugEnabled(ctx.config)));
+    res.type('html').send(loginAttemptsPage(pageContext(ctx, req), ctx.loginAttempts.latest(), ctx.samlSettings.current().debug));
   });
   router.get('/app/admin/saml/attempts/:id', signedIn, siteAdmin, (req, res) => {
     const attempt = ctx.loginAttempts.get(Number(req.params.id));

@@ -46,10 +46,15 @@ export interface SamlSettingsReadOnly {
 
 export const SETTINGS_KEY = 'saml-settings';
 
-export function defaultSamlSettings(o: { apiTokenTimeoutMs: number; idpCert: string | null; ssoUrl: string | null; sloUrl: string | null; spCert: string | null }): SamlSettings {
+/**
+ * The settings before any admin change: the configuration's values (flags and file). An admin's
+ * PATCH overrides exactly the keys it names, at once and after every restart; the rest keep
+ * following the configuration. This is the one place where that precedence is decided.
+ */
+export function defaultSamlSettings(o: { apiTokenTimeoutMs: number; idpCert: string | null; ssoUrl: string | null; sloUrl: string | null; spCert: string | null; debug?: boolean }): SamlSettings {
   return {
     enabled: true,
-    debug: false,
+    debug: o.debug ?? false,
     'old-idp-cert': null,
     'idp-cert': o.idpCert,
     'slo-endpoint-url': o.sloUrl,
@@ -70,22 +75,28 @@ export function defaultSamlSettings(o: { apiTokenTimeoutMs: number; idpCert: str
   };
 }
 
-/** The live settings: read from memory on the hot path, written through to the store. */
+/**
+ * The live, effective settings: the configuration's defaults with the admin's saved overrides on
+ * top. Read from memory on the hot path; the overrides (only the keys an admin set) are written
+ * through to the store. Every consumer reads `current()` or listens with `onChange`, which also
+ * fires once after `load()`, so start-up and a later change apply the same way.
+ */
 export class SamlSettingsService {
   private value: SamlSettings;
+  private overrides: Partial<SamlSettings> = {};
   private readonly listeners: Array<(s: SamlSettings, previous: SamlSettings) => void> = [];
 
   constructor(
     private readonly store: SettingsStore,
-    defaults: SamlSettings,
+    private readonly defaults: SamlSettings,
   ) {
     this.value = defaults;
   }
 
-  /** Loads persisted settings over the defaults (at start). */
+  /** Loads the saved overrides over the defaults (at start) and tells every listener. */
   async load(): Promise<void> {
-    const saved = await this.store.get<Partial<SamlSettings>>(SETTINGS_KEY);
-    if (saved) this.value = { ...this.value, ...saved };
+    this.overrides = (await this.store.get<Partial<SamlSettings>>(SETTINGS_KEY)) ?? {};
+    this.apply({ ...this.defaults, ...this.overrides });
   }
 
   current(): SamlSettings {
@@ -93,16 +104,22 @@ export class SamlSettingsService {
   }
 
   async update(patch: Partial<SamlSettings>): Promise<SamlSettings> {
-    const previous = this.value;
-    const next = { ...previous, ...patch };
-    await this.store.set(SETTINGS_KEY, next);
-    this.value = next;
-    for (const l of this.listeners) l(next, previous);
-    return next;
+    const overrides = { ...this.overrides, ...patch };
+    await this.store.set(SETTINGS_KEY, overrides);
+    this.overrides = overrides;
+    this.apply({ ...this.defaults, ...overrides });
+    return this.value;
   }
 
+  /** `listener(current, previous)` on every change, and once at load (previous = the defaults). */
   onChange(listener: (s: SamlSettings, previous: SamlSettings) => void): void {
     this.listeners.push(listener);
+  }
+
+  private apply(next: SamlSettings): void {
+    const previous = this.value;
+    this.value = next;
+    for (const l of this.listeners) l(next, previous);
   }
 
   /** S2's sso-api-token-session-timeout, in ms. */
