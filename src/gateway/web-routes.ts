@@ -10,12 +10,12 @@ import { setSuspended } from './users.ts';
 import { sessionLiveUntil } from './web-session.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
 import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
-import { loginNoteOf, samlDebugEnabled } from './login-attempts.ts';
+import { loginNoteOf } from './login-attempts.ts';
 import { pageGuards } from './page-guards.ts';
 
 export function webRoutes(ctx: GatewayContext): Router {
   const router = Router();
-  const { form, signedIn, csrf } = pageGuards(ctx);
+  const { form, signedIn, csrf, siteAdmin } = pageGuards(ctx);
 
   router.get('/', (req, res) => {
     const page = pageContext(ctx, req);
@@ -53,26 +53,24 @@ export function webRoutes(ctx: GatewayContext): Router {
     res.redirect(303, '/app/settings/tokens');
   });
 
-  router.get('/app/admin/users', signedIn, async (req, res) => {
-    if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
+  router.get('/app/admin/users', signedIn, siteAdmin, async (req, res) => {
     const users = (await ctx.store.users.list({}, { number: 1, size: 1000 })).items;
     res.type('html').send(adminUsersPage(pageContext(ctx, req), users, ctx.rejections.latest(), (user) => loginNote(loginNoteOf(user))));
   });
 
   // The SAML debug view (site admins only; others get 404 as for every admin page).
-  router.get('/app/admin/saml/attempts', signedIn, (req, res) => {
-    if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
-    res.type('html').send(loginAttemptsPage(pageContext(ctx, req), ctx.loginAttempts.latest(), samlDebugEnabled(ctx.config)));
+  router.get('/app/admin/saml/attempts', signedIn, siteAdmin, (req, res) => {
+    res.type('html').send(loginAttemptsPage(pageContext(ctx, req), ctx.loginAttempts.latest(), ctx.samlSettings.current().debug));
   });
-  router.get('/app/admin/saml/attempts/:id', signedIn, (req, res) => {
-    const attempt = req.webUser!.isSiteAdmin ? ctx.loginAttempts.get(Number(req.params.id)) : undefined;
+  router.get('/app/admin/saml/attempts/:id', signedIn, siteAdmin, (req, res) => {
+    const attempt = ctx.loginAttempts.get(Number(req.params.id));
     if (!attempt) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such login attempt (only the most recent ones are kept).'));
     res.type('html').send(loginAttemptPage(pageContext(ctx, req), attempt));
   });
 
-  router.post('/app/admin/users/:id/:action', form, signedIn, csrf, async (req, res) => {
+  router.post('/app/admin/users/:id/:action', form, signedIn, siteAdmin, csrf, async (req, res) => {
     const action = req.params.action;
-    if (!req.webUser!.isSiteAdmin || (action !== 'suspend' && action !== 'unsuspend')) {
+    if (action !== 'suspend' && action !== 'unsuspend') {
       return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
     }
     const result = await setSuspended(ctx, req.params.id as string, action === 'suspend');

@@ -35,7 +35,7 @@ import {
   type UserRecord,
   type UserStore,
 } from './types.ts';
-import { createMemoryWorkspaceStores } from './memory-workspaces.ts';
+import { createMemoryWorkspaceStores, type MemoryCascades } from './memory-workspaces.ts';
 
 // Records are copied in and out so callers cannot mutate stored state by accident, as they
 // could not with a real database. Shallow copies by hand, not structuredClone: the token lookup
@@ -76,6 +76,8 @@ class Indexed<K, V> {
 
 /** All the maps, shared by the section objects so cross-section steps (cascades) stay atomic. */
 class MemoryState {
+  /** The workspace half's cascades (set by createMemoryStore): called at the moment a parent is deleted. */
+  cascades: MemoryCascades = { organizationDeleted: () => {}, teamDeleted: () => {} };
   users = new Map<string, UserRecord>();
   userIdByEmail = new Map<string, string>();
   userIdByUsername = new Map<string, string>();
@@ -154,6 +156,7 @@ class MemoryState {
     this.deleteTokensOf('team', teamId);
     this.teams.delete(teamId);
     this.teamsByOrg.delete(team.organizationId, teamId);
+    this.cascades.teamDeleted(teamId);
   }
 
   ownersTeamId(orgId: string): string | undefined {
@@ -334,6 +337,7 @@ class MemoryOrganizations implements OrganizationStore {
     this.s.deleteTokensOf('organization', id);
     this.s.orgs.delete(id);
     this.s.orgIdByName.delete(o.name);
+    this.s.cascades.organizationDeleted(id);
     return true;
   }
 }
@@ -676,6 +680,8 @@ class MemorySettings implements SettingsStore {
 
 export function createMemoryStore(): Store {
   const s = new MemoryState();
+  const workspaces = createMemoryWorkspaceStores({ organizationExists: (id) => s.orgs.has(id), teamExists: (id) => s.teams.has(id) });
+  s.cascades = workspaces.cascades;
   return {
     kind: 'memory',
     users: new MemoryUsers(s),
@@ -686,7 +692,7 @@ export function createMemoryStore(): Store {
     sessions: new MemorySessions(s),
     replay: new MemoryReplayCache(s),
     settings: new MemorySettings(s),
-    ...createMemoryWorkspaceStores({ organizationExists: (id) => s.orgs.has(id), teamExists: (id) => s.teams.has(id) }),
+    ...workspaces.stores,
     async close() {},
   };
 }

@@ -11,7 +11,7 @@ import { authorize } from '../../tfe/authorize.ts';
 import type { Principal } from '../../tfe/principal.ts';
 import { deleteMembership, inviteMember, teamsOfMembership } from '../../tfe/memberships.ts';
 import type { GatewayContext } from '../context.ts';
-import { factsFor, organizationFor } from './caller.ts';
+import { factsFor, organizationFor } from '../../tfe/access.ts';
 import { ApiInputError, includes, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { membershipResource, userResource } from './serializers.ts';
 

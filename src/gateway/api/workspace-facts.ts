@@ -10,16 +10,10 @@ import { authorize, type Action } from '../../tfe/authorize.ts';
 import type { Principal } from '../../tfe/principal.ts';
 import type { WorkspaceFacts } from '../../tfe/workspace-access.ts';
 import type { GatewayContext } from '../context.ts';
-import { organizationFor } from './caller.ts';
+import { callerTeams, organizationFor } from '../../tfe/access.ts';
 import { ApiInputError, sendErrors, type ApiErrorObject } from './jsonapi.ts';
 export { readPage, paginationMeta } from './jsonapi.ts';
 
-/** The teams the caller acts through in `organizationId`. */
-export async function callerTeams(ctx: GatewayContext, p: Principal, organizationId: string): Promise<TeamRecord[]> {
-  if (p.kind === 'team') return p.team.organizationId === organizationId ? [p.team] : [];
-  if (p.kind === 'organization') return [];
-  return (await ctx.store.teams.teamsOfUser(p.user.id)).filter((t) => t.organizationId === organizationId);
-}
 
 export interface OrgScope {
   organization: OrganizationRecord;
