@@ -25,7 +25,7 @@ export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
     // T6: team and organization tokens get a synthetic service user naming what they authenticate.
     if (p.kind === 'team') return sendDocument(res, 200, { data: serviceUserResource(teamServiceUser(p.team, p.organization)) });
     if (p.kind === 'organization') return sendDocument(res, 200, { data: serviceUserResource(organizationServiceUser(p.organization)) });
-    sendDocument(res, 200, { data: userResource(p.user) });
+    sendDocument(res, 200, { data: userResource(p.user, p) });
   });
 
   /**
@@ -50,7 +50,7 @@ export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
         throw new ApiInputError([{ status: '422', title: 'invalid attribute', detail: `username ${patch.username} is taken`, source: { pointer: '/data/attributes/username' } }]);
       }
     }
-    sendDocument(res, 200, { data: userResource(user) });
+    sendDocument(res, 200, { data: userResource(user, p) });
   });
 
   router.get('/users/:id', async (req, res) => {
@@ -58,6 +58,6 @@ export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
     const p = req.principal!;
     const user = p.kind === 'user' && p.user.id === req.params.id ? p.user : await ctx.store.users.get(req.params.id);
     if (!user || !authorize({ principal: p, teams: [], user }, 'user:read')) return sendNotFound(res);
-    sendDocument(res, 200, { data: userResource(user) });
+    sendDocument(res, 200, { data: userResource(user, p) });
   });
 }

@@ -24,12 +24,12 @@ const inviteBody = z.object({
 });
 
 /** The one membership serializer, plus the user in `included` when asked (and when there is one). */
-async function membershipParts(ctx: GatewayContext, m: OrgMembershipRecord, org: OrganizationRecord, include: Set<string>) {
+async function membershipParts(ctx: GatewayContext, viewer: Principal, m: OrgMembershipRecord, org: OrganizationRecord, include: Set<string>) {
   const data = membershipResource(m, org, await teamsOfMembership(ctx, m));
   const included: unknown[] = [];
   if (include.has('user') && m.userId && m.status === 'active') {
     const user = await ctx.store.users.get(m.userId);
-    if (user) included.push(userResource(user));
+    if (user) included.push(userResource(user, viewer));
   }
   return { data, included };
 }
@@ -65,7 +65,7 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
     const data = [];
     const included = [];
     for (const m of result.items) {
-      const parts = await membershipParts(ctx, m, found.org, include);
+      const parts = await membershipParts(ctx, req.principal!, m, found.org, include);
       data.push(parts.data);
       included.push(...parts.included);
     }
@@ -85,7 +85,7 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
     const m = await inviteMember(ctx.tfe, found.org, body.attributes.email, teamIds);
     ctx.logger.info({ membershipId: m.id, organization: found.org.name, status: m.status }, 'organization membership created');
     // TFE's create response carries the user, as a read with include=user does.
-    const parts = await membershipParts(ctx, m, found.org, new Set(['user']));
+    const parts = await membershipParts(ctx, req.principal!, m, found.org, new Set(['user']));
     sendDocument(res, 201, { data: parts.data, included: parts.included });
   });
 
@@ -93,7 +93,7 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
     const found = await membershipFor(ctx, req.principal!, req.params.id, 'organization:read');
     if (!found) return sendNotFound(res);
     const include = includes(req);
-    const parts = await membershipParts(ctx, found.m, found.org, include);
+    const parts = await membershipParts(ctx, req.principal!, found.m, found.org, include);
     sendDocument(res, 200, { data: parts.data, ...(include.size > 0 ? { included: parts.included } : {}) });
   });
 
