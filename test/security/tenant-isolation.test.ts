@@ -13,6 +13,20 @@ import { api, teamId } from '../support/tfe-api.ts';
 
 
 describe('tenant isolation', () => {
+  it('username squatting: a SAML user cannot take a username the IdP has not given them (422), so its owner\'s first login works', async () => {
+    const h = await createHarness({}, { idp: { users: [{ username: 'dave', email: 'dave@example.com', password: 'dave' }] } });
+    const alice = await h.login('alice');
+    const me = (await api(h, alice).get('/api/v2/account/details').expect(200)).body.data;
+    assert.equal(me.attributes.permissions['can-change-username'], false);
+    const res = await api(h, alice).patch('/api/v2/account/update', { data: { type: 'users', attributes: { username: 'dave' } } }).expect(422);
+    assert.equal(res.body.errors[0].source.pointer, '/data/attributes/username');
+    assert.match(res.body.errors[0].detail, /set by the identity provider at each login/);
+    assert.equal((await api(h, alice).get('/api/v2/account/details').expect(200)).body.data.attributes.username, 'alice');
+    // The new hire's first login is not refused as a username collision.
+    const dave = await h.login('dave');
+    assert.equal((await api(h, dave).get('/api/v2/account/details').expect(200)).body.data.attributes.username, 'dave');
+  });
+
   it('meta.member-of (the whole IdP group list) is shown only to the user themself and site admins', async () => {
     const h = await createHarness();
     const alice = await h.login('alice');
