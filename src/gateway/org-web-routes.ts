@@ -121,7 +121,7 @@ export function orgWebRoutes(ctx: GatewayContext): Router {
       req.session.flash = `${username} added.`;
     } catch (err) {
       if (!(err instanceof TfeError)) throw err;
-      req.session.flash = `${err.message}: the user must have signed in once through SSO.`;
+      req.session.flash = `${err.message}.`;
     }
     res.redirect(303, `${settings(found.org)}/teams/${found.team.id}`);
   });

@@ -12,15 +12,36 @@ import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } f
 import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
 import { loginNoteOf } from './login-attempts.ts';
 import { pageGuards } from './page-guards.ts';
+import { acceptInvitation, declineInvitation, pendingInvitations } from '../tfe/memberships.ts';
+import { TfeError } from '../tfe/errors.ts';
 
 export function webRoutes(ctx: GatewayContext): Router {
   const router = Router();
   const { form, signedIn, csrf, siteAdmin } = pageGuards(ctx);
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const page = pageContext(ctx, req);
     if (!req.webUser) return res.type('html').send(anonymousHome(page));
-    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.samlSettings.apiTokenTimeoutMs(), loginNote: loginNote(loginNoteOf(req.webUser)) }));
+    const invitations = await pendingInvitations(ctx.tfe, req.webUser);
+    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.samlSettings.apiTokenTimeoutMs(), loginNote: loginNote(loginNoteOf(req.webUser)), invitations }));
+  });
+
+  // The account page's Invitations: only the invited user answers (another's id reads as missing, T7).
+  router.post('/app/settings/invitations/:id/:action', form, signedIn, csrf, async (req, res) => {
+    const action = req.params.action;
+    if (action !== 'accept' && action !== 'decline') return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
+    try {
+      const m = action === 'accept' ? await acceptInvitation(ctx.tfe, req.params.id as string, req.webUser!) : await declineInvitation(ctx.tfe, req.params.id as string, req.webUser!);
+      const org = await ctx.store.organizations.get(m.organizationId);
+      ctx.logger.info({ membershipId: m.id, userId: req.webUser!.id }, `organization invitation ${action}ed`);
+      req.session.flash = action === 'accept'
+        ? `You are now a member of ${org?.name ?? 'the organization'}. Its session limits apply from your next sign-in.`
+        : `Invitation to ${org?.name ?? 'the organization'} declined.`;
+    } catch (err) {
+      if (!(err instanceof TfeError)) throw err;
+      req.session.flash = err.code === 'not-found' ? 'No such invitation.' : `${err.message}.`;
+    }
+    res.redirect(303, '/');
   });
 
   /** The tokens page lists 50 at a time (?page=N): a user with 20,001 tokens must not get one huge page. */

@@ -8,6 +8,7 @@
  */
 import {
   StoreConflictError,
+  type AcceptResult,
   type LoginInput,
   type LoginResult,
   type MemberChange,
@@ -296,7 +297,7 @@ class MemoryOrganizations implements OrganizationStore {
     if (opts.userId !== undefined) {
       const orgIds = new Set<string>();
       for (const teamId of this.s.teamsOfUser.get(opts.userId)) orgIds.add(this.s.teams.get(teamId)!.organizationId);
-      for (const m of this.s.memberships.values()) if (m.userId === opts.userId) orgIds.add(m.organizationId);
+      for (const m of this.s.memberships.values()) if (m.userId === opts.userId && m.status === 'active') orgIds.add(m.organizationId);
       all = all.filter((o) => orgIds.has(o.id));
     }
     if (opts.q) {
@@ -467,7 +468,10 @@ class MemoryOrgMemberships implements OrgMembershipStore {
     return { items: p.items.map(copyMembership), total: p.total };
   }
   async listByUser(userId: string) {
-    return [...this.s.memberships.values()].filter((m) => m.userId === userId).map(copyMembership);
+    return [...this.s.memberships.values()]
+      .filter((m) => m.userId === userId)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+      .map(copyMembership);
   }
   async create(m: OrgMembershipRecord) {
     if (!this.s.orgs.has(m.organizationId)) throw new StoreConflictError(`organization ${m.organizationId} does not exist`);
@@ -500,13 +504,22 @@ class MemoryOrgMemberships implements OrgMembershipStore {
     const e = email.toLowerCase();
     const out: OrgMembershipRecord[] = [];
     for (const m of this.s.memberships.values()) {
-      if (m.status !== 'invited' || m.email.toLowerCase() !== e) continue;
+      // An invitation that names a user waits for that user's consent (acceptInvitation).
+      if (m.status !== 'invited' || m.userId !== null || m.email.toLowerCase() !== e) continue;
       m.status = 'active';
       m.userId = userId;
-      for (const t of m.initialTeamIds) if (this.s.teams.has(t)) this.s.addMember(t, userId);
+      if (this.s.users.has(userId)) for (const t of m.initialTeamIds) if (this.s.teams.has(t)) this.s.addMember(t, userId);
       out.push(copyMembership(m));
     }
     return out;
+  }
+  async acceptInvitation(id: string, userId: string): Promise<AcceptResult> {
+    const m = this.s.memberships.get(id);
+    if (!m || m.userId !== userId) return { ok: false, reason: 'not-found' };
+    if (m.status !== 'invited') return { ok: false, reason: 'not-invited' };
+    m.status = 'active';
+    if (this.s.users.has(userId)) for (const t of m.initialTeamIds) if (this.s.teams.has(t)) this.s.addMember(t, userId);
+    return { ok: true, membership: copyMembership(m) };
   }
 }
 

@@ -61,7 +61,7 @@ export async function teamDocumentParts(ctx: GatewayContext, team: TeamRecord, o
   // can-update-api-token compares rights across the organization (the minting invariant).
   const data = teamResource(team, org, view, teamPermissions({ ...(await withScene(ctx, facts)), team }));
   const included: unknown[] = [];
-  if (include.has('users')) included.push(...view.members.map(userResource));
+  if (include.has('users')) included.push(...view.members.map((u) => userResource(u, facts.principal)));
   if (include.has('organization-memberships')) {
     for (const id of view.membershipIds) {
       const m = await ctx.store.orgMemberships.get(id);
