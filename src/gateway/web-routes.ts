@@ -11,7 +11,7 @@ import { sessionLiveUntil } from './web-session.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
 import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
 import { loginNoteOf } from './login-attempts.ts';
-import { pageGuards } from './page-guards.ts';
+import { pageGuards, webPrincipal } from './page-guards.ts';
 import { acceptInvitation, declineInvitation, pendingInvitations } from '../tfe/memberships.ts';
 import { TfeError } from '../tfe/errors.ts';
 
@@ -31,7 +31,7 @@ export function webRoutes(ctx: GatewayContext): Router {
     const action = req.params.action;
     if (action !== 'accept' && action !== 'decline') return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
     try {
-      const m = action === 'accept' ? await acceptInvitation(ctx.tfe, req.params.id as string, req.webUser!) : await declineInvitation(ctx.tfe, req.params.id as string, req.webUser!);
+      const m = action === 'accept' ? await acceptInvitation(ctx.tfe, webPrincipal(req), req.params.id as string) : await declineInvitation(ctx.tfe, webPrincipal(req), req.params.id as string);
       const org = await ctx.store.organizations.get(m.organizationId);
       ctx.logger.info({ membershipId: m.id, userId: req.webUser!.id }, `organization invitation ${action}ed`);
       req.session.flash = action === 'accept'

@@ -8,7 +8,7 @@
  * The `permissions` objects TFE returns (organization, workspace) are derived from the same
  * decisions, so what the API says a token may do and what it lets the token do cannot disagree.
  */
-import type { OrganizationRecord, TeamAccessRecord, TeamRecord, TokenRecord, UserRecord, WorkspaceRecord } from '../store/types.ts';
+import type { OrganizationRecord, OrgMembershipRecord, TeamAccessRecord, TeamRecord, TokenRecord, UserRecord, WorkspaceRecord } from '../store/types.ts';
 import { actingTeams as actingTeamsOf, type Principal } from './principal.ts';
 import { authorizeWorkspace, WORKSPACE_ACTIONS, type WorkspaceAction } from './workspace-access.ts';
 
@@ -19,6 +19,7 @@ export type Action =
   // A user's own resources
   | 'user:read'
   | 'user:manage-tokens'
+  | 'membership:answer-invitation' // accept or decline: only the invited user themself
   // Organization and team level: see ORGANIZATION_RULES below.
   | OrganizationAction
   | TeamAction
@@ -85,6 +86,8 @@ export interface AuthzFacts {
   team?: TeamRecord;
   /** Target user (user:* actions). */
   user?: UserRecord;
+  /** Target organization membership (membership:* actions). */
+  membership?: OrgMembershipRecord;
   /** The caller (a user) has an active organization membership in the target organization. */
   isMember?: boolean;
   /** Target workspace (workspace:* actions except workspace:create). */
@@ -112,6 +115,11 @@ export function authorize(facts: AuthzFacts, action: Action): boolean {
       return isSiteAdmin(p);
     case 'user:read':
       return p.kind === 'user' && facts.user !== undefined && (p.user.id === facts.user.id || p.user.isSiteAdmin);
+    case 'membership:answer-invitation':
+      // An invitation is a question to one person: neither the inviting owner, nor a site admin,
+      // nor any token but that person's own may answer it (else an owner of another
+      // organization could bind the user to its session limits without consent).
+      return p.kind === 'user' && facts.membership !== undefined && facts.membership.userId === p.user.id;
     case 'user:manage-tokens':
       // TFE: a user manages only their own tokens (site admins included: they revoke by suspending).
       return p.kind === 'user' && facts.user !== undefined && p.user.id === facts.user.id;

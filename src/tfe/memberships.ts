@@ -12,7 +12,9 @@
  */
 import { StoreConflictError, type OrgMembershipRecord, type OrganizationRecord, type UserRecord } from '../store/types.ts';
 import { derivedId, newId, type TfeDeps } from './deps.ts';
+import { authorize } from './authorize.ts';
 import { TfeError } from './errors.ts';
+import type { Principal } from './principal.ts';
 
 /** A stable `user-<16>` id derived from an email: every invitation for one address names one user. */
 export function reservedUserId(email: string): string {
@@ -106,7 +108,15 @@ export async function pendingInvitations(deps: Pick<TfeDeps, 'store'>, user: Use
  * from the user's next login the organization's session limits bind them. Only the user the
  * invitation names may accept (a membership of anyone else is reported missing, T7).
  */
-export async function acceptInvitation(deps: TfeDeps, membershipId: string, user: UserRecord): Promise<OrgMembershipRecord> {
+/** The invitation `membershipId` if `p` may answer it (authorize: only the invited user), else not-found. */
+async function invitationFor(deps: TfeDeps, p: Principal, membershipId: string): Promise<{ m: OrgMembershipRecord; user: UserRecord }> {
+  const m = await deps.store.orgMemberships.get(membershipId);
+  if (!m || p.kind !== 'user' || !authorize({ principal: p, teams: [], membership: m }, 'membership:answer-invitation')) throw new TfeError('not-found', 'no such invitation');
+  return { m, user: p.user };
+}
+
+export async function acceptInvitation(deps: TfeDeps, p: Principal, membershipId: string): Promise<OrgMembershipRecord> {
+  const { user } = await invitationFor(deps, p, membershipId);
   const result = await deps.store.orgMemberships.acceptInvitation(membershipId, user.id);
   if (result.ok) return result.membership;
   if (result.reason === 'not-invited') throw new TfeError('invalid', 'this membership is already active: there is nothing to accept', 'status');
@@ -114,9 +124,8 @@ export async function acceptInvitation(deps: TfeDeps, membershipId: string, user
 }
 
 /** The invited user declines: the invitation is deleted (an active membership is left with DELETE). */
-export async function declineInvitation(deps: TfeDeps, membershipId: string, user: UserRecord): Promise<OrgMembershipRecord> {
-  const m = await deps.store.orgMemberships.get(membershipId);
-  if (!m || m.userId !== user.id) throw new TfeError('not-found', 'no such invitation');
+export async function declineInvitation(deps: TfeDeps, p: Principal, membershipId: string): Promise<OrgMembershipRecord> {
+  const { m } = await invitationFor(deps, p, membershipId);
   if (m.status !== 'invited') throw new TfeError('invalid', 'this membership is already active: leave the organization with DELETE /api/v2/organization-memberships/:id', 'status');
   await deleteMembership(deps, m);
   return m;

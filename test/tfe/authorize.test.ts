@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { WorkspaceRecord } from '../../src/store/types.ts';
+import type { OrgMembershipRecord, WorkspaceRecord } from '../../src/store/types.ts';
 import { defaultSettings } from '../../src/tfe/workspaces.ts';
 import { authorize, type Action, type AuthzFacts, type OrganizationScene } from '../../src/tfe/authorize.ts';
 import {
@@ -12,6 +12,7 @@ import {
 } from './fixtures.ts';
 
 const alice = asUser();
+const INVITE = { id: 'ou-1', organizationId: 'org-1', userId: 'user-1', email: 'alice@example.com', status: 'invited', initialTeamIds: [], createdAt: 0 } as unknown as OrgMembershipRecord;
 const WORKSPACE: WorkspaceRecord = { id: 'ws-1', organizationId: 'org-1', name: 'app', createdAt: 0, updatedAt: 0, settings: defaultSettings(), lockedBy: null, lockReason: null, currentRunId: null, currentStateVersionId: null };
 const SCENE: OrganizationScene = { teams: [OWNERS, DEVELOPERS, PLATFORM, MANAGERS, SECRET, NO_MEMBER_TOKENS], workspaces: [WORKSPACE], teamAccess: [] };
 const facts = (o: Partial<AuthzFacts>): AuthzFacts => ({ principal: alice, teams: [], organization: org(), ...o });
@@ -84,6 +85,11 @@ const table: Array<[string, AuthzFacts, Action, boolean]> = [
   ['without the organization scene the comparison fails closed', facts({ teams: [MANAGERS], team: NO_MEMBER_TOKENS }), 'team:manage-token', false],
   ['T2: a team token regenerates its own team token', facts({ principal: asTeamToken(DEVELOPERS), team: DEVELOPERS }), 'team:manage-token', true],
   ["T2: a team token cannot touch another team's token", facts({ principal: asTeamToken(DEVELOPERS), team: PLATFORM }), 'team:manage-token', false],
+  // Invitations: only the invited user answers
+  ['the invited user answers their invitation', facts({ membership: INVITE }), 'membership:answer-invitation', true],
+  ['an owner of the inviting organization may not answer for them', { ...CALLERS.owner!(), membership: INVITE }, 'membership:answer-invitation', false],
+  ['a site admin may not answer for them', { ...CALLERS['site admin']!(), membership: INVITE }, 'membership:answer-invitation', false],
+  ['the organization token may not answer', { ...CALLERS['organization token']!(), membership: INVITE }, 'membership:answer-invitation', false],
 ];
 
 describe('authorize: organizations and teams', () => {

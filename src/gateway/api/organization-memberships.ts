@@ -108,10 +108,9 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
   for (const action of ['accept', 'decline'] as const) {
     router.post(`/organization-memberships/:id/actions/${action}`, async (req, res) => {
       const p = req.principal!;
-      // TODO(authorize): 'organization-membership:accept' (only the invited user themself) is not
-      // an action of src/tfe/authorize.ts yet; the domain functions check m.userId === p.user.id.
+      // authorize('membership:answer-invitation'), inside the domain functions: only the invited user.
       if (p.kind !== 'user') return sendNotFound(res);
-      const m = action === 'accept' ? await acceptInvitation(ctx.tfe, req.params.id, p.user) : await declineInvitation(ctx.tfe, req.params.id, p.user);
+      const m = action === 'accept' ? await acceptInvitation(ctx.tfe, p, req.params.id) : await declineInvitation(ctx.tfe, p, req.params.id);
       ctx.logger.info({ membershipId: m.id, userId: p.user.id }, `organization invitation ${action}ed`);
       if (action === 'decline') return res.status(204).end();
       const org = await ctx.store.organizations.get(m.organizationId);
