@@ -38,7 +38,7 @@ export async function inviteMember(deps: TfeDeps, org: OrganizationRecord, email
     createdAt: deps.clock.now(),
   };
   await deps.store.orgMemberships.create(membership).catch((err) => {
-    if (err instanceof StoreConflictError) throw new TfeError('conflict', `${email} is already a member of (or invited to) ${org.name}`, 'email');
+    if (err instanceof StoreConflictError) throw new TfeError('taken', `${email} is already a member of (or invited to) ${org.name}`, 'email');
     throw err;
   });
   return membership;

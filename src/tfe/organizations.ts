@@ -35,7 +35,7 @@ export interface OrganizationInput {
 }
 
 function conflictAsTfe(err: unknown, name: string): never {
-  if (err instanceof StoreConflictError) throw new TfeError('conflict', `an organization named ${name} already exists; pick another name`, 'name');
+  if (err instanceof StoreConflictError) throw new TfeError('taken', `an organization named ${name} already exists; pick another name`, 'name');
   throw err;
 }
 
@@ -151,7 +151,7 @@ export async function ensureEmbeddedOrganization(deps: TfeDeps, o: EmbeddedOrgan
       }, null);
     } catch (err) {
       // Another instance created it meanwhile: use theirs.
-      if (!(err instanceof TfeError && err.code === 'conflict')) throw err;
+      if (!(err instanceof TfeError && err.code === 'taken')) throw err;
       org = (await deps.store.organizations.getByName(o.name))!;
     }
   }

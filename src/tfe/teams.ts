@@ -25,12 +25,12 @@ export interface TeamInput {
 }
 
 function nameConflict(err: unknown, name: string): never {
-  if (err instanceof StoreConflictError) throw new TfeError('conflict', `a team named ${name} already exists in this organization`, 'name');
+  if (err instanceof StoreConflictError) throw new TfeError('taken', `a team named ${name} already exists in this organization`, 'name');
   throw err;
 }
 
 export async function createTeam(deps: TfeDeps, org: OrganizationRecord, input: TeamInput): Promise<TeamRecord> {
-  if (input.name === 'owners') throw new TfeError('conflict', 'the owners team already exists in every organization', 'name');
+  if (input.name === 'owners') throw new TfeError('taken', 'the owners team already exists in every organization', 'name');
   const team: TeamRecord = {
     id: newId(deps.ids, 'team'),
     organizationId: org.id,

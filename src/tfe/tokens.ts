@@ -86,7 +86,7 @@ export async function createDescribedTeamToken(deps: TfeDeps, minter: Principal,
   const org = await organizationOf(deps, team);
   await assertNotStrongerThanMinter(deps, minter, org, teamTokenPrincipal(team, org));
   if (await deps.store.tokens.descriptionTaken('team', team.id, input.description)) {
-    throw new TfeError('conflict', `team ${team.name} already has a token described "${input.description}": descriptions are unique per team`, 'description');
+    throw new TfeError('taken', `team ${team.name} already has a token described "${input.description}": descriptions are unique per team`, 'description');
   }
   const created = record(deps, 'team', team.id, input, false);
   await deps.store.tokens.create(created.token);
