@@ -58,9 +58,11 @@ const cString = (b: Buffer) => {
 
 function checkPath(name: string) {
   if (Buffer.byteLength(name) > MAX_PATH_BYTES) throw new SlugError(`an entry's path is longer than ${MAX_PATH_BYTES} bytes, samlgate's cap on paths in an upload`);
+  // Directory levels: the parts before the last, or all of them for a directory entry ("a/b/").
   let depth = 0;
   for (const part of name.split('/')) if (part !== '' && part !== '.') depth++;
-  if (depth > MAX_PATH_DEPTH) throw new SlugError(`${JSON.stringify(name.slice(0, 120))}… is ${depth} levels deep; samlgate's cap on path depth in an upload is ${MAX_PATH_DEPTH}`);
+  if (!name.endsWith('/')) depth--;
+  if (depth > MAX_PATH_DEPTH) throw new SlugError(`${JSON.stringify(name.slice(0, 120))}… is ${depth} directories deep; samlgate's cap on directory depth in an upload is ${MAX_PATH_DEPTH}`);
 }
 
 /** The entries of a tar archive (ustar/GNU headers; pax headers are yielded as type 'x'/'g' metadata). */

@@ -25,7 +25,7 @@ export async function resourceAddressesOfSlug(slug: Buffer): Promise<string[]> {
     if (!isRegularFile(entry) || !entry.name.endsWith('.tf')) continue;
     // Other files (a lambda zip, a JSON fixture) are never read, so only the unpack cap bounds them.
     if (entry.data.length > MAX_TF_FILE_BYTES) {
-      throw new SlugError(`${entry.name} is ${formatMiB(entry.data.length)}; each .tf file in an upload may be at most ${formatMiB(MAX_TF_FILE_BYTES)} (samlgate's cap on a configuration file)`);
+      throw new SlugError(`${entry.name} is ${entry.data.length} bytes; each .tf file in an upload may be at most ${formatMiB(MAX_TF_FILE_BYTES)} (${MAX_TF_FILE_BYTES} bytes, samlgate's cap on a configuration file)`);
     }
     for (const address of resourceAddressesOfHcl(entry.data.toString('utf8'))) addresses.push(address);
     // One file's scan (linear, at most 1 MiB) at a time: the IdP and other requests run in between.
