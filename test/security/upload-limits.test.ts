@@ -83,18 +83,22 @@ async function refused(w: Seeded, name: string, slug: Buffer): Promise<string> {
 }
 
 describe('configuration version uploads: adversarial slugs', () => {
-  it('the resource scan is linear: a million blank lines, a megabyte of spaces and half a million whitespace lines each still count their resource', async () => {
+  // The old regex was quadratic in whitespace that does NOT lead to `resource` (after a block, at
+  // the end of a file, or a file of nothing else): from each line start `\s*` ran to the end of the
+  // run and backtracked. Whitespace right before a resource matched at once, so that shape is no test.
+  it('the resource scan is linear: a million blank lines, half a million whitespace lines and CRLF runs after a resource, or alone, keep their counts', async () => {
     const w = await seedWorkspaceWorld();
     const slug = slugOf({
-      'blank-lines.tf': `${'\n'.repeat(1_000_000)}resource "null_resource" "after_blank_lines" {}\n`,
-      'spaces.tf': `${' '.repeat(1_000_000)}\nresource "null_resource" "after_spaces" {}\n`,
-      'space-lines.tf': `${' \n'.repeat(500_000)}  resource "null_resource" "after_space_lines" {\n}\n`,
-      'crlf.tf': `${'\r\n'.repeat(500_000)}resource "null_resource" "after_crlf" {}\r\n`,
+      'blank-lines.tf': `resource "null_resource" "before_blank_lines" {\n${'\n'.repeat(1_000_000)}}\n`,
+      'only-blank-lines.tf': '\n'.repeat(1_000_000),
+      'space-lines.tf': `resource "null_resource" "before_space_lines" {\n${' \n'.repeat(500_000)}}\n`,
+      'crlf.tf': `resource "null_resource" "before_crlf" {}\r\n${'\t \r\n'.repeat(250_000)}`,
+      'spaces.tf': `${' '.repeat(1_000_000)}\nresource "null_resource" "after_spaces" {}\n${' '.repeat(1_000)}`,
     });
     assert.ok(slug.length < 16 * 1024, `the attack is tiny compressed (${slug.length} bytes)`);
     const plan = await planOf(w, 'blank', slug);
     assert.equal(plan.additions, 4);
-    assert.deepEqual(plan.addresses, ['null_resource.after_blank_lines', 'null_resource.after_spaces', 'null_resource.after_space_lines', 'null_resource.after_crlf']);
+    assert.deepEqual(plan.addresses, ['null_resource.before_blank_lines', 'null_resource.before_space_lines', 'null_resource.before_crlf', 'null_resource.after_spaces']);
   });
 
   it('`resource` repeated without braces, unclosed comments, strings and templates are no blocks, and cost one pass', async () => {
