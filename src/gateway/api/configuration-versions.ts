@@ -85,7 +85,7 @@ export function uploadHandler(ctx: GatewayContext) {
     const slug = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let addresses: string[];
     try {
-      addresses = resourceAddressesOfSlug(slug);
+      addresses = await resourceAddressesOfSlug(slug);
     } catch (err) {
       if (err instanceof SlugError) throw invalid('/', err.message);
       throw err;
