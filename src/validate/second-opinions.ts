@@ -30,6 +30,23 @@ export interface XmlsecOpinion {
   verdicts: { element: 'Response' | 'Assertion'; ok: boolean; output: string }[];
 }
 
+/**
+ * samlify warns on the console about settings it dislikes; its opinion runs quietly. Reports of a
+ * batch run concurrently, so the original console.warn is saved by the first and restored by the
+ * last (saving it per call would let an overlapping call "restore" the silenced one for good).
+ */
+let quiet = 0;
+let savedWarn: typeof console.warn = console.warn;
+function silenceWarnings(): () => void {
+  if (quiet++ === 0) {
+    savedWarn = console.warn;
+    console.warn = () => {};
+  }
+  return () => {
+    if (--quiet === 0) console.warn = savedWarn;
+  };
+}
+
 export async function samlifyOpinion(o: {
   xml: string;
   idpMetadataXml: string | null;
@@ -54,9 +71,8 @@ export async function samlifyOpinion(o: {
   const metadata = o.idpMetadataXml ?? idpMetadataXml({ entityId: o.idpEntityId ?? 'urn:samlgate:unknown-idp', ssoUrl: 'https://idp.invalid/sso', sloUrl: 'https://idp.invalid/slo', certificate: o.certificates[0]! });
   // samlify judges times against the real clock; shift its drift window so it judges as of `at`.
   const shift = Date.now() - o.at;
-  const warn = console.warn;
+  const restoreWarnings = silenceWarnings();
   try {
-    console.warn = () => {};
     const idp = samlify.IdentityProvider({ metadata, isAssertionEncrypted: /<(\w+:)?EncryptedAssertion\b/.test(o.xml) });
     const sp = samlify.ServiceProvider({
       entityID: o.sp.entityId,
@@ -70,7 +86,7 @@ export async function samlifyOpinion(o: {
   } catch (err) {
     return { available: true, accepted: false, error: err instanceof Error ? err.message : String(err), attributes: null };
   } finally {
-    console.warn = warn;
+    restoreWarnings();
   }
 }
 

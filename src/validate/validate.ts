@@ -7,7 +7,7 @@
  * No HTTP and no process exit here: the CLI (cli.ts) reads inputs and prints the report.
  */
 import type { KeyObject } from 'node:crypto';
-import { ATTR, ATTRNAME_FORMAT, NAMEID_FORMAT, NS } from '../saml/constants.ts';
+import { ATTR, NAMEID_FORMAT, NS } from '../saml/constants.ts';
 import type { Certificate } from '../saml/keys.ts';
 import { MetadataError, parseIdpMetadata } from '../saml/metadata.ts';
 import { SamlRejection } from '../saml/rejection.ts';
@@ -17,6 +17,7 @@ import { parseXml } from '../saml/xml.ts';
 import { certificateFindings } from './certificates.ts';
 import { fixWithHints } from './idp-hints.ts';
 import type { DecodedInput } from './input.ts';
+import { judgeServiceAccount, type Expectation } from './intent.ts';
 import { samlifyAttributeFindings, samlifyOpinion, xmlsecOpinion, type SamlifyOpinion, type XmlsecOpinion } from './second-opinions.ts';
 import { validateAgainstXsd } from './xsd.ts';
 
@@ -37,7 +38,15 @@ export interface ValidateOptions {
   decryptionKeys: KeyObject[];
   secondOpinions: boolean;
   schema: boolean;
+  /** What the capture is meant to show (--expect): a contradiction is an error. */
+  expect?: Expectation;
+  /** The lowest severity that fails the report (--fail-on; default error). */
+  failOn?: FailOn;
+  /** The gateway's --relax-nameformat: IsServiceAccount without NameFormat also flags (DESIGN F1). */
+  relaxNameFormat?: boolean;
 }
+
+export type FailOn = 'error' | 'warning';
 
 export interface Report {
   ok: boolean;
@@ -52,6 +61,15 @@ export interface Report {
     sessionNotOnOrAfter?: string | null;
   };
   secondOpinions: { samlify?: SamlifyOpinion; xmlsec?: XmlsecOpinion };
+  /** Present only when given (--expect), so reports without it keep their shape. */
+  expect?: Expectation;
+  /** Present only for --fail-on warning. */
+  failOn?: 'warning';
+}
+
+/** Whether a finding fails the report under its --fail-on. */
+export function failsReport(f: Pick<Finding, 'severity'>, failOn: FailOn | undefined): boolean {
+  return f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning');
 }
 
 const f = (code: Finding['code'], severity: Finding['severity'], message: string, fix: string, extra: Partial<Finding> = {}): Finding => ({ code, severity, message, why: whyOf(code), fix, ...extra });
@@ -75,11 +93,6 @@ function textValues(r: Partial<CheckedResponse>, name: string): string[] {
 /** The TFE-specific reading of what the IdP sent (rule F1, S1, S2, S5). */
 function tfeFindings(r: Partial<CheckedResponse>, o: ValidateOptions): Finding[] {
   const out: Finding[] = [];
-  if (r.serviceAccount) {
-    const nearMiss = (r.attributes ?? []).some((a) => a.name !== null && a.name.toLowerCase().replace(/[^a-z]/g, '') === 'isserviceaccount');
-    if (r.serviceAccount.flagged) out.push(f('SA_OK', 'info', `IsServiceAccount=true with NameFormat basic: TFE treats this user as a service account, so their API tokens survive the SSO session`, 'nothing to change'));
-    else if (!nearMiss) out.push(f('SA_ABSENT', 'info', 'the assertion carries no IsServiceAccount attribute: TFE treats this user as a person, so their API tokens stop working when the SSO session ends', `for automation users, send IsServiceAccount=true with NameFormat ${ATTRNAME_FORMAT.basic}`));
-  }
   if (r.nameId) {
     if (!EMAIL.test(r.nameId)) out.push(f('NAMEID_NOT_EMAIL', 'error', `the NameID is ${JSON.stringify(r.nameId)}, not an email address`, 'send the user email as NameID'));
     else if (r.nameIdFormat !== NAMEID_FORMAT.email) out.push(f('NAMEID_NOT_EMAIL', 'warning', `the NameID is an email but its Format is ${r.nameIdFormat ?? '(absent)'}`, `set the NameID Format to ${NAMEID_FORMAT.email}`));
@@ -194,13 +207,14 @@ export async function validateResponseDocument(xml: string, o: ValidateOptions, 
     clockSkewMs: o.skewMs,
     maxAuthnAgeMs: DAY,
     maxAssertionLifetimeMs: DAY,
-    attributePolicy: { allowAbsentNameFormat: false, strictAttributes: false },
+    attributePolicy: { allowAbsentNameFormat: o.relaxNameFormat ?? false, strictAttributes: false },
     decryption: { keys: o.decryptionKeys },
   });
-  findings.push(...inspection.findings);
   const r = inspection.response;
+  const f1 = judgeServiceAccount(inspection.findings, r, o.expect);
+  findings.push(...f1.findings);
   if (r) {
-    findings.push(...tfeFindings(r, o));
+    findings.push(...f1.verdict, ...tfeFindings(r, o));
     report.summary = {
       nameId: r.nameId,
       issuer: r.issuer,
@@ -254,6 +268,8 @@ export async function validate(input: DecodedInput, o: ValidateOptions): Promise
       return true;
     })
     .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
-  report.ok = !report.findings.some((x) => x.severity === 'error');
+  report.ok = !report.findings.some((x) => failsReport(x, o.failOn));
+  if (o.expect) report.expect = o.expect;
+  if (o.failOn === 'warning') report.failOn = 'warning';
   return report;
 }
