@@ -27,7 +27,7 @@ import { addMotdRoute, MOTD_PATH } from './api/motd.ts';
 import { addUserTokenRoutes } from './api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
 import { RejectionLog, type GatewayContext } from './context.ts';
-import { LoginAttemptLog } from './login-attempts.ts';
+import { LoginAttemptLog, samlDebugEnabled } from './login-attempts.ts';
 import { GatewaySessionStore } from './session-store.ts';
 import { spRoutes } from './sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
@@ -108,24 +108,24 @@ export function createGateway(o: GatewayOptions): Gateway {
       ssoUrl: o.idp.ssoRedirectUrl,
       sloUrl: o.idp.sloUrl,
       spCert: o.sp.certificate.pem,
+      debug: samlDebugEnabled(o.config),
     })),
     rateLimiter: gw.rateLimit ? new RateLimiter(o.clock) : null,
     timeline: new Timeline(),
   };
-  // The admin's IdP settings replace the trusted IdP at once (TFE applies saved settings live).
-  ctx.samlSettings.onChange((s, previous) => {
-    if (s['idp-cert'] && s['idp-cert'] !== previous['idp-cert']) ctx.idp.signingCertificates = [certificateFromPem(s['idp-cert'])];
-    if (s['sso-endpoint-url'] && s['sso-endpoint-url'] !== previous['sso-endpoint-url']) ctx.idp.ssoRedirectUrl = s['sso-endpoint-url'];
-    if (s['slo-endpoint-url'] !== previous['slo-endpoint-url']) ctx.idp.sloUrl = s['slo-endpoint-url'];
+  // The trusted IdP is the configured one with the admin's saved IdP settings on top, decided by
+  // one function at start-up (load) and on every change alike (TFE applies saved settings live).
+  const configuredTrust = { signingCertificates: ctx.idp.signingCertificates, ssoRedirectUrl: ctx.idp.ssoRedirectUrl };
+  ctx.samlSettings.onChange((s) => {
+    // A certificate saved by an admin replaces the configured ones (several metadata certificates stay otherwise).
+    ctx.idp.signingCertificates = s['idp-cert'] && s['idp-cert'] !== configuredTrust.signingCertificates[0]?.pem ? [certificateFromPem(s['idp-cert'])] : configuredTrust.signingCertificates;
+    ctx.idp.ssoRedirectUrl = s['sso-endpoint-url'] ?? configuredTrust.ssoRedirectUrl;
+    ctx.idp.sloUrl = s['slo-endpoint-url'];
   });
   // Start-up work on the store: saved SAML settings, and the embedded organization (idempotent).
   let ready = false;
   const bootstrap = (async () => {
     await ctx.samlSettings.load();
-    // A certificate saved by an admin replaces the configured one (several metadata certificates stay otherwise).
-    const s = ctx.samlSettings.current();
-    if (s['idp-cert'] && s['idp-cert'] !== ctx.idp.signingCertificates[0]?.pem) ctx.idp.signingCertificates = [certificateFromPem(s['idp-cert'])];
-    if (s['sso-endpoint-url']) ctx.idp.ssoRedirectUrl = s['sso-endpoint-url'];
     await ensureEmbeddedOrganization(ctx.tfe, {
       name: gw.organization,
       sessionTimeoutMinutes: Math.max(1, Math.round(gw.idleTimeout / 60_000)),

@@ -11,14 +11,14 @@ import { receiveLogoutRequest, receiveLogoutResponse } from './slo.ts';
 import type { GatewayContext } from './context.ts';
 import { authnRequestRedirectUrl } from './authn-request.ts';
 import { verifyLoginResponse, type VerifyOptions } from './acs.ts';
-import { samlDebugEnabled, type LoginAttempt } from './login-attempts.ts';
+import type { LoginAttempt } from './login-attempts.ts';
 import { refusedLoginPage } from './views/saml-debug.ts';
 import { inspectLoginResponse } from '../saml/verify/response.ts';
 import { decodePostedMessage } from '../saml/verify/transport.ts';
 import { findingFromRejection } from '../saml/verify/findings.ts';
 import { syncUserAtLogin } from './users.ts';
 import { syncOrganizationsAtLogin } from '../tfe/login-sync.ts';
-import { readUserAttributesWith } from '../tfe/saml-settings.ts';
+import { userAttributeNames } from '../tfe/saml-settings.ts';
 import { reservedUserId } from '../tfe/memberships.ts';
 import { csrfTokenMatches } from './auth.ts';
 import { MAX_PENDING_LOGINS, MAX_PENDING_SESSIONS, PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
@@ -86,7 +86,7 @@ export function spRoutes(ctx: GatewayContext): Router {
   // nothing from a second secret (the metadata publishes it with use="encryption" as well).
   const metadata = spMetadataXml({ entityId: gw.entityId, acsUrl: gw.acsUrl, sloUrl: gw.sloUrl, certificate: ctx.sp.certificate, encryptionCertificate: ctx.sp.certificate, authnRequestsSigned: true });
   // TFE's SAML debug: the config (on by default with the manual clock) or the admin setting, live.
-  const debugOn = () => samlDebugEnabled(ctx.config) || ctx.samlSettings.current().debug;
+  const debugOn = () => ctx.samlSettings.current().debug;
   const verifyOptions = (): VerifyOptions => ({
     sp: { entityId: gw.entityId, acsUrl: gw.acsUrl },
     idp: ctx.idp,
@@ -95,7 +95,7 @@ export function spRoutes(ctx: GatewayContext): Router {
     maxAuthnAgeMs: MAX_AUTHN_AGE_MS,
     maxAssertionLifetimeMs: MAX_ASSERTION_LIFETIME_MS,
     replay: ctx.store.replay,
-    attributePolicy: { allowAbsentNameFormat: gw.relaxNameFormat, strictAttributes: gw.strictAttributes },
+    attributePolicy: { allowAbsentNameFormat: gw.relaxNameFormat, strictAttributes: gw.strictAttributes, userAttributes: userAttributeNames(ctx.samlSettings.current()) },
     allowUnsolicited: gw.allowIdpInitiated,
     decryption: { keys: [ctx.sp.privateKey], allowCbc: gw.allowCbcEncryption },
     requireAssertionSignature: ctx.samlSettings.current()['want-assertions-signed'],
@@ -169,8 +169,8 @@ export function spRoutes(ctx: GatewayContext): Router {
       if (used && typeof req.body?.RelayState === 'string' && req.body.RelayState !== used.relayState) {
         throw new SamlRejection('E_IN_RESPONSE_TO', 'RelayState does not match the one sent with the AuthnRequest this response answers');
       }
-      // Rule S5 with the admin's attribute names (attr-username, attr-groups, attr-site-admin, site-admin-role).
-      const attrs = readUserAttributesWith(verified.attributes, saml);
+      // Rule S5 as the verification core read it, with the admin's attribute names (the debug view shows the same).
+      const attrs = verified.user;
       const user = await syncUserAtLogin(ctx, {
         nameId: verified.nameId,
         username: attrs.username,

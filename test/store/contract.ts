@@ -326,6 +326,30 @@ export function storeContract(name: string, o: ContractOptions): void {
         assert.equal(await store.orgMemberships.delete(inv.id), 'not-found');
       });
 
+      it('an invitation naming an existing user waits for acceptInvitation: a login does not activate it, and until accepted it is not membership', async () => {
+        const o = org({ name: 'inviting' });
+        const boss = await user('boss2@example.com');
+        await store.organizations.create(o, team(o.id, { name: 'owners' }), boss.id);
+        const dev = team(o.id, { name: 'dev' });
+        await store.teams.create(dev);
+        const u = await user('existing@example.com');
+        const inv: OrgMembershipRecord = { id: id('ou'), organizationId: o.id, email: u.email, userId: u.id, status: 'invited', initialTeamIds: [dev.id], createdAt: T0 };
+        await store.orgMemberships.create(inv);
+        assert.deepEqual(await store.teams.teamsOfUser(u.id), [], 'an invitation joins no team');
+        assert.deepEqual(await store.orgMemberships.activateInvitations(u.email, u.id), [], 'a login does not accept for the user');
+        assert.deepEqual((await store.organizations.list({ number: 1, size: 10 }, { userId: u.id })).items, [], 'an invitation is not membership');
+        assert.deepEqual((await store.orgMemberships.listByUser(u.id)).map((m) => [m.id, m.status]), [[inv.id, 'invited']]);
+
+        const other = await user('other@example.com');
+        assert.deepEqual(await store.orgMemberships.acceptInvitation(inv.id, other.id), { ok: false, reason: 'not-found' }, 'only the user it names accepts');
+        assert.deepEqual(await store.orgMemberships.acceptInvitation('ou-nope', u.id), { ok: false, reason: 'not-found' });
+        const accepted = await store.orgMemberships.acceptInvitation(inv.id, u.id);
+        assert.deepEqual(accepted, { ok: true, membership: { ...inv, status: 'active' } });
+        assert.deepEqual(await store.orgMemberships.acceptInvitation(inv.id, u.id), { ok: false, reason: 'not-invited' }, 'a compare-and-set');
+        assert.deepEqual((await store.teams.teamsOfUser(u.id)).map((t) => t.id), [dev.id], 'accepting joins the initial teams');
+        assert.deepEqual((await store.organizations.list({ number: 1, size: 10 }, { userId: u.id })).items.map((x) => x.name), ['inviting']);
+      });
+
       it('deleting an organization cascades to its teams, members, memberships and team/organization tokens', async () => {
         const u = await user('casc@example.com');
         const o = org();

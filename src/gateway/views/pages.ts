@@ -6,7 +6,7 @@
  */
 import { formatDuration } from '../../duration.ts';
 import { ASSET_HEAD } from '../../http/assets.ts';
-import type { TokenRecord, UserRecord } from '../../store/types.ts';
+import type { OrganizationRecord, OrgMembershipRecord, TokenRecord, UserRecord } from '../../store/types.ts';
 import { html, raw, type RawHtml } from '../../util/html.ts';
 import { timeHtml } from '../../util/time-text.ts';
 import type { RejectionEntry } from '../context.ts';
@@ -80,7 +80,25 @@ function span(ms: number): string {
   return formatDuration(ms).replace(/^(\d+)(ms|s|m|h|d)$/, (_m, n: string, u: string) => `${n} ${u === 'm' ? 'min' : u}`);
 }
 
-export function accountPage(page: PageContext, o: { liveUntil: number; apiTokenTimeoutMs: number; loginNote?: RawHtml }): string {
+export interface InvitationView {
+  membership: OrgMembershipRecord;
+  organization: OrganizationRecord;
+}
+
+/** Invitations waiting for the user's consent; joining binds them to the organization's session limits. */
+function invitationsSection(page: PageContext, invitations: InvitationView[]): RawHtml | string {
+  if (invitations.length === 0) return '';
+  const button = (id: string, action: 'accept' | 'decline', label: string) =>
+    html`<form class="inline" method="post" action="/app/settings/invitations/${id}/${action}">${csrfInput(page)}<button type="submit">${label}</button></form>`;
+  return html`<h3>Invitations</h3>
+<p>Accepting makes you a member: the organization's session-timeout and session-remember then limit your web session (from your next sign-in) and so your API tokens.</p>
+<table><thead><tr><th>Organization</th><th>Invited</th><th></th></tr></thead><tbody>
+${invitations.map(({ membership: m, organization: o }) => html`<tr><td>${o.name}<br><small>session-timeout ${o.sessionTimeoutMinutes} min · session-remember ${o.sessionRememberMinutes} min</small></td><td>${when(m.createdAt, page)}</td>
+<td>${button(m.id, 'accept', 'Accept')} ${button(m.id, 'decline', 'Decline')}</td></tr>`)}
+</tbody></table>`;
+}
+
+export function accountPage(page: PageContext, o: { liveUntil: number; apiTokenTimeoutMs: number; loginNote?: RawHtml; invitations?: InvitationView[] }): string {
   const u = page.user!;
   return layout('Account', page, html`<h2>${u.username}</h2>
 <table>
@@ -92,7 +110,8 @@ export function accountPage(page: PageContext, o: { liveUntil: number; apiTokenT
 <tr><th>Last SAML login</th><td>${when(u.lastLoginAt, page)}${u.isServiceAccount ? '' : html`<br><small>API tokens of non-service accounts need a SAML login within ${span(o.apiTokenTimeoutMs)}: yours stop ${when(u.lastLoginAt + o.apiTokenTimeoutMs, page)} at the latest.</small>`}</td></tr>
 <tr><th>Web session ends</th><td>${when(o.liveUntil, page)}<br><small>unless used again: each page you open restarts the idle timeout, up to the session's maximum length.</small></td></tr>
 </table>
-<p><a href="/app/timeline">Your timeline</a>: logins, session ends and refused tokens, on the gateway clock.</p>`);
+<p><a href="/app/timeline">Your timeline</a>: logins, session ends and refused tokens, on the gateway clock.</p>
+${invitationsSection(page, o.invitations ?? [])}`);
 }
 
 /** "Will this token work?", in the words of the API's own decision (src/gateway/token-status.ts). */
