@@ -25,7 +25,7 @@ import { adminPages } from './admin-pages.ts';
 import { AdminAuth } from './admin-auth.ts';
 import { buildAssertionModel, serializeStatusResponse } from './assertion.ts';
 import { readCookie } from './cookies.ts';
-import { allowedOrigins, CsrfGuard } from './csrf.ts';
+import { allowedOrigins, CsrfGuard, csrfFailureReason } from './csrf.ts';
 import { directoryFromConfig, type IdpUser, type UserDirectory } from './directory.ts';
 import { ResponseRing } from './inspector.ts';
 import { IssuanceError, issueResponse } from './issue.ts';
@@ -104,7 +104,7 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
   const secureCookie = idpConfig.baseUrl.startsWith('https:');
   const secret = o.secret ?? ids.random(48);
   const pending = new PendingLogins(stateKey(secret, 'samlgate-idp pending-login'), clock, secureCookie);
-  const csrf = new CsrfGuard(ids, { secureCookie, allowedOrigins: allowedOrigins(idpConfig.baseUrl) });
+  const csrf = new CsrfGuard(stateKey(secret, 'samlgate-idp csrf'), ids, { secureCookie, allowedOrigins: allowedOrigins(idpConfig.baseUrl), sessionCookie: IDP_SESSION_COOKIE });
   const admin = new AdminAuth(idpConfig.adminToken, ids, secureCookie);
   const sloUrl = `${idpConfig.baseUrl}/slo`;
   const metadataXml = idpMetadata({ entityId: idpConfig.entityId, ssoUrl: `${idpConfig.baseUrl}/sso`, sloUrl, signingCertificates });
@@ -298,8 +298,10 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
       403,
       errorPage(
         'Form refused',
-        failure === 'origin' ? `This form was sent from another site (${req.get('origin')}); the IdP accepts its forms only from its own pages.` : 'This form is missing its security token or the token does not match this browser (it may come from an old page, or from another site).',
-        'Reload the page you came from and submit the form again; for a login, start again at the service provider.',
+        csrfFailureReason(failure, req.get('origin')),
+        failure === 'duplicate-cookie'
+          ? 'Clear this browser\'s cookies for the IdP\'s host, then reload the <a href="/login">login page</a> (or the page you came from) and submit the form there; for a login, start again at the service provider.'
+          : 'Reload the <a href="/login">login page</a> (or the page you came from) and submit the form from there; for a login, start again at the service provider.',
       ),
     );
     return true;
@@ -364,7 +366,8 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
     if (field(req.query, 'switch') === '1') {
       const ended = endSession(req, res);
       if (ended) logger.info({ event: 'idp.logout', username: ended.username, reason: 'switch-user' }, 'IdP session ended to switch user');
-      return html(res, 200, loginPage({ users: directoryEntries(), requestRef: p?.ref ?? null, spEntityId: p?.spEntityId ?? null, csrf: csrf.token(req, res), signedInAs: null }));
+      // The browser holds no IdP session after this response: the form's token must say so.
+      return html(res, 200, loginPage({ users: directoryEntries(), requestRef: p?.ref ?? null, spEntityId: p?.spEntityId ?? null, csrf: csrf.token(req, res, { session: null }), signedInAs: null }));
     }
     const username = field(req.query, 'user');
     if (username !== undefined) {

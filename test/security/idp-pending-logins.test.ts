@@ -12,9 +12,14 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { hiddenFields, parseAutoPostForm } from '../../src/client/saml-browser.ts';
+import { ManualClock } from '../../src/clock.ts';
+import { resolveConfig } from '../../src/config.ts';
+import { createIdp } from '../../src/idp/app.ts';
 import { MAX_OPEN_LOGINS, PENDING_COOKIE_PREFIX } from '../../src/idp/pending-login.ts';
+import { randomIds } from '../../src/ids.ts';
+import { silentLogger } from '../../src/log.ts';
 import { NS } from '../../src/saml/constants.ts';
-import { cookiesOf, decodeSamlResponse, gatewayRedirectQuery, makeIdp, pendingCookieOf, postLogin, readPostForm } from '../idp/helpers.ts';
+import { cookiesOf, decodeSamlResponse, gatewayRedirectQuery, makeIdp, pendingCookieOf, postLogin, readPostForm, type TestIdp } from '../idp/helpers.ts';
 import { createHarness, type Browser } from '../support/harness.ts';
 
 /** The gateway's signed AuthnRequest for this browser, as the path + query it redirects to at the IdP. */
@@ -167,5 +172,18 @@ describe('IdP pending logins (regression: a stranger could evict them)', () => {
     const res = await request(t.idp.app).get(`/sso?${gatewayRedirectQuery(t, { relayState: 'r'.repeat(1025) })}`);
     assert.equal(res.status, 400);
     assert.match(res.text, /RelayState is 1025 bytes[^<]*at most 1024/);
+  });
+
+  it('a login form opened before an IdP restart still completes after it (the key comes from the persisted IdP secret)', async () => {
+    const config = resolveConfig({});
+    const clock = new ManualClock();
+    const secret = randomIds.random(48);
+    const before = createIdp({ config, clock, ids: randomIds, logger: silentLogger, secret });
+    const t: TestIdp = { idp: before, clock, config };
+    const page = await request(before.app).get(`/sso?${gatewayRedirectQuery(t, { id: '_across-restart' })}`).expect(200);
+    const after = createIdp({ config, clock, ids: randomIds, logger: silentLogger, secret });
+    const res = await postLogin(after.app, page, { username: 'carol', password: 'carol' });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(decodeSamlResponse(readPostForm(res.text).fields.SAMLResponse!).response.getAttribute('InResponseTo'), '_across-restart');
   });
 });
