@@ -179,8 +179,9 @@ export function spRoutes(ctx: GatewayContext): Router {
         if (req.body?.RelayState !== used.relayState) {
           throw new SamlRejection('E_IN_RESPONSE_TO', `the posted RelayState ${req.body?.RelayState === undefined ? 'is missing' : 'does not match the one'} sent with the AuthnRequest this response answers`, { claim: 'RelayState', fix: 'have the IdP return the RelayState of the AuthnRequest unchanged' });
         }
-        // Single use (SP-SECURITY 10.2 step 8, single-use request IDs): the cookie is the browser's to keep and post again, so the request ID
-        // is burned here, server-side, once a response for it has passed every check.
+        // Single-use request IDs (SP-SECURITY 10.2 step 8): the cookie is the browser's to keep and
+        // post again, so the ID is burned here, server-side, once a response for it passed every
+        // check (a write only a verified IdP response can cause).
         if (!(await ctx.store.replay.claim(`authn-request:${used.requestId}`, used.expiresAt, now))) {
           throw new SamlRejection('E_IN_RESPONSE_TO', `the response answers request ${JSON.stringify(used.requestId)}, which already completed a login: start the login again from /session`);
         }
