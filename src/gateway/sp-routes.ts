@@ -264,7 +264,11 @@ export function spRoutes(ctx: GatewayContext): Router {
     if (login && !csrfTokenMatches(req.session.csrfToken, req.body?._csrf ?? req.get('x-csrf-token'))) {
       return res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Sign-out refused', 'The form was missing its CSRF token; reload the page and try again.'));
     }
-    await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+    // Only a stored session is ended: destroying a browser's brand-new one would write a tombstone
+    // per anonymous (cross-site) POST /logout (regression: each one added a row that, under the
+    // manual clock, was never purged).
+    const stored = login !== undefined || ((req.headers.cookie ?? '').includes(`${SESSION_COOKIE}=`) && (await ctx.store.sessions.get(req.sessionID)) !== undefined);
+    if (stored) await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
     if (login) ctx.logger.info({ userId: login.userId }, 'logout');
     const slo = login ? logoutRequestUrl(ctx, login.nameId, login.sessionIndex) : null;
     res.redirect(303, slo ?? '/');

@@ -179,6 +179,28 @@ describe('regression: anonymous GET /session requests cannot lock logins out', (
   });
 });
 
+describe('regression: an anonymous POST /logout wrote a session tombstone (never purged under the manual clock)', () => {
+  it('an anonymous POST /logout writes nothing; a real logout still ends the session', async () => {
+    const sqlite = createSqliteStore(':memory:');
+    const h = await createHarness({}, {}, { store: sqlite });
+    await request(h.gateway.app).get('/api/v2/ping').expect(204);
+    const rows = () => sqlite.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions').get()!.n;
+    for (const cookie of [undefined, 'samlgate_session=s%3Anot-a-session.forged']) {
+      for (let i = 0; i < 20; i++) {
+        const r = request(h.gateway.app).post('/logout').type('form');
+        if (cookie) r.set('Cookie', cookie);
+        await r.send({}).expect(303);
+      }
+    }
+    assert.equal(rows(), 0, 'no row (not even a tombstone) for sessions that never existed');
+    const alice = await h.login('alice');
+    await alice.browser.gw.post('/logout').type('form').send({ _csrf: alice.csrf }).expect(303);
+    await alice.browser.gw.get('/api/v2/account/details').expect(401);
+    assert.deepEqual(await sqlite.sessions.listByUser(alice.userId), []);
+    await sqlite.close();
+  });
+});
+
 describe('the pending-login cookie', () => {
   it('is HttpOnly, SameSite=Lax, Path=/, a compact HS256 JWS well under 4 KB, with no Max-Age (the signed expiry counts)', async () => {
     const h = await createHarness();
