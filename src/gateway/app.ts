@@ -28,6 +28,7 @@ import { addUserTokenRoutes } from './api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
 import { RejectionLog, type GatewayContext } from './context.ts';
 import { LoginAttemptLog, samlDebugEnabled } from './login-attempts.ts';
+import { PendingLoginCookie } from './pending-login-cookie.ts';
 import { GatewaySessionStore } from './session-store.ts';
 import { spRoutes } from './sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
@@ -61,7 +62,7 @@ export interface GatewayOptions {
   logger: Logger;
   idp: IdpTrust;
   sp: SigningCredentials;
-  /** express-session secret; a random one per process when omitted. */
+  /** express-session secret, also the pending-login cookie's key material; a random one per process when omitted. */
   sessionSecret?: string;
   /** Real milliseconds between simulated run steps (default 100); null: runs advance only on runScheduler.tick(). */
   runStepMs?: number | null;
@@ -76,6 +77,8 @@ export interface Gateway {
 
 export function createGateway(o: GatewayOptions): Gateway {
   const gw = o.config.gateway;
+  const sessionSecret = o.sessionSecret ?? o.ids.random(48);
+  const secureCookies = gw.baseUrl.startsWith('https:');
   const ctx: GatewayContext = {
     config: o.config,
     clock: o.clock,
@@ -87,6 +90,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     policy: { idleTimeoutMs: gw.idleTimeout, sessionExpirationMs: gw.sessionExpiration },
     userLocks: new KeyedMutex(),
     loginUrl: `${gw.baseUrl}/session`,
+    pendingLogins: new PendingLoginCookie({ secret: sessionSecret, secure: secureCookies }),
     rejections: new RejectionLog(),
     loginAttempts: new LoginAttemptLog(),
     capabilities: new CapabilityUrls(Buffer.from(o.ids.random(48)), gw.baseUrl, o.clock),
@@ -148,14 +152,14 @@ export function createGateway(o: GatewayOptions): Gateway {
 
   const sessionMiddleware = session({
     name: SESSION_COOKIE,
-    secret: o.sessionSecret ?? o.ids.random(48),
+    secret: sessionSecret,
     store: new GatewaySessionStore(o.store, o.clock, ctx.policy),
     resave: false,
     saveUninitialized: false,
     unset: 'destroy',
     // No maxAge: the cookie lives for the browser session; S1's limits are enforced server-side
     // on the injected clock (express-session's own expiry reads the real time).
-    cookie: { httpOnly: true, sameSite: 'lax', secure: gw.baseUrl.startsWith('https:'), path: '/' },
+    cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/' },
   });
   // API calls with a token are not web activity (S1) and skip the session entirely.
   const loadLogin = webSessionMiddleware(ctx);
