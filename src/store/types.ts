@@ -18,18 +18,8 @@
 // ---------------------------------------------------------------------------------------------
 // Common shapes
 
-export interface Page {
-  /** 1-based page number (JSON:API page[number]). */
-  number: number;
-  /** Items per page (JSON:API page[size]); backends cap nothing, callers clamp to 1..100. */
-  size: number;
-}
-
-export interface Paged<T> {
-  items: T[];
-  /** Total matching items across all pages. */
-  total: number;
-}
+export type { Page, Paged } from './paging.ts';
+import type { Page, Paged } from './paging.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Users (gateway side)
