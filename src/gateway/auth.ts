@@ -45,7 +45,20 @@ export async function authenticateToken(
 ): Promise<{ ok: true; principal: Principal } | { ok: false; detail: string }> {
   // Malformed secrets never reach the store (and never get logged).
   if (!TOKEN_SHAPE.test(secret)) return { ok: false, detail: 'the token is not a valid API token' };
-  const hash = hashTokenSecret(secret);
+  return principalOfTokenHash(ctx, hashTokenSecret(secret), api, { use: true });
+}
+
+/**
+ * The principal behind a stored token hash, judged now by the one token policy. `use`: this is a
+ * call made with the token (recorded as last-used-at); a capability URL the token obtained
+ * earlier is judged the same way but is not a use of the token.
+ */
+export async function principalOfTokenHash(
+  ctx: GatewayContext,
+  hash: string,
+  api: Api,
+  o: { use: boolean },
+): Promise<{ ok: true; principal: Principal } | { ok: false; detail: string }> {
   const now = ctx.clock.now();
   // One indexed lookup: the token, its owner and (user tokens) the owner's live session end.
   const resolved = await ctx.store.tokens.resolve(hash, now);
@@ -64,7 +77,7 @@ export async function authenticateToken(
     ctx.logger.info({ tokenId: token.id, reason: decision.reason }, 'token refused');
     return { ok: false, detail: decision.detail };
   }
-  touchCoalesced(ctx, token.id, token.lastUsedAt, now);
+  if (o.use) touchCoalesced(ctx, token.id, token.lastUsedAt, now);
   if (token.kind === 'user' && user) return { ok: true, principal: { kind: 'user', via: 'token', user, token } };
   if (token.kind === 'team' && resolved.team && resolved.organization) {
     return { ok: true, principal: { kind: 'team', via: 'token', token, team: resolved.team, organization: resolved.organization } };

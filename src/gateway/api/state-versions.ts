@@ -11,6 +11,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { StateVersionRecord } from '../../store/types.ts';
 import { writeStateVersion } from '../../tfe/state-versions.ts';
+import { minterOf, useCapability } from '../capability-standing.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { holderOf, invalid, loadWorkspaceById, loadWorkspaceByName, readPage, paginationMeta, queryString, sendConflict, type WorkspaceScope } from './workspace-facts.ts';
@@ -34,7 +35,7 @@ const createBody = z.object({
 
 export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void {
   // read-outputs access sees the version and its outputs, never the whole state (no download URL).
-  const downloadUrl = (sv: StateVersionRecord, scope: WorkspaceScope) => (scope.may('workspace:read-state') ? ctx.capabilities.url('state-download', sv.id) : null);
+  const downloadUrl = (sv: StateVersionRecord, scope: WorkspaceScope) => (scope.may('workspace:read-state') ? ctx.capabilities.url('state-download', sv.id, minterOf(scope.facts.principal)) : null);
   const document = (sv: StateVersionRecord, req: Request, scope: WorkspaceScope) => {
     const include = queryString(req.query as Record<string, unknown>, 'include')?.split(',') ?? [];
     const doc: Record<string, unknown> = { data: stateVersionResource(sv, downloadUrl(sv, scope)) };
@@ -126,8 +127,9 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
 /** GET <hosted-state-download-url>: the exact bytes that were uploaded. */
 export function downloadHandler(ctx: GatewayContext) {
   return async (_req: Request, res: Response, token: string) => {
-    const id = ctx.capabilities.verify(token, 'state-download');
-    const state = id && (await ctx.store.stateVersions.getState(id));
+    const id = await useCapability(ctx, res, token, 'state-download');
+    if (!id) return;
+    const state = await ctx.store.stateVersions.getState(id);
     if (!state) return sendNotFound(res);
     res.status(200).setHeader('Content-Type', 'application/json');
     res.setHeader('Cache-Control', 'no-store');
