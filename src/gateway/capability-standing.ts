@@ -6,9 +6,9 @@
  * Refusals answer as the API would answer that credential: 404 for a URL that is not valid,
  * 401 with the policy's reason for a minter who no longer stands.
  */
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Principal } from '../tfe/principal.ts';
-import { sendError, sendNotFound } from './api/jsonapi.ts';
+import { markSecret, sendError, sendNotFound } from './api/jsonapi.ts';
 import { principalOfTokenHash } from './auth.ts';
 import type { CapabilityKind, Minter } from './capability-urls.ts';
 import type { GatewayContext } from './context.ts';
@@ -17,6 +17,15 @@ import { decideSessionUserStanding } from './token-policy.ts';
 /** The credential of the API call that is handing out a URL. */
 export function minterOf(principal: Principal): Minter {
   return principal.via === 'token' ? { kind: 'token', tokenId: principal.token.id } : { kind: 'session', userId: principal.user.id };
+}
+
+/**
+ * A capability URL for the caller of `req`, minted into `res`: that response now carries a
+ * bearer secret, so it is marked no-store here, where the secret is put in, not by each handler.
+ */
+export function capabilityUrl(ctx: GatewayContext, req: Request, res: Response, kind: CapabilityKind, id: string): string {
+  markSecret(res);
+  return ctx.capabilities.url(kind, id, minterOf(req.principal!));
 }
 
 /** Whether the minter would still be let in; the 401 detail when not. */

@@ -103,6 +103,26 @@ describe('capability URLs and the standing of whoever obtained them', () => {
     assert.match(res.body.errors[0].detail, /the token that obtained this URL has been revoked/);
   });
 
+  it('every API response that carries a capability URL is Cache-Control: no-store; one without is not forced to be', async () => {
+    const x = await world();
+    const { w, ws, sv, planId } = x;
+    const cvCreate = await w.api('post', `/api/v2/workspaces/${ws}/configuration-versions`, w.tokens.owners, { data: { type: 'configuration-versions', attributes: { 'auto-queue-runs': false } } }).expect(201);
+    const carrying = [
+      cvCreate,
+      await w.api('get', `/api/v2/configuration-versions/${cvCreate.body.data.id}`, w.tokens.owners).expect(200),
+      await w.api('get', `/api/v2/workspaces/${ws}/configuration-versions`, w.tokens.owners).expect(200),
+      await w.api('get', `/api/v2/plans/${planId}`, w.tokens.owners).expect(200),
+      await w.api('get', `/api/v2/state-versions/${sv}`, w.tokens.owners).expect(200),
+      await w.api('get', `/api/v2/workspaces/${ws}/state-versions`, w.tokens.owners).expect(200),
+      await w.api('get', `/api/v2/workspaces/${ws}/current-state-version`, w.tokens.owners).expect(200),
+    ];
+    for (const [i, res] of carrying.entries()) {
+      assert.match(res.text, /_archivist\/v1\/object\//, `response ${i}`);
+      assert.equal(res.headers['cache-control'], 'no-store', `response ${i}`);
+    }
+    assert.equal((await w.api('get', `/api/v2/workspaces/${ws}`, w.tokens.owners).expect(200)).headers['cache-control'], undefined);
+  });
+
   it('regression: the access log copied capability URLs (bearer secrets for an hour) verbatim; no capability token reaches the log', async () => {
     const lines: string[] = [];
     const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });

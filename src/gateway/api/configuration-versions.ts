@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { ConfigurationVersionRecord } from '../../store/types.ts';
 import { queueRun } from '../../tfe/run-queue.ts';
 import { resourceAddressesOfSlug, SlugError } from '../../tfe/synthetic-plan.ts';
-import { minterOf, useCapability } from '../capability-standing.ts';
+import { capabilityUrl, useCapability } from '../capability-standing.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { invalid, loadWorkspaceById, readPage, paginationMeta, sendConflict } from './workspace-facts.ts';
@@ -34,7 +34,7 @@ const createBody = z.object({
 });
 
 export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContext): void {
-  const resource = (req: Request) => (cv: ConfigurationVersionRecord) => configurationVersionResource(cv, ctx.capabilities.url('cv-upload', cv.id, minterOf(req.principal!)));
+  const resource = (req: Request, res: Response) => (cv: ConfigurationVersionRecord) => configurationVersionResource(cv, capabilityUrl(ctx, req, res, 'cv-upload', cv.id));
 
   router.post('/workspaces/:id/configuration-versions', async (req, res) => {
     const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
@@ -56,7 +56,7 @@ export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContex
       size: null,
     };
     await ctx.store.configurationVersions.create(cv);
-    sendDocument(res, 201, { data: resource(req)(cv) });
+    sendDocument(res, 201, { data: resource(req, res)(cv) });
   });
 
   router.get('/workspaces/:id/configuration-versions', async (req, res) => {
@@ -64,13 +64,13 @@ export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContex
     if (!scope) return sendNotFound(res);
     const page = readPage(req);
     const result = await ctx.store.configurationVersions.listByWorkspace(scope.workspace.id, page);
-    sendDocument(res, 200, { data: result.items.map(resource(req)), meta: paginationMeta(page, result.total) });
+    sendDocument(res, 200, { data: result.items.map(resource(req, res)), meta: paginationMeta(page, result.total) });
   });
 
   router.get('/configuration-versions/:id', async (req, res) => {
     const cv = await ctx.store.configurationVersions.get(req.params.id);
     if (!cv || !(await loadWorkspaceById(ctx, req.principal!, cv.workspaceId))) return sendNotFound(res);
-    sendDocument(res, 200, { data: resource(req)(cv) });
+    sendDocument(res, 200, { data: resource(req, res)(cv) });
   });
 }
 

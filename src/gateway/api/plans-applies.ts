@@ -8,7 +8,7 @@
  */
 import type { Request, Response, Router } from 'express';
 import type { PhaseRecord, RunRecord } from '../../store/types.ts';
-import { minterOf, useCapability } from '../capability-standing.ts';
+import { capabilityUrl, useCapability } from '../capability-standing.ts';
 import type { GatewayContext } from '../context.ts';
 import { sendDocument, sendNotFound } from './jsonapi.ts';
 import { invalid, loadWorkspaceById } from './workspace-facts.ts';
@@ -22,7 +22,7 @@ export function addPlanApplyRoutes(router: Router, ctx: GatewayContext): void {
   router.get('/plans/:id', async (req, res) => {
     const run = await ctx.store.runs.getByPlanId(req.params.id);
     if (!run || !(await visible(req, run))) return sendNotFound(res);
-    sendDocument(res, 200, { data: planResource(run, ctx.capabilities.url('plan-log', run.plan.id, minterOf(req.principal!))) });
+    sendDocument(res, 200, { data: planResource(run, capabilityUrl(ctx, req, res, 'plan-log', run.plan.id)) });
   });
 
   router.get('/cost-estimates/:id', async (req, res) => {
@@ -35,7 +35,7 @@ export function addPlanApplyRoutes(router: Router, ctx: GatewayContext): void {
   router.get('/applies/:id', async (req, res) => {
     const run = await ctx.store.runs.getByApplyId(req.params.id);
     if (!run || !(await visible(req, run))) return sendNotFound(res);
-    sendDocument(res, 200, { data: applyResource(run, ctx.capabilities.url('apply-log', run.apply.id, minterOf(req.principal!))) });
+    sendDocument(res, 200, { data: applyResource(run, capabilityUrl(ctx, req, res, 'apply-log', run.apply.id)) });
   });
 }
 
