@@ -63,6 +63,11 @@ export interface GatewayOptions {
   sp: SigningCredentials;
   /** express-session secret; a random one per process when omitted. */
   sessionSecret?: string;
+  /**
+   * Monotonic real time in ms (default performance.now()), for limits that must pass even when
+   * the dev clock stands still: the rate-limit window.
+   */
+  monotonicNow?: () => number;
   /** Real milliseconds between simulated run steps (default 100); null: runs advance only on runScheduler.tick(). */
   runStepMs?: number | null;
 }
@@ -107,7 +112,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       sloUrl: o.idp.sloUrl,
       spCert: o.sp.certificate.pem,
     })),
-    rateLimiter: gw.rateLimit ? new RateLimiter(o.clock) : null,
+    rateLimiter: gw.rateLimit ? new RateLimiter(o.monotonicNow) : null,
   };
   // The admin's IdP settings replace the trusted IdP at once (TFE applies saved settings live).
   ctx.samlSettings.onChange((s, previous) => {

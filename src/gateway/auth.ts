@@ -10,7 +10,7 @@ import type { Principal } from '../tfe/principal.ts';
 import type { GatewayContext } from './context.ts';
 import { sendError } from './api/jsonapi.ts';
 import { decideTokenValidity, type Api } from './token-policy.ts';
-import { sendRateLimited } from './rate-limit.ts';
+import { withinRateLimit } from './rate-limit.ts';
 import { sessionStillLive } from './web-session-middleware.ts';
 import { extractBearer, hashesEqual, hashTokenSecret, TOKEN_SHAPE } from './tokens.ts';
 
@@ -104,18 +104,21 @@ export function requireApiPrincipal(ctx: GatewayContext): RequestHandler {
       if (!secret) return unauthorized(res, 'the Authorization header must be "Bearer <token>"');
       const result = await authenticateToken(ctx, secret, 'v2');
       if (!result.ok) return unauthorized(res, result.detail);
-      if (ctx.rateLimiter && result.principal.via === 'token' && !ctx.rateLimiter.allow(result.principal.token.id)) return sendRateLimited(res);
+      if (!withinRateLimit(ctx.rateLimiter, result.principal, req, res)) return;
       req.principal = result.principal;
       return next();
     }
     if (req.webUser) {
+      const principal: Principal = { kind: 'user', user: req.webUser, via: 'session' };
+      // The session is a credential too (regression: session calls were never counted).
+      if (!withinRateLimit(ctx.rateLimiter, principal, req, res)) return;
       if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(req.session?.csrfToken, req.get('x-csrf-token'))) {
         return sendError(res, 403, 'forbidden', 'session-authenticated requests that change state must send the X-CSRF-Token header from the page\'s <meta name="csrf-token">');
       }
       if (!SAFE_METHODS.has(req.method) && !(await sessionStillLive(ctx, req))) {
         return unauthorized(res, `the web session ended (sign-out or suspension) while this request was on its way; nothing was changed. Log in again at ${ctx.loginUrl}`);
       }
-      req.principal = { kind: 'user', user: req.webUser, via: 'session' };
+      req.principal = principal;
       return next();
     }
     unauthorized(res, `no API token or session: send "Authorization: Bearer <token>", or log in at ${ctx.loginUrl}`);

@@ -45,8 +45,8 @@ async function storeToken(h: Harness, kind: TokenKind, ownerId: string, singular
   return secret;
 }
 
-export async function seedWorkspaceWorld(flags: Record<string, unknown> = {}, o: { liveScheduler?: boolean; store?: Store; logger?: Logger } = {}): Promise<Seeded> {
-  const h = await createHarness(flags, {}, { store: o.store, logger: o.logger });
+export async function seedWorkspaceWorld(flags: Record<string, unknown> = {}, o: { liveScheduler?: boolean; store?: Store; logger?: Logger; monotonicNow?: () => number } = {}): Promise<Seeded> {
+  const h = await createHarness(flags, {}, { store: o.store, logger: o.logger, monotonicNow: o.monotonicNow });
   // Tests step the scheduler themselves, except those about the production default (100 ms of real time per step).
   if (!o.liveScheduler) h.gateway.close();
   const users = { carol: await h.login('carol'), alice: await h.login('alice'), bob: await h.login('bob') };
