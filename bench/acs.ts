@@ -128,7 +128,7 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
       pass: meets(vSubj / vBase, VALIDATOR_TARGET),
       notes: [
         'findings mode runs every check of the ACS core (inspectLoginResponse) on the same responses, without replay cache',
-        'the full report adds the XSD check (xmllint-wasm, a fresh WebAssembly instance per run) and the TFE checks; samlify/xmlsec1 second opinions are off here',
+        'the full report adds the XSD check (xmllint-wasm on the validator\'s long-lived worker, one report at a time here: bench validate-batch measures batches) and the TFE checks; samlify/xmlsec1 second opinions are off here',
       ],
     },
   ];

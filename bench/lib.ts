@@ -14,9 +14,9 @@ export interface BenchResult {
   name: string;
   /** Human line, e.g. `account-details: 4210 req/s vs bare express 4630 req/s -> ratio 0.91 (target >= 0.90)`. */
   line: string;
-  /** The compared value: a ratio, bytes or milliseconds. */
+  /** The compared value: a ratio, bytes, milliseconds or a rate. */
   value: number;
-  unit: 'ratio' | 'bytes' | 'ms' | 'MB';
+  unit: 'ratio' | 'bytes' | 'ms' | 'MB' | 'per-s';
   target: { op: '>=' | '<=' | '<'; value: number };
   pass: boolean;
   notes: string[];

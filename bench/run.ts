@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { fmt, RESULT_MARK, type BenchResult } from './lib.ts';
 
 const DIR = path.dirname(fileURLToPath(import.meta.url));
-const ALL = ['account-details', 'acs', 'idp-issue', 'session-memory', 'startup'] as const;
+const ALL = ['account-details', 'acs', 'idp-issue', 'session-memory', 'startup', 'validate-batch'] as const;
 /** Hard wall-clock limit per benchmark process. */
 const LIMIT_S: Record<(typeof ALL)[number], [quick: number, full: number]> = {
   'account-details': [300, 420],
@@ -22,6 +22,7 @@ const LIMIT_S: Record<(typeof ALL)[number], [quick: number, full: number]> = {
   'idp-issue': [60, 120],
   'session-memory': [60, 120],
   startup: [60, 120],
+  'validate-batch': [120, 240],
 };
 
 const args = process.argv.slice(2);
@@ -68,8 +69,8 @@ for (const name of selected) {
   console.log(`\n== ${name}`);
   const { results, error, seconds } = await runOne(name);
   for (const r of results) {
-    const value = r.unit === 'ratio' ? `${fmt(r.value, 2)}x` : r.unit === 'bytes' ? `${fmt(r.value)} B` : r.unit === 'MB' ? `${fmt(r.value)} MB` : `${fmt(r.value)} ms`;
-    const unit = r.unit === 'ratio' ? 'x' : r.unit === 'bytes' ? ' B' : r.unit === 'MB' ? ' MB' : ' ms';
+    const value = r.unit === 'ratio' ? `${fmt(r.value, 2)}x` : r.unit === 'bytes' ? `${fmt(r.value)} B` : r.unit === 'MB' ? `${fmt(r.value)} MB` : r.unit === 'per-s' ? `${fmt(r.value, 1)}/s` : `${fmt(r.value)} ms`;
+    const unit = r.unit === 'ratio' ? 'x' : r.unit === 'bytes' ? ' B' : r.unit === 'MB' ? ' MB' : r.unit === 'per-s' ? '/s' : ' ms';
     rows.push({ name: r.name, value, target: `${r.target.op} ${r.target.value}${unit}`, status: r.pass ? 'PASS' : 'MISS', seconds });
   }
   if (error || results.length === 0) rows.push({ name, value: '-', target: '-', status: `ERROR (${error ?? 'no result'})`, seconds });

@@ -16,7 +16,7 @@ import { certificateFromPem, loadSigningCredentials } from './saml/keys.ts';
 import { MetadataError, parseIdpMetadata } from './saml/metadata.ts';
 import type { IdpTrust } from './saml/trust.ts';
 import { attachIdpStore } from './idp/persistence.ts';
-import { loadSessionSecret } from './store/data-dir.ts';
+import { loadIdpSecret, loadSessionSecret } from './store/data-dir.ts';
 import { createMemoryIdpStore } from './store/idp-memory.ts';
 import type { IdpStore } from './store/idp-types.ts';
 import { createSqliteIdpStore } from './store/sqlite/idp.ts';
@@ -209,7 +209,7 @@ export async function startServices(
     // The offset lives with the gateway; when only the IdP runs, with the IdP.
     if (!o.clock && config.clock === 'manual') clock = services.clock = await manualClockFor(which.gateway || !idpStore ? store.settings : idpStore.settings, o.logger);
     if (which.idp) {
-      const idp = createIdp({ config, clock, ids, logger: o.logger.child({ component: 'idp' }) });
+      const idp = createIdp({ config, clock, ids, logger: o.logger.child({ component: 'idp' }), ...(dataDir !== null ? { secret: loadIdpSecret(dataDir) } : {}) });
       await attachIdpStore(idp, idpStore!, clock, o.logger.child({ component: 'idp' }));
       const server = createHttpServer(idp.app, behindProxy(limits, config.trustProxy.idp), tls);
       servers.push(server);

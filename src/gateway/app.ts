@@ -27,7 +27,8 @@ import { addMotdRoute, MOTD_PATH } from './api/motd.ts';
 import { addUserTokenRoutes } from './api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
 import { RejectionLog, type GatewayContext } from './context.ts';
-import { LoginAttemptLog } from './login-attempts.ts';
+import { LoginAttemptLog, samlDebugEnabled } from './login-attempts.ts';
+import { PendingLoginCookie } from './pending-login-cookie.ts';
 import { GatewaySessionStore } from './session-store.ts';
 import { spRoutes } from './sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
@@ -61,7 +62,7 @@ export interface GatewayOptions {
   logger: Logger;
   idp: IdpTrust;
   sp: SigningCredentials;
-  /** express-session secret; a random one per process when omitted. */
+  /** express-session secret, also the pending-login cookie's key material; a random one per process when omitted. */
   sessionSecret?: string;
   /**
    * Monotonic real time in ms (default performance.now()), for limits that must pass even when
@@ -81,6 +82,8 @@ export interface Gateway {
 
 export function createGateway(o: GatewayOptions): Gateway {
   const gw = o.config.gateway;
+  const sessionSecret = o.sessionSecret ?? o.ids.random(48);
+  const secureCookies = gw.baseUrl.startsWith('https:');
   const ctx: GatewayContext = {
     config: o.config,
     clock: o.clock,
@@ -92,6 +95,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     policy: { idleTimeoutMs: gw.idleTimeout, sessionExpirationMs: gw.sessionExpiration },
     userLocks: new KeyedMutex(),
     loginUrl: `${gw.baseUrl}/session`,
+    pendingLogins: new PendingLoginCookie({ secret: sessionSecret, secure: secureCookies }),
     rejections: new RejectionLog(),
     loginAttempts: new LoginAttemptLog(),
     capabilities: new CapabilityUrls(Buffer.from(o.ids.random(48)), gw.baseUrl, o.clock),
@@ -111,23 +115,23 @@ export function createGateway(o: GatewayOptions): Gateway {
       ssoUrl: o.idp.ssoRedirectUrl,
       sloUrl: o.idp.sloUrl,
       spCert: o.sp.certificate.pem,
+      debug: samlDebugEnabled(o.config),
     })),
     rateLimiter: gw.rateLimit ? new RateLimiter(o.monotonicNow) : null,
   };
-  // The admin's IdP settings replace the trusted IdP at once (TFE applies saved settings live).
-  ctx.samlSettings.onChange((s, previous) => {
-    if (s['idp-cert'] && s['idp-cert'] !== previous['idp-cert']) ctx.idp.signingCertificates = [certificateFromPem(s['idp-cert'])];
-    if (s['sso-endpoint-url'] && s['sso-endpoint-url'] !== previous['sso-endpoint-url']) ctx.idp.ssoRedirectUrl = s['sso-endpoint-url'];
-    if (s['slo-endpoint-url'] !== previous['slo-endpoint-url']) ctx.idp.sloUrl = s['slo-endpoint-url'];
+  // The trusted IdP is the configured one with the admin's saved IdP settings on top, decided by
+  // one function at start-up (load) and on every change alike (TFE applies saved settings live).
+  const configuredTrust = { signingCertificates: ctx.idp.signingCertificates, ssoRedirectUrl: ctx.idp.ssoRedirectUrl };
+  ctx.samlSettings.onChange((s) => {
+    // A certificate saved by an admin replaces the configured ones (several metadata certificates stay otherwise).
+    ctx.idp.signingCertificates = s['idp-cert'] && s['idp-cert'] !== configuredTrust.signingCertificates[0]?.pem ? [certificateFromPem(s['idp-cert'])] : configuredTrust.signingCertificates;
+    ctx.idp.ssoRedirectUrl = s['sso-endpoint-url'] ?? configuredTrust.ssoRedirectUrl;
+    ctx.idp.sloUrl = s['slo-endpoint-url'];
   });
   // Start-up work on the store: saved SAML settings, and the embedded organization (idempotent).
   let ready = false;
   const bootstrap = (async () => {
     await ctx.samlSettings.load();
-    // A certificate saved by an admin replaces the configured one (several metadata certificates stay otherwise).
-    const s = ctx.samlSettings.current();
-    if (s['idp-cert'] && s['idp-cert'] !== ctx.idp.signingCertificates[0]?.pem) ctx.idp.signingCertificates = [certificateFromPem(s['idp-cert'])];
-    if (s['sso-endpoint-url']) ctx.idp.ssoRedirectUrl = s['sso-endpoint-url'];
     await ensureEmbeddedOrganization(ctx.tfe, {
       name: gw.organization,
       sessionTimeoutMinutes: Math.max(1, Math.round(gw.idleTimeout / 60_000)),
@@ -153,14 +157,14 @@ export function createGateway(o: GatewayOptions): Gateway {
 
   const sessionMiddleware = session({
     name: SESSION_COOKIE,
-    secret: o.sessionSecret ?? o.ids.random(48),
+    secret: sessionSecret,
     store: new GatewaySessionStore(o.store, o.clock, ctx.policy),
     resave: false,
     saveUninitialized: false,
     unset: 'destroy',
     // No maxAge: the cookie lives for the browser session; S1's limits are enforced server-side
     // on the injected clock (express-session's own expiry reads the real time).
-    cookie: { httpOnly: true, sameSite: 'lax', secure: gw.baseUrl.startsWith('https:'), path: '/' },
+    cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/' },
   });
   // API calls with a token are not web activity (S1) and skip the session entirely.
   const loadLogin = webSessionMiddleware(ctx);

@@ -14,6 +14,7 @@ import type { KeyedMutex } from '../util/keyed-mutex.ts';
 import type { CapabilityUrls } from './capability-urls.ts';
 import type { SessionPolicy } from './web-session.ts';
 import type { LoginAttemptLog } from './login-attempts.ts';
+import type { PendingLoginCookie } from './pending-login-cookie.ts';
 
 export interface GatewayContext {
   config: Config;
@@ -28,6 +29,8 @@ export interface GatewayContext {
   userLocks: KeyedMutex;
   /** Absolute URL of /session, quoted in 401 details. */
   loginUrl: string;
+  /** The browser's logins in flight, in a signed cookie: GET /session stores nothing. */
+  pendingLogins: PendingLoginCookie;
   /** Recent SAML rejections with their private detail, for the admin debug view. */
   rejections: RejectionLog;
   /** The SAML debug view's recent login attempts and each user's last near-misses. */

@@ -61,7 +61,7 @@ export class LoginAttemptLog {
   }
 }
 
-/** Debug is on when configured, and by default for `--clock manual` runs (a dev setup). */
+/** The configured default of the `debug` setting: on when configured, and for `--clock manual` runs (a dev setup). An admin's saved `debug` overrides it (src/tfe/saml-settings.ts). */
 export function samlDebugEnabled(config: Config): boolean {
   return config.gateway.samlDebug ?? config.clock === 'manual';
 }

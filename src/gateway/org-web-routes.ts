@@ -14,9 +14,9 @@ import { TfeError } from '../tfe/errors.ts';
 import { allOrganizations } from '../tfe/organizations.ts';
 import { addMembersByUsername, createTeam } from '../tfe/teams.ts';
 import { deleteSingularToken, generateOrganizationToken, generateTeamToken } from '../tfe/tokens.ts';
-import { factsFor, organizationFor, teamFor } from './api/caller.ts';
+import { factsFor, organizationFor, teamFor, withScene } from '../tfe/access.ts';
 import type { GatewayContext } from './context.ts';
-import { pageGuards } from './page-guards.ts';
+import { pageGuards, webPrincipal } from './page-guards.ts';
 import { pageContext } from './sp-routes.ts';
 import { messagePage } from './views/pages.ts';
 import { organizationsPage, organizationTokenPage, teamPage, teamsPage } from './views/org-pages.ts';
@@ -27,7 +27,7 @@ export function orgWebRoutes(ctx: GatewayContext): Router {
   const router = Router();
   const { form, signedIn, csrf } = pageGuards(ctx);
   const notFound = (req: Request, res: Response) => res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', NOT_FOUND_TEXT));
-  const principal = (req: Request) => ({ kind: 'user' as const, via: 'session' as const, user: req.webUser! });
+  const principal = webPrincipal;
   /** The secret page must not be cached and may run its one copy-button script. */
   const secretHeaders = (res: Response) => {
     const nonce = ctx.ids.random(22);
@@ -72,7 +72,7 @@ export function orgWebRoutes(ctx: GatewayContext): Router {
   });
 
   async function renderTeam(req: Request, res: Response, team: TeamRecord, org: OrganizationRecord, created?: { secret: string; nonce: string }) {
-    const facts = await factsFor(ctx, principal(req), org, team);
+    const facts = await withScene(ctx, await factsFor(ctx, principal(req), org, team));
     const token = await ctx.store.tokens.getSingular('team', team.id);
     const creator = token?.createdById ? await ctx.store.users.get(token.createdById) : undefined;
     const members = (await ctx.store.teams.listMembers(team.id, { number: 1, size: 10_000 })).items;
@@ -100,7 +100,7 @@ export function orgWebRoutes(ctx: GatewayContext): Router {
   router.post('/app/:org/settings/teams/:team/authentication-token', form, signedIn, csrf, async (req, res) => {
     const found = await teamOf(req, 'team:manage-token');
     if (!found) return notFound(req, res);
-    const created = await generateTeamToken(ctx.tfe, found.team, { createdById: req.webUser!.id });
+    const created = await generateTeamToken(ctx.tfe, principal(req), found.team, { createdById: req.webUser!.id });
     ctx.logger.info({ teamId: found.team.id, tokenId: created.token.id, replaced: created.replaced }, created.replaced ? 'team token regenerated' : 'team token created');
     await renderTeam(req, res, found.team, found.org, { secret: created.secret, nonce: secretHeaders(res) });
   });
@@ -121,7 +121,7 @@ export function orgWebRoutes(ctx: GatewayContext): Router {
       req.session.flash = `${username} added.`;
     } catch (err) {
       if (!(err instanceof TfeError)) throw err;
-      req.session.flash = `${err.message}: the user must have signed in once through SSO.`;
+      req.session.flash = `${err.message}.`;
     }
     res.redirect(303, `${settings(found.org)}/teams/${found.team.id}`);
   });
@@ -149,7 +149,7 @@ export function orgWebRoutes(ctx: GatewayContext): Router {
   router.post('/app/:org/settings/authentication-token', form, signedIn, csrf, async (req, res) => {
     const found = await organizationFor(ctx, principal(req), req.params.org as string, 'organization:manage-token');
     if (!found) return notFound(req, res);
-    const created = await generateOrganizationToken(ctx.tfe, found.org, { createdById: req.webUser!.id });
+    const created = await generateOrganizationToken(ctx.tfe, principal(req), found.org, { createdById: req.webUser!.id });
     ctx.logger.info({ organization: found.org.name, tokenId: created.token.id, replaced: created.replaced }, created.replaced ? 'organization token regenerated' : 'organization token created');
     await renderOrgToken(req, res, found.org, { secret: created.secret, nonce: secretHeaders(res) });
   });

@@ -4,6 +4,8 @@
  * loaded: a request held across a sign-out or a suspension must change nothing).
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { maySite } from '../tfe/access.ts';
+import type { UserPrincipal } from '../tfe/principal.ts';
 import { csrfTokenMatches } from './auth.ts';
 import type { GatewayContext } from './context.ts';
 import { pageContext } from './sp-routes.ts';
@@ -14,6 +16,14 @@ export interface PageGuards {
   form: RequestHandler;
   signedIn: RequestHandler;
   csrf: RequestHandler;
+  /** Site-admin pages: decided by authorize('site:admin') like the admin API; others get the same 404 as a missing page. */
+  siteAdmin: RequestHandler;
+}
+
+/** The principal of a signed-in page request: the pages ask authorize() about it exactly as the API does. */
+export function webPrincipal(req: Request): UserPrincipal {
+  if (!req.webUser) throw new Error('webPrincipal() needs the signedIn guard first');
+  return { kind: 'user', via: 'session', user: req.webUser };
 }
 
 export function pageGuards(ctx: GatewayContext): PageGuards {
@@ -37,5 +47,10 @@ export function pageGuards(ctx: GatewayContext): PageGuards {
     next();
   };
 
-  return { form, signedIn, csrf };
+  const siteAdmin = (req: Request, res: Response, next: NextFunction) => {
+    if (!req.webUser || !maySite(webPrincipal(req), 'site:admin')) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
+    next();
+  };
+
+  return { form, signedIn, csrf, siteAdmin };
 }

@@ -79,9 +79,17 @@ export class AuthorizationCodes {
     const grant = this.grants.get(key);
     if (!grant) return { ok: false, error: 'invalid_grant', description: 'the authorization code is unknown or expired: run terraform login again' };
     if (grant.redeemedTokenId !== undefined) {
-      const revokeTokenId = grant.redeemedTokenId === '' ? undefined : grant.redeemedTokenId;
       this.grants.delete(key);
-      return { ok: false, error: 'invalid_grant', description: 'the authorization code was already used; the token issued for it has been revoked', revokeTokenId };
+      // The code is single use even when its one redemption failed (RFC 6749 4.1.2, RFC 7636 4.6:
+      // a wrong code_verifier must not leave room for guessing), so there is no token to revoke.
+      if (grant.redeemedTokenId === '') {
+        return {
+          ok: false,
+          error: 'invalid_grant',
+          description: 'the authorization code was spent by an earlier token request that was refused (a code gets one try, even a failed one), so no token was issued for it: run terraform login again',
+        };
+      }
+      return { ok: false, error: 'invalid_grant', description: 'the authorization code was already used; the token issued for it has been revoked', revokeTokenId: grant.redeemedTokenId };
     }
     // Used up from here on, whatever the outcome.
     grant.redeemedTokenId = '';

@@ -10,17 +10,38 @@ import { setSuspended } from './users.ts';
 import { sessionLiveUntil } from './web-session.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
 import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
-import { loginNoteOf, samlDebugEnabled } from './login-attempts.ts';
-import { pageGuards } from './page-guards.ts';
+import { loginNoteOf } from './login-attempts.ts';
+import { pageGuards, webPrincipal } from './page-guards.ts';
+import { acceptInvitation, declineInvitation, pendingInvitations } from '../tfe/memberships.ts';
+import { TfeError } from '../tfe/errors.ts';
 
 export function webRoutes(ctx: GatewayContext): Router {
   const router = Router();
-  const { form, signedIn, csrf } = pageGuards(ctx);
+  const { form, signedIn, csrf, siteAdmin } = pageGuards(ctx);
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const page = pageContext(ctx, req);
     if (!req.webUser) return res.type('html').send(anonymousHome(page));
-    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.samlSettings.apiTokenTimeoutMs(), loginNote: loginNote(loginNoteOf(req.webUser)) }));
+    const invitations = await pendingInvitations(ctx.tfe, req.webUser);
+    res.type('html').send(accountPage(page, { liveUntil: sessionLiveUntil(req.session.login!, ctx.policy), apiTokenTimeoutMs: ctx.samlSettings.apiTokenTimeoutMs(), loginNote: loginNote(loginNoteOf(req.webUser)), invitations }));
+  });
+
+  // The account page's Invitations: only the invited user answers (another's id reads as missing, T7).
+  router.post('/app/settings/invitations/:id/:action', form, signedIn, csrf, async (req, res) => {
+    const action = req.params.action;
+    if (action !== 'accept' && action !== 'decline') return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
+    try {
+      const m = action === 'accept' ? await acceptInvitation(ctx.tfe, webPrincipal(req), req.params.id as string) : await declineInvitation(ctx.tfe, webPrincipal(req), req.params.id as string);
+      const org = await ctx.store.organizations.get(m.organizationId);
+      ctx.logger.info({ membershipId: m.id, userId: req.webUser!.id }, `organization invitation ${action}ed`);
+      req.session.flash = action === 'accept'
+        ? `You are now a member of ${org?.name ?? 'the organization'}. Its session limits apply from your next sign-in.`
+        : `Invitation to ${org?.name ?? 'the organization'} declined.`;
+    } catch (err) {
+      if (!(err instanceof TfeError)) throw err;
+      req.session.flash = err.code === 'not-found' ? 'No such invitation.' : `${err.message}.`;
+    }
+    res.redirect(303, '/');
   });
 
   /** The tokens page lists 50 at a time (?page=N): a user with 20,001 tokens must not get one huge page. */
@@ -53,26 +74,24 @@ export function webRoutes(ctx: GatewayContext): Router {
     res.redirect(303, '/app/settings/tokens');
   });
 
-  router.get('/app/admin/users', signedIn, async (req, res) => {
-    if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
+  router.get('/app/admin/users', signedIn, siteAdmin, async (req, res) => {
     const users = (await ctx.store.users.list({}, { number: 1, size: 1000 })).items;
     res.type('html').send(adminUsersPage(pageContext(ctx, req), users, ctx.rejections.latest(), (user) => loginNote(loginNoteOf(user))));
   });
 
   // The SAML debug view (site admins only; others get 404 as for every admin page).
-  router.get('/app/admin/saml/attempts', signedIn, (req, res) => {
-    if (!req.webUser!.isSiteAdmin) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
-    res.type('html').send(loginAttemptsPage(pageContext(ctx, req), ctx.loginAttempts.latest(), samlDebugEnabled(ctx.config)));
+  router.get('/app/admin/saml/attempts', signedIn, siteAdmin, (req, res) => {
+    res.type('html').send(loginAttemptsPage(pageContext(ctx, req), ctx.loginAttempts.latest(), ctx.samlSettings.current().debug));
   });
-  router.get('/app/admin/saml/attempts/:id', signedIn, (req, res) => {
-    const attempt = req.webUser!.isSiteAdmin ? ctx.loginAttempts.get(Number(req.params.id)) : undefined;
+  router.get('/app/admin/saml/attempts/:id', signedIn, siteAdmin, (req, res) => {
+    const attempt = ctx.loginAttempts.get(Number(req.params.id));
     if (!attempt) return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such login attempt (only the most recent ones are kept).'));
     res.type('html').send(loginAttemptPage(pageContext(ctx, req), attempt));
   });
 
-  router.post('/app/admin/users/:id/:action', form, signedIn, csrf, async (req, res) => {
+  router.post('/app/admin/users/:id/:action', form, signedIn, siteAdmin, csrf, async (req, res) => {
     const action = req.params.action;
-    if (!req.webUser!.isSiteAdmin || (action !== 'suspend' && action !== 'unsuspend')) {
+    if (action !== 'suspend' && action !== 'unsuspend') {
       return res.status(404).type('html').send(messagePage(pageContext(ctx, req), 'Not found', 'No such page.'));
     }
     const result = await setSuspended(ctx, req.params.id as string, action === 'suspend');

@@ -58,6 +58,20 @@ export interface AttributePolicyOptions {
   allowAbsentNameFormat: boolean;
   /** Refuse ambiguous-but-safe attributes (duplicates, several or empty values) instead of reading them as ruby-saml does. */
   strictAttributes?: boolean;
+  /**
+   * Which attributes rule S5 reads (TFE's admin SAML settings attr-username, attr-groups,
+   * attr-site-admin, site-admin-role). Given to the verification core so that what the validator
+   * and the debug view show is exactly what the login applies. Default: TFE's defaults.
+   */
+  userAttributes?: UserAttributeNames;
+}
+
+export interface UserAttributeNames {
+  username: string;
+  groups: string;
+  siteAdmin: string;
+  /** The group value that makes a site admin. */
+  siteAdminRole: string;
 }
 
 /** The gateway's default: F1's strict NameFormat, TFE's (ruby-saml's) lenient reading of values. */
@@ -254,7 +268,11 @@ export interface UserAttributes {
   username: string | null;
   memberOf: string[];
   siteAdmin: boolean;
+  /** The assertion carried the groups attribute at all (even empty): only then does login change teams. */
+  memberOfSent: boolean;
 }
+
+export const DEFAULT_USER_ATTRIBUTE_NAMES: UserAttributeNames = { username: ATTR.username, groups: ATTR.memberOf, siteAdmin: ATTR.siteAdmin, siteAdminRole: SITE_ADMINS_GROUP };
 
 function textValues(attributes: readonly SamlAttribute[], name: string): string[] {
   return rubySamlValues(attributes, name)
@@ -262,14 +280,19 @@ function textValues(attributes: readonly SamlAttribute[], name: string): string[
     .filter((v) => v !== '');
 }
 
-/** Rule S5: Username, MemberOf (several values or one comma-separated value), SiteAdmin; merged as ruby-saml merges. */
-export function readUserAttributes(attributes: readonly SamlAttribute[]): UserAttributes {
-  const username = textValues(attributes, ATTR.username)[0] ?? null;
-  const memberOf = textValues(attributes, ATTR.memberOf)
+/**
+ * Rule S5, the one reading of it: Username, the groups (several values, several Attribute
+ * elements of that Name, or one comma-separated value: merged as ruby-saml's `multi` merges
+ * them, which is what TFE reads) and site admin (the site-admin attribute's first value is
+ * true, or the groups contain the site-admin role). The ACS applies exactly this result.
+ */
+export function readUserAttributes(attributes: readonly SamlAttribute[], names: UserAttributeNames = DEFAULT_USER_ATTRIBUTE_NAMES): UserAttributes {
+  const username = textValues(attributes, names.username)[0] ?? null;
+  const memberOf = textValues(attributes, names.groups)
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v !== '');
-  const siteAdminFirst = rubySamlValues(attributes, ATTR.siteAdmin)[0]?.value;
-  const siteAdmin = memberOf.includes(SITE_ADMINS_GROUP) || (siteAdminFirst !== undefined && isTrueValue(siteAdminFirst));
-  return { username, memberOf: [...new Set(memberOf)], siteAdmin };
+  const siteAdminFirst = rubySamlValues(attributes, names.siteAdmin)[0]?.value;
+  const siteAdmin = memberOf.includes(names.siteAdminRole) || (siteAdminFirst !== undefined && isTrueValue(siteAdminFirst));
+  return { username, memberOf: [...new Set(memberOf)], siteAdmin, memberOfSent: attributes.some((a) => a.name === names.groups) };
 }

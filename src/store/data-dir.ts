@@ -1,19 +1,23 @@
 /**
  * The data directory (`--data DIR`, default `./.samlgate`): checked before anything is opened,
- * locked per database so two samlgate processes never share one (the lock file names the PID
- * holding it), and home of the session-cookie secret (a 0600 file, generated once).
+ * locked per database so two samlgate processes never share one (a lock the kernel holds for the
+ * process and drops when it dies), and home of the session-cookie secret (a 0600 file, generated once).
  *
  * Layout:
  *   DIR/gateway.db (+ -wal, -shm)   users, tokens, web sessions, replay cache, settings
  *   DIR/idp.db     (+ -wal, -shm)   the test IdP's directory edits, registered SPs, login sessions
- *   DIR/gateway.lock, DIR/idp.lock  PID of the process using each database
+ *   DIR/gateway.lock.db, idp.lock.db  the locks: empty SQLite files held in exclusive locking mode
+ *   DIR/gateway.lock, DIR/idp.lock  PID and start time of each lock's holder (for messages only)
  *   DIR/session-secret              the gateway's cookie-signing secret (mode 0600)
+ *   DIR/idp-secret                  the IdP's key for CSRF tokens and pending-login cookies (0600)
  * The gateway and the IdP lock separately, so `samlgate idp` and `samlgate gateway` can run as two
  * processes on one directory; a second `samlgate start` on it is refused.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
 
 /** A bad `--data` value: a usage/configuration error (the CLI exits 2). */
 export class DataDirError extends Error {
@@ -21,12 +25,13 @@ export class DataDirError extends Error {
   readonly exitCode = 2;
 }
 
-/** The database is in use by another live process (the CLI exits 1). */
+/** The database is locked by another live process, or another opener in this one (the CLI exits 1). */
 export class DataLockedError extends Error {
   readonly code = 'ERR_DATA_LOCKED';
   constructor(
     message: string,
-    readonly pid: number,
+    /** The holder's PID as its holder note gives it (information only), or null when unknown. */
+    readonly pid: number | null,
     readonly lockFile: string,
   ) {
     super(message);
@@ -78,70 +83,114 @@ function isDirectory(p: string): boolean {
   }
 }
 
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return false; // our own PID from an earlier life (containers reuse PID 1)
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/**
+ * How long a start waits for a lock held by a process that is dying (`kill -9` returns before the
+ * kernel has closed the victim's files). A live holder is refused after this wait.
+ */
+export const LOCK_WAIT_MS = 1000;
 
 export interface DataLock {
+  /** DIR/<name>.lock.db: the file the kernel lock is on. */
   file: string;
+  /** DIR/<name>.lock: who holds it (information for the refusal message only). */
+  holderFile: string;
   release(): void;
 }
 
 /**
- * Takes DIR/<name>.lock, created exclusively with our PID. A lock left by a process that is gone
- * (kill -9, power loss) is taken over; one held by a live process is refused with its PID.
+ * Held locks, so a lock connection is never garbage-collected (better-sqlite3 closes a collected
+ * connection, which would drop the lock while the store is still in use).
+ */
+const held = new Set<Database.Database>();
+
+/**
+ * Takes the lock on DIR/<name>.lock.db: an empty SQLite file opened in `locking_mode=EXCLUSIVE`,
+ * where `BEGIN EXCLUSIVE; COMMIT` leaves the connection holding SQLite's exclusive lock (an fcntl
+ * lock) until it is closed. The kernel drops an fcntl lock when its process's files are closed,
+ * which happens as it dies, however it dies (kill -9, OOM, crash) and before it is a zombie; so
+ * no PID decides anything, and a PID reused by an unrelated process, a zombie nobody reaps, or a
+ * lock file naming PID 1 cannot block a start. A second process (or a second opener in this
+ * process: SQLite tracks its own locks per file) gets SQLITE_BUSY and a DataLockedError naming the
+ * holder from DIR/<name>.lock, which the holder writes after it has the lock.
+ *
+ * Never open DIR/<name>.lock.db with node:fs in a process that holds it: closing any descriptor
+ * of a file drops all of the process's fcntl locks on it (POSIX), SQLite's own opens excepted.
  */
 export function acquireLock(dir: string, name: string, what: string): DataLock {
-  const file = path.join(dir, `${name}.lock`);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      let released = false;
-      return {
-        file,
-        release() {
-          if (released) return;
-          released = true;
-          try {
-            if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
-          } catch {
-            // Already gone: nothing to release.
-          }
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new DataDirError(`cannot create the lock file ${file} (${(err as NodeJS.ErrnoException).code})`);
-    }
-    let pid = NaN;
-    try {
-      pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-    } catch {
-      // Vanished between our open and read: try again.
-      continue;
-    }
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-      throw new DataLockedError(
-        `the ${what} database in ${dir} is in use by another samlgate (PID ${pid}, lock file ${file}); stop that process, or start this one with another --data directory`,
-        pid,
-        file,
-      );
-    }
-    // Stale: the process that wrote it is gone.
-    try {
-      unlinkSync(file);
-    } catch {
-      // Someone else took it over first; the next attempt sees their PID.
-    }
+  const file = path.join(dir, `${name}.lock.db`);
+  const holderFile = path.join(dir, `${name}.lock`);
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (err) {
+    throw new DataDirError(`cannot open the lock file ${file} (${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}); check the permissions of ${dir}`);
   }
-  throw new DataDirError(`cannot take the lock file ${file}: it keeps changing; is another samlgate starting on ${dir}?`);
+  try {
+    db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
+    db.pragma('locking_mode = EXCLUSIVE');
+    // No journal file beside the lock: the file holds no data (only SQLite's empty page 1).
+    db.pragma('journal_mode = MEMORY');
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (err) {
+    db.close();
+    const code = (err as { code?: string }).code ?? 'error';
+    if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_')) {
+      const holder = readHolder(holderFile);
+      const who = holder ? `PID ${holder.pid}${holder.startedAt ? `, started at ${holder.startedAt}` : ''}` : 'PID unknown';
+      throw new DataLockedError(`the data directory ${dir} is in use by another samlgate process (${who}, holding the ${what} database); stop it or use another --data`, holder?.pid ?? null, file);
+    }
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+      throw new DataDirError(`the lock file ${file} is damaged (${code}); it holds no data: with no samlgate running on ${dir}, delete it and start again`);
+    }
+    throw new DataDirError(`cannot take the lock ${file} (${code}: ${(err as Error).message}); check the permissions of ${dir}`);
+  }
+  held.add(db);
+  try {
+    writeHolder(holderFile);
+  } catch (err) {
+    held.delete(db);
+    db.close();
+    throw new DataDirError(`cannot write ${holderFile} (${(err as NodeJS.ErrnoException).code}); check the permissions of ${dir}`);
+  }
+  let released = false;
+  return {
+    file,
+    holderFile,
+    release() {
+      if (released) return;
+      released = true;
+      // Remove our holder note while we still hold the lock, so it can never delete the next holder's.
+      try {
+        if (readHolder(holderFile)?.pid === process.pid) unlinkSync(holderFile);
+      } catch {
+        // Already gone: nothing to remove.
+      }
+      held.delete(db);
+      db.close();
+    },
+  };
+}
+
+/**
+ * DIR/<name>.lock: the holder's PID on the first line (as the PID lock files of earlier versions
+ * had it), its start time on the second. Replaced atomically so a refused start never reads half of it.
+ */
+function writeHolder(file: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${process.pid}\nstarted ${new Date(performance.timeOrigin).toISOString()}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+function readHolder(file: string): { pid: number; startedAt: string | null } | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const pid = Number.parseInt(text.split('\n', 1)[0]!.trim(), 10);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  return { pid, startedAt: /^started (\S+)$/m.exec(text)?.[1] ?? null };
 }
 
 /**
@@ -149,7 +198,19 @@ export function acquireLock(dir: string, name: string, what: string): DataLock {
  * bytes, base64url) and written with mode 0600 so cookies signed before a restart stay valid.
  */
 export function loadSessionSecret(dir: string): string {
-  const file = path.join(dir, 'session-secret');
+  return loadSecretFile(dir, 'session-secret', 'a session secret', 'everyone will have to sign in again');
+}
+
+/**
+ * The IdP's secret (DIR/idp-secret, made like the session secret): keys its CSRF tokens and the
+ * signed cookies that carry pending logins, so a login form left open across a restart still works.
+ */
+export function loadIdpSecret(dir: string): string {
+  return loadSecretFile(dir, 'idp-secret', 'the IdP secret', 'open IdP login forms will have to be reloaded');
+}
+
+function loadSecretFile(dir: string, name: string, what: string, consequence: string): string {
+  const file = path.join(dir, name);
   try {
     const fd = openSync(file, 'wx', 0o600);
     const secret = randomBytes(48).toString('base64url');
@@ -160,7 +221,7 @@ export function loadSessionSecret(dir: string): string {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new DataDirError(`cannot create ${file} (${(err as NodeJS.ErrnoException).code})`);
   }
   const secret = readFileSync(file, 'utf8').trim();
-  if (secret.length < 32) throw new DataDirError(`${file} holds ${secret.length} characters; a session secret needs at least 32. Delete the file to generate a new one (everyone will have to sign in again).`);
+  if (secret.length < 32) throw new DataDirError(`${file} holds ${secret.length} characters; ${what} needs at least 32. Delete the file to generate a new one (${consequence}).`);
   // Keep it private even if someone loosened the mode.
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   return secret;

@@ -51,13 +51,18 @@ class WsState {
   constructor(readonly parents: MemoryParents) {}
 
   /**
-   * SQL cascades a deleted organization to its workspaces and a deleted team to its team access;
-   * here the parents live in another object, so the same is done lazily, on first sight, before
-   * anything is read: the results are the same as SQLite's.
+   * SQL cascades a deleted organization to its workspaces (and through them to runs,
+   * configuration versions, state versions and variables) and a deleted team to its team access.
+   * The parents live in the other half of the memory store, which calls these at the moment of
+   * the delete: eager, so every read afterwards sees what SQLite would (a lazy sweep on some reads
+   * once let runs and configuration versions of a deleted organization survive).
    */
-  sweep() {
-    for (const w of [...this.workspaces.values()]) if (!this.parents.organizationExists(w.organizationId)) this.deleteWorkspace(w.id);
-    for (const [k, t] of this.teamAccess) if (!this.parents.teamExists(t.teamId)) this.teamAccess.delete(k);
+  organizationDeleted(id: string) {
+    for (const w of [...this.workspaces.values()]) if (w.organizationId === id) this.deleteWorkspace(w.id);
+  }
+
+  teamDeleted(id: string) {
+    for (const [k, t] of this.teamAccess) if (t.teamId === id) this.teamAccess.delete(k);
   }
 
   workspaces = new Map<string, WorkspaceRecord>();
@@ -98,17 +103,14 @@ const newestFirstList = <T extends { createdAt: number }>(all: T[]) => all.sort(
 class MemoryWorkspaces implements WorkspaceStore {
   constructor(private readonly s: WsState) {}
   async get(id: string) {
-    this.s.sweep();
     const w = this.s.workspaces.get(id);
     return w && clone(w);
   }
   async getByName(organizationId: string, name: string) {
-    this.s.sweep();
     for (const w of this.s.workspaces.values()) if (w.organizationId === organizationId && w.name === name) return clone(w);
     return undefined;
   }
   async listByOrganization(organizationId: string, page: Page, filter: WorkspaceFilter = {}) {
-    this.s.sweep();
     let all = [...this.s.workspaces.values()].filter((w) => w.organizationId === organizationId);
     if (filter.search) {
       const q = filter.search.toLowerCase();
@@ -121,14 +123,12 @@ class MemoryWorkspaces implements WorkspaceStore {
     return paginate(all.sort(byName), page, clone);
   }
   async create(w: WorkspaceRecord) {
-    this.s.sweep();
     if (this.s.workspaces.has(w.id)) throw new StoreConflictError('workspace id already exists');
     if (!this.s.parents.organizationExists(w.organizationId)) throw new StoreConflictError(`organization ${w.organizationId} does not exist`);
     if (await this.getByName(w.organizationId, w.name)) throw new StoreConflictError(`workspace ${w.name} already exists`);
     this.s.workspaces.set(w.id, clone(w));
   }
   async update(id: string, patch: { name?: string; settings?: Partial<WorkspaceSettings>; updatedAt: number }) {
-    this.s.sweep();
     const w = this.s.workspaces.get(id);
     if (!w) return undefined;
     if (patch.name !== undefined && patch.name !== w.name) {
@@ -140,13 +140,11 @@ class MemoryWorkspaces implements WorkspaceStore {
     return clone(next);
   }
   async delete(id: string) {
-    this.s.sweep();
     if (!this.s.workspaces.has(id)) return false;
     this.s.deleteWorkspace(id);
     return true;
   }
   async lock(id: string, holder: LockHolder, reason: string | null): Promise<LockResult> {
-    this.s.sweep();
     const w = this.s.workspaces.get(id);
     if (!w) return { ok: false, reason: 'not-found' };
     if (w.lockedBy) return { ok: false, reason: 'already', workspace: clone(w) };
@@ -155,7 +153,6 @@ class MemoryWorkspaces implements WorkspaceStore {
     return { ok: true, workspace: clone(w) };
   }
   async unlock(id: string, by: LockHolder, force: boolean): Promise<LockResult> {
-    this.s.sweep();
     const w = this.s.workspaces.get(id);
     if (!w) return { ok: false, reason: 'not-found' };
     if (!w.lockedBy) return { ok: false, reason: 'already', workspace: clone(w) };
@@ -169,27 +166,22 @@ class MemoryWorkspaces implements WorkspaceStore {
 class MemoryTeamAccess implements TeamAccessStore {
   constructor(private readonly s: WsState) {}
   async get(id: string) {
-    this.s.sweep();
     const t = this.s.teamAccess.get(id);
     return t && clone(t);
   }
   async listByWorkspace(workspaceId: string, page: Page) {
-    this.s.sweep();
     const all = [...this.s.teamAccess.values()].filter((t) => t.workspaceId === workspaceId).sort(oldestFirst);
     return paginate(all, page, clone);
   }
   async forWorkspace(workspaceId: string, teamIds: string[]) {
-    this.s.sweep();
     const teams = new Set(teamIds);
     return [...this.s.teamAccess.values()].filter((t) => t.workspaceId === workspaceId && teams.has(t.teamId)).map(clone);
   }
   async forTeams(teamIds: string[]) {
-    this.s.sweep();
     const teams = new Set(teamIds);
     return [...this.s.teamAccess.values()].filter((t) => teams.has(t.teamId)).map(clone);
   }
   async create(r: TeamAccessRecord) {
-    this.s.sweep();
     if (this.s.teamAccess.has(r.id)) throw new StoreConflictError('team access id already exists');
     if (!this.s.parents.teamExists(r.teamId) || !this.s.workspaces.has(r.workspaceId)) throw new StoreConflictError('the team or the workspace does not exist');
     for (const t of this.s.teamAccess.values()) {
@@ -198,7 +190,6 @@ class MemoryTeamAccess implements TeamAccessStore {
     this.s.teamAccess.set(r.id, clone(r));
   }
   async update(id: string, patch: TeamAccessPatch) {
-    this.s.sweep();
     const t = this.s.teamAccess.get(id);
     if (!t) return undefined;
     const next = { ...t, ...patch };
@@ -206,7 +197,6 @@ class MemoryTeamAccess implements TeamAccessStore {
     return clone(next);
   }
   async delete(id: string) {
-    this.s.sweep();
     return this.s.teamAccess.delete(id);
   }
 }
@@ -378,14 +368,23 @@ class MemoryVariables implements VariableStore {
   }
 }
 
-export function createMemoryWorkspaceStores(parents: MemoryParents = { organizationExists: () => true, teamExists: () => true }): WorkspaceStores {
+/** The cascades the other half of the memory store calls when it deletes a parent. */
+export interface MemoryCascades {
+  organizationDeleted(id: string): void;
+  teamDeleted(id: string): void;
+}
+
+export function createMemoryWorkspaceStores(parents: MemoryParents = { organizationExists: () => true, teamExists: () => true }): { stores: WorkspaceStores; cascades: MemoryCascades } {
   const s = new WsState(parents);
   return {
-    workspaces: new MemoryWorkspaces(s),
-    teamAccess: new MemoryTeamAccess(s),
-    configurationVersions: new MemoryConfigurationVersions(s),
-    runs: new MemoryRuns(s),
-    stateVersions: new MemoryStateVersions(s),
-    variables: new MemoryVariables(s),
+    stores: {
+      workspaces: new MemoryWorkspaces(s),
+      teamAccess: new MemoryTeamAccess(s),
+      configurationVersions: new MemoryConfigurationVersions(s),
+      runs: new MemoryRuns(s),
+      stateVersions: new MemoryStateVersions(s),
+      variables: new MemoryVariables(s),
+    },
+    cascades: { organizationDeleted: (id) => s.organizationDeleted(id), teamDeleted: (id) => s.teamDeleted(id) },
   };
 }

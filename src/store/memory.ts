@@ -8,6 +8,7 @@
  */
 import {
   StoreConflictError,
+  type AcceptResult,
   type LoginInput,
   type LoginResult,
   type MemberChange,
@@ -35,7 +36,7 @@ import {
   type UserRecord,
   type UserStore,
 } from './types.ts';
-import { createMemoryWorkspaceStores } from './memory-workspaces.ts';
+import { createMemoryWorkspaceStores, type MemoryCascades } from './memory-workspaces.ts';
 
 // Records are copied in and out so callers cannot mutate stored state by accident, as they
 // could not with a real database. Shallow copies by hand, not structuredClone: the token lookup
@@ -76,6 +77,8 @@ class Indexed<K, V> {
 
 /** All the maps, shared by the section objects so cross-section steps (cascades) stay atomic. */
 class MemoryState {
+  /** The workspace half's cascades (set by createMemoryStore): called at the moment a parent is deleted. */
+  cascades: MemoryCascades = { organizationDeleted: () => {}, teamDeleted: () => {} };
   users = new Map<string, UserRecord>();
   userIdByEmail = new Map<string, string>();
   userIdByUsername = new Map<string, string>();
@@ -154,6 +157,7 @@ class MemoryState {
     this.deleteTokensOf('team', teamId);
     this.teams.delete(teamId);
     this.teamsByOrg.delete(team.organizationId, teamId);
+    this.cascades.teamDeleted(teamId);
   }
 
   ownersTeamId(orgId: string): string | undefined {
@@ -293,7 +297,7 @@ class MemoryOrganizations implements OrganizationStore {
     if (opts.userId !== undefined) {
       const orgIds = new Set<string>();
       for (const teamId of this.s.teamsOfUser.get(opts.userId)) orgIds.add(this.s.teams.get(teamId)!.organizationId);
-      for (const m of this.s.memberships.values()) if (m.userId === opts.userId) orgIds.add(m.organizationId);
+      for (const m of this.s.memberships.values()) if (m.userId === opts.userId && m.status === 'active') orgIds.add(m.organizationId);
       all = all.filter((o) => orgIds.has(o.id));
     }
     if (opts.q) {
@@ -334,6 +338,7 @@ class MemoryOrganizations implements OrganizationStore {
     this.s.deleteTokensOf('organization', id);
     this.s.orgs.delete(id);
     this.s.orgIdByName.delete(o.name);
+    this.s.cascades.organizationDeleted(id);
     return true;
   }
 }
@@ -463,7 +468,10 @@ class MemoryOrgMemberships implements OrgMembershipStore {
     return { items: p.items.map(copyMembership), total: p.total };
   }
   async listByUser(userId: string) {
-    return [...this.s.memberships.values()].filter((m) => m.userId === userId).map(copyMembership);
+    return [...this.s.memberships.values()]
+      .filter((m) => m.userId === userId)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+      .map(copyMembership);
   }
   async create(m: OrgMembershipRecord) {
     if (!this.s.orgs.has(m.organizationId)) throw new StoreConflictError(`organization ${m.organizationId} does not exist`);
@@ -496,13 +504,22 @@ class MemoryOrgMemberships implements OrgMembershipStore {
     const e = email.toLowerCase();
     const out: OrgMembershipRecord[] = [];
     for (const m of this.s.memberships.values()) {
-      if (m.status !== 'invited' || m.email.toLowerCase() !== e) continue;
+      // An invitation that names a user waits for that user's consent (acceptInvitation).
+      if (m.status !== 'invited' || m.userId !== null || m.email.toLowerCase() !== e) continue;
       m.status = 'active';
       m.userId = userId;
-      for (const t of m.initialTeamIds) if (this.s.teams.has(t)) this.s.addMember(t, userId);
+      if (this.s.users.has(userId)) for (const t of m.initialTeamIds) if (this.s.teams.has(t)) this.s.addMember(t, userId);
       out.push(copyMembership(m));
     }
     return out;
+  }
+  async acceptInvitation(id: string, userId: string): Promise<AcceptResult> {
+    const m = this.s.memberships.get(id);
+    if (!m || m.userId !== userId) return { ok: false, reason: 'not-found' };
+    if (m.status !== 'invited') return { ok: false, reason: 'not-invited' };
+    m.status = 'active';
+    if (this.s.users.has(userId)) for (const t of m.initialTeamIds) if (this.s.teams.has(t)) this.s.addMember(t, userId);
+    return { ok: true, membership: copyMembership(m) };
   }
 }
 
@@ -632,11 +649,6 @@ class MemorySessions implements SessionStore {
     for (const [sid, until] of this.s.tombstones) if (until < before) this.s.tombstones.delete(sid);
     return n;
   }
-  async countPending() {
-    let n = 0;
-    for (const rec of this.s.sessions.values()) if (rec.userId === null) n++;
-    return n;
-  }
 }
 
 class MemoryReplayCache implements ReplayCache {
@@ -676,6 +688,8 @@ class MemorySettings implements SettingsStore {
 
 export function createMemoryStore(): Store {
   const s = new MemoryState();
+  const workspaces = createMemoryWorkspaceStores({ organizationExists: (id) => s.orgs.has(id), teamExists: (id) => s.teams.has(id) });
+  s.cascades = workspaces.cascades;
   return {
     kind: 'memory',
     users: new MemoryUsers(s),
@@ -686,7 +700,7 @@ export function createMemoryStore(): Store {
     sessions: new MemorySessions(s),
     replay: new MemoryReplayCache(s),
     settings: new MemorySettings(s),
-    ...createMemoryWorkspaceStores({ organizationExists: (id) => s.orgs.has(id), teamExists: (id) => s.teams.has(id) }),
+    ...workspaces.stores,
     async close() {},
   };
 }

@@ -22,8 +22,9 @@ export function dataDirOf(data: string): string | null {
 }
 
 /**
- * Opens `DIR/<name>.db` with `open` under DIR/<name>.lock; the returned store's close() also
- * releases the lock. Shared by the gateway store and the IdP store.
+ * Opens `DIR/<name>.db` with `open` once this process holds DIR/<name>.lock.db (data-dir.ts), so
+ * a refused start has touched nothing; the returned store's close() also releases the lock.
+ * Shared by the gateway store and the IdP store.
  */
 export function openLocked<S extends { close(): Promise<void> }>(dir: string, name: string, what: string, open: (file: string) => S): S {
   const lock = acquireLock(dir, name, what);

@@ -166,8 +166,11 @@ export interface TeamRecord {
 export type TeamPatch = Partial<Pick<TeamRecord, 'name' | 'ssoTeamId' | 'visibility' | 'organizationAccess' | 'allowMemberTokenManagement'>>;
 
 /**
- * An organization membership (TFE `organization-memberships`): an invitation by email that becomes
- * active when that person's first SAML login creates the user (or at once if the user exists).
+ * An organization membership (TFE `organization-memberships`). An invitation by email for a person
+ * without an account (`userId` null) becomes active when their first SAML login creates the user;
+ * one for an existing account names that user and stays `invited` until the user accepts it (an
+ * organization's owners must not bind another tenant's users without their consent). Memberships
+ * the IdP's MemberOf sync creates are active at once.
  */
 export interface OrgMembershipRecord {
   id: string; // ou-<16>
@@ -183,7 +186,7 @@ export interface OrgMembershipRecord {
 export interface OrganizationStore {
   get(id: string): Promise<OrganizationRecord | undefined>;
   getByName(name: string): Promise<OrganizationRecord | undefined>;
-  /** Sorted by name. `userId`: only organizations where that user is in a team or a member. */
+  /** Sorted by name. `userId`: only organizations where that user is in a team or an active member (an invitation is not membership). */
   list(page: Page, opts?: { userId?: string; q?: string }): Promise<Paged<OrganizationRecord>>;
   /**
    * Creates the organization with its owners team in one step, adding `firstOwnerUserId` (if any)
@@ -233,6 +236,7 @@ export interface OrgMembershipStore {
   get(id: string): Promise<OrgMembershipRecord | undefined>;
   getByEmail(organizationId: string, email: string): Promise<OrgMembershipRecord | undefined>;
   listByOrganization(organizationId: string, page: Page, opts?: { status?: 'invited' | 'active'; q?: string }): Promise<Paged<OrgMembershipRecord>>;
+  /** Every membership naming the user (active and invited), sorted by createdAt, then id. */
   listByUser(userId: string): Promise<OrgMembershipRecord[]>;
   /** A second invitation of the same email to the same organization throws StoreConflictError. */
   create(membership: OrgMembershipRecord): Promise<void>;
@@ -245,11 +249,21 @@ export interface OrgMembershipStore {
   /** Deletes the membership and removes the user from every team of that organization (refused for the last owner). */
   delete(id: string): Promise<'deleted' | 'not-found' | 'last-owner'>;
   /**
-   * At a login that created or matched `userId` with `email`: every invitation for that email
-   * becomes active and adds the user to its initial teams, in one step. Returns the activated ones.
+   * At a login that created or matched `userId` with `email`: every invitation for that email made
+   * before the account existed (userId null) becomes active and adds the user to its initial
+   * teams, in one step. Invitations that already name a user wait for acceptInvitation. Returns
+   * the activated ones.
    */
   activateInvitations(email: string, userId: string): Promise<OrgMembershipRecord[]>;
+  /**
+   * The user `userId` accepts the invitation `id` that names them (or the IdP's MemberOf sync does
+   * so for them): as one compare-and-set it becomes active and adds the user to its initial teams.
+   * 'not-found' when no membership `id` names that user; 'not-invited' when it is already active.
+   */
+  acceptInvitation(id: string, userId: string): Promise<AcceptResult>;
 }
+
+export type AcceptResult = { ok: true; membership: OrgMembershipRecord } | { ok: false; reason: 'not-found' | 'not-invited' };
 
 // ---------------------------------------------------------------------------------------------
 // Tokens (user, team, organization: rules S2-S4, T1-T5)
@@ -325,9 +339,9 @@ export interface TokenStore {
 /** A web (browser) session as the gateway keeps it; express-session's data lives in `data`. */
 export interface SessionRecord {
   sid: string;
-  /** null while the browser is still logging in (only a pending AuthnRequest is held). */
+  /** null when the session holds no login (only a one-shot message: why the last one ended). */
   userId: string | null;
-  /** When the login stops being live (S1), or when a pending login expires. */
+  /** When the login stops being live (S1), or when a login-less session expires. */
   expiresAt: number;
   data: string;
 }
@@ -346,14 +360,13 @@ export interface SessionStore {
   /** Ends every web session of a user (admin action, SLO). Returns how many ended. */
   destroyByUser(userId: string): Promise<number>;
   /**
-   * Forgets records (and tombstones) whose expiresAt is before `before`, and pending logins
+   * Forgets records (and tombstones) whose expiresAt is before `before`, and login-less records
    * (userId null) whose expiresAt is before `pendingBefore` (default `before`): ended logins are
-   * kept a while so the next page can say why, abandoned logins need not be. Returns how many
-   * records (not tombstones) went.
+   * kept a while so the next page can say why, login-less ones need not be. Returns how many
+   * records (not tombstones) went. (Pending SAML logins are not stored: they travel in a signed
+   * cookie, so no anonymous request adds a record.)
    */
   purgeExpired(before: number, pendingBefore?: number): Promise<number>;
-  /** Sessions with no login yet (pending AuthnRequests), for bounding their number. */
-  countPending(): Promise<number>;
 }
 
 export interface ReplayCache {

@@ -8,9 +8,9 @@
  * The `permissions` objects TFE returns (organization, workspace) are derived from the same
  * decisions, so what the API says a token may do and what it lets the token do cannot disagree.
  */
-import type { OrganizationRecord, TeamAccessRecord, TeamRecord, UserRecord, WorkspaceRecord } from '../store/types.ts';
-import type { Principal } from './principal.ts';
-import { authorizeWorkspace, type WorkspaceAction } from './workspace-access.ts';
+import type { OrganizationRecord, OrgMembershipRecord, TeamAccessRecord, TeamRecord, TokenRecord, UserRecord, WorkspaceRecord } from '../store/types.ts';
+import { actingTeams as actingTeamsOf, type Principal } from './principal.ts';
+import { authorizeWorkspace, WORKSPACE_ACTIONS, type WorkspaceAction } from './workspace-access.ts';
 
 export type Action =
   // Site level
@@ -19,6 +19,7 @@ export type Action =
   // A user's own resources
   | 'user:read'
   | 'user:manage-tokens'
+  | 'membership:answer-invitation' // accept or decline: only the invited user themself
   // Organization and team level: see ORGANIZATION_RULES below.
   | OrganizationAction
   | TeamAction
@@ -26,36 +27,51 @@ export type Action =
   | WorkspaceAction;
 
 /** Organization-level actions; every key of TFE's organization `permissions` maps onto one. */
-export type OrganizationAction =
-  | 'organization:read' // can-traverse: see the organization at all
-  | 'organization:update'
-  | 'organization:update-authentication' // session-timeout, session-remember, auth policy, owners SAML role
-  | 'organization:destroy'
-  | 'organization:manage-token' // T2: owners, the owners team token, the organization token itself
-  | 'organization:manage-memberships'
-  | 'organization:list-team-tokens'
-  | 'organization:manage-subscription'
-  | 'organization:view-subscription'
-  | 'organization:manage-sso'
-  | 'organization:view-usage'
-  | 'organization:manage-workspaces'
-  | 'organization:read-workspaces'
-  | 'organization:manage-vcs-settings'
-  | 'organization:manage-policies'
-  | 'organization:manage-modules'
-  | 'organization:manage-providers'
-  | 'organization:manage-run-tasks'
-  | 'organization:manage-agent-pools'
-  | 'organization:manage-projects'
-  | 'organization:manage-varsets';
+export const ORGANIZATION_ACTIONS = [
+  'organization:read', // can-traverse: see the organization at all
+  'organization:update',
+  'organization:update-authentication', // session-timeout, session-remember, auth policy, owners SAML role
+  'organization:destroy',
+  'organization:manage-token', // T2: owners, the owners team token, the organization token itself
+  'organization:manage-memberships',
+  'organization:list-team-tokens',
+  'organization:manage-subscription',
+  'organization:view-subscription',
+  'organization:manage-sso',
+  'organization:view-usage',
+  'organization:manage-workspaces',
+  'organization:read-workspaces',
+  'organization:manage-vcs-settings',
+  'organization:manage-policies',
+  'organization:manage-modules',
+  'organization:manage-providers',
+  'organization:manage-run-tasks',
+  'organization:manage-agent-pools',
+  'organization:manage-projects',
+  'organization:manage-varsets',
+] as const;
+export type OrganizationAction = (typeof ORGANIZATION_ACTIONS)[number];
 
-export type TeamAction =
-  | 'team:create'
-  | 'team:read'
-  | 'team:update'
-  | 'team:destroy'
-  | 'team:manage-members'
-  | 'team:manage-token'; // T2: any member (allow-member-token-management), owners
+export const TEAM_ACTIONS = [
+  'team:create',
+  'team:read',
+  'team:update',
+  'team:destroy',
+  'team:manage-members',
+  'team:manage-token', // T2 and the minting invariant: see decideTeamAction
+] as const;
+export type TeamAction = (typeof TEAM_ACTIONS)[number];
+
+/**
+ * Everything in an organization a credential could reach: its teams, its workspaces and every
+ * team-access record on them. Needed to compare two credentials' rights (the minting invariant);
+ * gathered by src/tfe/access.ts.
+ */
+export interface OrganizationScene {
+  teams: TeamRecord[];
+  workspaces: WorkspaceRecord[];
+  teamAccess: TeamAccessRecord[];
+}
 
 /** The facts a decision needs, gathered by the caller (no I/O here). */
 export interface AuthzFacts {
@@ -70,12 +86,16 @@ export interface AuthzFacts {
   team?: TeamRecord;
   /** Target user (user:* actions). */
   user?: UserRecord;
+  /** Target organization membership (membership:* actions). */
+  membership?: OrgMembershipRecord;
   /** The caller (a user) has an active organization membership in the target organization. */
   isMember?: boolean;
   /** Target workspace (workspace:* actions except workspace:create). */
   workspace?: WorkspaceRecord;
   /** The team-access records of `teams` on `workspace` (workspace:* actions). */
   teamAccess?: TeamAccessRecord[];
+  /** The whole organization (team:manage-token on a team the caller does not act through). */
+  scene?: OrganizationScene;
 }
 
 export function isSiteAdmin(p: Principal): boolean {
@@ -95,6 +115,11 @@ export function authorize(facts: AuthzFacts, action: Action): boolean {
       return isSiteAdmin(p);
     case 'user:read':
       return p.kind === 'user' && facts.user !== undefined && (p.user.id === facts.user.id || p.user.isSiteAdmin);
+    case 'membership:answer-invitation':
+      // An invitation is a question to one person: neither the inviting owner, nor a site admin,
+      // nor any token but that person's own may answer it (else an owner of another
+      // organization could bind the user to its session limits without consent).
+      return p.kind === 'user' && facts.membership !== undefined && facts.membership.userId === p.user.id;
     case 'user:manage-tokens':
       // TFE: a user manages only their own tokens (site admins included: they revoke by suspending).
       return p.kind === 'user' && facts.user !== undefined && p.user.id === facts.user.id;
@@ -144,13 +169,7 @@ const NOT_FOR_ORGANIZATION_TOKEN: ReadonlySet<OrganizationAction> = new Set([
   'organization:manage-sso',
 ]);
 
-/** The teams the caller acts through in `org` (never teams of another organization). */
-function actingTeams(facts: AuthzFacts, org: OrganizationRecord): TeamRecord[] {
-  const p = facts.principal;
-  if (p.kind === 'team') return p.team.organizationId === org.id ? [p.team] : [];
-  if (p.kind === 'organization') return [];
-  return facts.teams.filter((t) => t.organizationId === org.id);
-}
+const actingTeams = (facts: AuthzFacts, org: OrganizationRecord): TeamRecord[] => actingTeamsOf(facts.principal, facts.teams, org.id);
 
 const isOrganizationToken = (p: Principal, org: OrganizationRecord) => p.kind === 'organization' && p.organization.id === org.id;
 
@@ -202,8 +221,59 @@ function decideTeamAction(facts: AuthzFacts, action: TeamAction): boolean {
       if (team.isOwners) return isOwner(facts, org) || isOrganizationToken(p, org);
       return manager || hasAccess(teams, ['manage-membership']);
     case 'team:manage-token':
-      // T2: any member of the team (TFE's allow-member-token-management, on by default), owners,
-      // the organization token, and those who manage teams.
-      return manager || (inTeam && team.allowMemberTokenManagement);
+      // T2: any member of the team (TFE's allow-member-token-management, on by default) and the
+      // team's own token act through the team, so the token holds no right they lack; owners hold
+      // every right. Anyone else who manages teams (a manage-teams team, the organization token)
+      // may mint it only if the team's rights are a subset of their own: no credential stronger
+      // than its minter (the owners team's token would make a manage-teams member an owner, and
+      // a write team's token would let the organization token apply runs, which T3 forbids).
+      if (isOwner(facts, org)) return true;
+      if (inTeam && team.allowMemberTokenManagement) return true;
+      return manager && !team.isOwners && facts.scene !== undefined && exceedingRights(facts, teamTokenPrincipal(team, org), facts.scene).length === 0;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The minting invariant (DESIGN "Integrity"): no principal can create or regenerate a credential
+// whose rights exceed its own. A credential's rights are every (action, target) pair authorize()
+// grants it in the organization. Token management itself is left out of the comparison: it is
+// derived from the other rights (this very rule), so it cannot add any.
+
+const COMPARED_ORGANIZATION_ACTIONS = ORGANIZATION_ACTIONS.filter((a) => a !== 'organization:manage-token');
+const COMPARED_TEAM_ACTIONS = TEAM_ACTIONS.filter((a) => a !== 'team:manage-token' && a !== 'team:create');
+const COMPARED_WORKSPACE_ACTIONS = WORKSPACE_ACTIONS.filter((a) => a !== 'workspace:create');
+
+/** Every right `facts.principal` holds in `facts.organization`, as `action` or `action@target-id`. */
+export function rightsIn(facts: AuthzFacts, scene: OrganizationScene): Set<string> {
+  const org = facts.organization;
+  const rights = new Set<string>();
+  if (!org) return rights;
+  const base: AuthzFacts = { principal: facts.principal, teams: facts.teams, organization: org, ...(facts.isMember !== undefined ? { isMember: facts.isMember } : {}) };
+  for (const action of [...COMPARED_ORGANIZATION_ACTIONS, 'team:create', 'workspace:create'] as const) if (authorize(base, action)) rights.add(action);
+  for (const team of scene.teams) for (const action of COMPARED_TEAM_ACTIONS) if (authorize({ ...base, team }, action)) rights.add(`${action}@${team.id}`);
+  for (const workspace of scene.workspaces) {
+    const teamAccess = scene.teamAccess.filter((ta) => ta.workspaceId === workspace.id);
+    for (const action of COMPARED_WORKSPACE_ACTIONS) if (authorize({ ...base, workspace, teamAccess }, action)) rights.add(`${action}@${workspace.id}`);
+  }
+  return rights;
+}
+
+/** The rights a credential for `minted` would hold that the caller of `facts` does not (empty: may mint). */
+export function exceedingRights(facts: AuthzFacts, minted: Principal, scene: OrganizationScene): string[] {
+  const own = rightsIn(facts, scene);
+  return [...rightsIn({ principal: minted, teams: [], ...(facts.organization ? { organization: facts.organization } : {}) }, scene)].filter((r) => !own.has(r));
+}
+
+/** The principal a (new or regenerated) token of `team` would be, for comparing rights before it exists. */
+export function teamTokenPrincipal(team: TeamRecord, organization: OrganizationRecord, token: TokenRecord = prospectiveToken('team', team.id)): Principal {
+  return { kind: 'team', via: 'token', token, team, organization };
+}
+
+/** The principal the organization's token would be. */
+export function organizationTokenPrincipal(organization: OrganizationRecord, token: TokenRecord = prospectiveToken('organization', organization.id)): Principal {
+  return { kind: 'organization', via: 'token', token, organization };
+}
+
+function prospectiveToken(kind: 'team' | 'organization', ownerId: string): TokenRecord {
+  return { id: 'at-prospective', kind, ownerId, description: null, secretHash: '', createdAt: 0, lastUsedAt: null, expiredAt: null, createdById: null, singular: true };
 }

@@ -35,7 +35,7 @@ export interface OrganizationInput {
 }
 
 function conflictAsTfe(err: unknown, name: string): never {
-  if (err instanceof StoreConflictError) throw new TfeError('conflict', `an organization named ${name} already exists; pick another name`, 'name');
+  if (err instanceof StoreConflictError) throw new TfeError('taken', `an organization named ${name} already exists; pick another name`, 'name');
   throw err;
 }
 
@@ -151,7 +151,7 @@ export async function ensureEmbeddedOrganization(deps: TfeDeps, o: EmbeddedOrgan
       }, null);
     } catch (err) {
       // Another instance created it meanwhile: use theirs.
-      if (!(err instanceof TfeError && err.code === 'conflict')) throw err;
+      if (!(err instanceof TfeError && err.code === 'taken')) throw err;
       org = (await deps.store.organizations.getByName(o.name))!;
     }
   }
@@ -188,11 +188,17 @@ export interface SessionLimits {
  * organization can shorten them, not extend them (and a user in no organization gets them as
  * they are). That also keeps sub-minute flags such as `--idle-timeout 90s` exact although
  * organizations count in whole minutes.
+ * Only organizations the user is an ACTIVE member of count: an invitation the user has not
+ * accepted must not let another organization's owners cut short the user's sessions (and, by
+ * rule S2, tokens) in every other organization.
  */
 export async function sessionLimitsFor(deps: Pick<TfeDeps, 'store'>, userId: string, ceiling: SessionLimits): Promise<SessionLimits> {
   let idle = ceiling.idleTimeoutMs;
   let remember = ceiling.sessionExpirationMs;
-  for await (const org of allOrganizations(deps, { userId })) {
+  for (const m of await deps.store.orgMemberships.listByUser(userId)) {
+    if (m.status !== 'active') continue;
+    const org = await deps.store.organizations.get(m.organizationId);
+    if (!org) continue;
     idle = Math.min(idle, org.sessionTimeoutMinutes * 60_000);
     remember = Math.min(remember, org.sessionRememberMinutes * 60_000);
   }

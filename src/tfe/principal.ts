@@ -17,3 +17,16 @@ export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 export function principalUser(p: Principal): UserRecord | undefined {
   return p.kind === 'user' ? p.user : undefined;
 }
+
+/**
+ * The teams the caller acts through in organization `organizationId` (DESIGN T3): a team token's
+ * own team only, no team for an organization token, a user's teams of that organization (never a
+ * team of another one). The one copy of this rule: the organization, team and workspace decisions
+ * and the fact gathering (src/tfe/access.ts) all call it.
+ */
+export function actingTeams(p: Principal, userTeams: readonly TeamRecord[], organizationId: string | undefined): TeamRecord[] {
+  if (organizationId === undefined) return [];
+  if (p.kind === 'team') return p.team.organizationId === organizationId ? [p.team] : [];
+  if (p.kind === 'organization') return [];
+  return userTeams.filter((t) => t.organizationId === organizationId);
+}

@@ -11,7 +11,7 @@
  * - debug: SAML rejections are logged with their full detail.
  * No HTTP here: src/gateway/api/admin-saml-settings.ts is the adapter.
  */
-import { isTrueValue, trimXmlSpace, type UserAttributes } from '../saml/attribute-policy.ts';
+import type { UserAttributeNames } from '../saml/attribute-policy.ts';
 import type { SamlAttribute } from '../saml/attributes.ts';
 import { ATTR, SITE_ADMINS_GROUP } from '../saml/constants.ts';
 import type { SettingsStore } from '../store/types.ts';
@@ -46,10 +46,15 @@ export interface SamlSettingsReadOnly {
 
 export const SETTINGS_KEY = 'saml-settings';
 
-export function defaultSamlSettings(o: { apiTokenTimeoutMs: number; idpCert: string | null; ssoUrl: string | null; sloUrl: string | null; spCert: string | null }): SamlSettings {
+/**
+ * The settings before any admin change: the configuration's values (flags and file). An admin's
+ * PATCH overrides exactly the keys it names, at once and after every restart; the rest keep
+ * following the configuration. This is the one place where that precedence is decided.
+ */
+export function defaultSamlSettings(o: { apiTokenTimeoutMs: number; idpCert: string | null; ssoUrl: string | null; sloUrl: string | null; spCert: string | null; debug?: boolean }): SamlSettings {
   return {
     enabled: true,
-    debug: false,
+    debug: o.debug ?? false,
     'old-idp-cert': null,
     'idp-cert': o.idpCert,
     'slo-endpoint-url': o.sloUrl,
@@ -70,22 +75,28 @@ export function defaultSamlSettings(o: { apiTokenTimeoutMs: number; idpCert: str
   };
 }
 
-/** The live settings: read from memory on the hot path, written through to the store. */
+/**
+ * The live, effective settings: the configuration's defaults with the admin's saved overrides on
+ * top. Read from memory on the hot path; the overrides (only the keys an admin set) are written
+ * through to the store. Every consumer reads `current()` or listens with `onChange`, which also
+ * fires once after `load()`, so start-up and a later change apply the same way.
+ */
 export class SamlSettingsService {
   private value: SamlSettings;
+  private overrides: Partial<SamlSettings> = {};
   private readonly listeners: Array<(s: SamlSettings, previous: SamlSettings) => void> = [];
 
   constructor(
     private readonly store: SettingsStore,
-    defaults: SamlSettings,
+    private readonly defaults: SamlSettings,
   ) {
     this.value = defaults;
   }
 
-  /** Loads persisted settings over the defaults (at start). */
+  /** Loads the saved overrides over the defaults (at start) and tells every listener. */
   async load(): Promise<void> {
-    const saved = await this.store.get<Partial<SamlSettings>>(SETTINGS_KEY);
-    if (saved) this.value = { ...this.value, ...saved };
+    this.overrides = (await this.store.get<Partial<SamlSettings>>(SETTINGS_KEY)) ?? {};
+    this.apply({ ...this.defaults, ...this.overrides });
   }
 
   current(): SamlSettings {
@@ -93,16 +104,22 @@ export class SamlSettingsService {
   }
 
   async update(patch: Partial<SamlSettings>): Promise<SamlSettings> {
-    const previous = this.value;
-    const next = { ...previous, ...patch };
-    await this.store.set(SETTINGS_KEY, next);
-    this.value = next;
-    for (const l of this.listeners) l(next, previous);
-    return next;
+    const overrides = { ...this.overrides, ...patch };
+    await this.store.set(SETTINGS_KEY, overrides);
+    this.overrides = overrides;
+    this.apply({ ...this.defaults, ...overrides });
+    return this.value;
   }
 
+  /** `listener(current, previous)` on every change, and once at load (previous = the defaults). */
   onChange(listener: (s: SamlSettings, previous: SamlSettings) => void): void {
     this.listeners.push(listener);
+  }
+
+  private apply(next: SamlSettings): void {
+    const previous = this.value;
+    this.value = next;
+    for (const l of this.listeners) l(next, previous);
   }
 
   /** S2's sso-api-token-session-timeout, in ms. */
@@ -111,26 +128,7 @@ export class SamlSettingsService {
   }
 }
 
-function textValues(attr: SamlAttribute | undefined): string[] {
-  if (!attr) return [];
-  return attr.values.flatMap((v) => (v.kind === 'text' ? [trimXmlSpace(v.text)] : [])).filter((v) => v !== '');
-}
-
-/**
- * Rule S5 with the admin's attribute names: Username from attr-username, teams from attr-groups
- * (several values or one comma-separated value; `memberOfSent` says whether the attribute was in
- * the assertion at all), site admin when attr-site-admin is true or the
- * groups contain site-admin-role.
- */
-export function readUserAttributesWith(attributes: readonly SamlAttribute[], s: SamlSettings): UserAttributes & { memberOfSent: boolean } {
-  const byName = new Map<string, SamlAttribute>();
-  for (const a of attributes) if (a.name !== null && !byName.has(a.name)) byName.set(a.name, a);
-  const username = textValues(byName.get(s['attr-username']))[0] ?? null;
-  const memberOf = textValues(byName.get(s['attr-groups']))
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
-  const adminAttr = byName.get(s['attr-site-admin']);
-  const siteAdmin = memberOf.includes(s['site-admin-role']) || (adminAttr?.values.length === 1 && isTrueValue(adminAttr.values[0]!));
-  return { username, memberOf: [...new Set(memberOf)], siteAdmin, memberOfSent: byName.has(s['attr-groups']) };
+/** The attribute names rule S5 reads, from the admin settings (for the verification core). */
+export function userAttributeNames(s: SamlSettings): UserAttributeNames {
+  return { username: s['attr-username'], groups: s['attr-groups'], siteAdmin: s['attr-site-admin'], siteAdminRole: s['site-admin-role'] };
 }

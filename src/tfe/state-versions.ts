@@ -29,15 +29,15 @@ export interface StateUpload {
   createdBy: LockHolder | null;
 }
 
-/** Where the problem is, for a 422's source.pointer (v2 attribute names) or a 409. */
+/** What is wrong (a TfeError code, mapped to a status at the edge) and, for `invalid`, where (v2 attribute names). */
 export type StateRejection =
-  | { status: 422; field: 'md5' | 'state' | 'serial' | 'lineage'; detail: string }
-  | { status: 409; detail: string };
+  | { code: 'invalid'; field: 'md5' | 'state' | 'serial' | 'lineage'; detail: string }
+  | { code: 'stale'; detail: string };
 
 export type StateWriteResult = { ok: true; stateVersion: StateVersionRecord; created: boolean } | { ok: false; rejection: StateRejection };
 
-const reject422 = (field: 'md5' | 'state' | 'serial' | 'lineage', detail: string): StateWriteResult => ({ ok: false, rejection: { status: 422, field, detail } });
-const reject409 = (detail: string): StateWriteResult => ({ ok: false, rejection: { status: 409, detail } });
+const reject422 = (field: 'md5' | 'state' | 'serial' | 'lineage', detail: string): StateWriteResult => ({ ok: false, rejection: { code: 'invalid', field, detail } });
+const reject409 = (detail: string): StateWriteResult => ({ ok: false, rejection: { code: 'stale', detail } });
 
 export const md5Hex = (b: Buffer) => createHash('md5').update(b).digest('hex');
 

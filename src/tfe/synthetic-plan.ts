@@ -1,15 +1,15 @@
 /**
  * The synthetic plan's input: the `resource` blocks of the uploaded configuration. A
  * configuration version's slug is a gzipped tar (go-slug); we read its `.tf` files and count
- * `resource "TYPE" "NAME"` blocks, which is cheap and good enough for a consistent fake plan
+ * `resource "TYPE" "NAME" {` blocks, which is cheap and good enough for a consistent fake plan
  * ("1 to add" for go-tfe's fixture with one null_resource). Nothing is evaluated: modules, count
- * and for_each are not expanded. A slug that is not a gzipped tar is refused (SlugError).
+ * and for_each are not expanded. A slug that is not a gzipped tar, or breaks one of the unpack
+ * limits (slug.ts), is refused with a SlugError that names the problem.
  */
-import { gunzipSync } from 'node:zlib';
+import { resourceAddressesOfHcl } from './hcl-resources.ts';
+import { formatMiB, gunzipSlug, isRegularFile, MAX_TF_FILE_BYTES, SlugError, tarEntries } from './slug.ts';
 
-export class SlugError extends Error {
-  readonly code = 'ERR_SLUG';
-}
+export { SlugError } from './slug.ts';
 
 export interface SyntheticChangeSet {
   additions: number;
@@ -17,53 +17,19 @@ export interface SyntheticChangeSet {
   addresses: string[];
 }
 
-/** Unpacked size we are willing to read (a configuration, not a data set). */
-const MAX_UNPACKED = 64 * 1024 * 1024;
-
-/** The files of a tar archive (ustar/GNU headers; pax long names are skipped as metadata). */
-export function* tarEntries(tar: Buffer): Generator<{ name: string; type: string; data: Buffer }> {
-  let offset = 0;
-  let longName: string | null = null;
-  while (offset + 512 <= tar.length) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((b) => b === 0)) return;
-    const field = (start: number, len: number) => header.subarray(start, start + len).toString('utf8').replace(/\0.*$/s, '');
-    const sizeField = field(124, 12).trim();
-    if (!/^[0-7]*$/.test(sizeField)) throw new SlugError('the archive is not a tar file (bad header)');
-    const size = parseInt(sizeField || '0', 8);
-    const checksum = parseInt(field(148, 8).trim() || 'x', 8);
-    let sum = 0;
-    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : header[i]!;
-    if (checksum !== sum) throw new SlugError('the archive is not a tar file (header checksum mismatch)');
-    const type = String.fromCharCode(header[156] || 48);
-    const prefix = field(345, 155);
-    const name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
-    const dataStart = offset + 512;
-    if (dataStart + size > tar.length) throw new SlugError('the archive is truncated');
-    const data = tar.subarray(dataStart, dataStart + size);
-    offset = dataStart + Math.ceil(size / 512) * 512;
-    if (type === 'L') {
-      longName = data.toString('utf8').replace(/\0.*$/s, '');
-      continue;
-    }
-    longName = null;
-    yield { name, type, data };
-  }
-}
-
 /** Resource addresses declared in the slug's .tf files, in archive order. */
-export function resourceAddressesOfSlug(slug: Buffer): string[] {
-  let tar: Buffer;
-  try {
-    tar = gunzipSync(slug, { maxOutputLength: MAX_UNPACKED });
-  } catch {
-    throw new SlugError('the upload is not a gzip-compressed tar archive (tar.gz), as the configuration version upload expects');
-  }
+export async function resourceAddressesOfSlug(slug: Buffer): Promise<string[]> {
+  const tar = await gunzipSlug(slug);
   const addresses: string[] = [];
   for (const entry of tarEntries(tar)) {
-    if ((entry.type !== '0' && entry.type !== '\0') || !entry.name.endsWith('.tf')) continue;
-    const text = entry.data.toString('utf8').replace(/#[^\n]*|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '');
-    for (const m of text.matchAll(/^\s*resource\s+"([^"]+)"\s+"([^"]+)"/gm)) addresses.push(`${m[1]}.${m[2]}`);
+    if (!isRegularFile(entry) || !entry.name.endsWith('.tf')) continue;
+    // Other files (a lambda zip, a JSON fixture) are never read, so only the unpack cap bounds them.
+    if (entry.data.length > MAX_TF_FILE_BYTES) {
+      throw new SlugError(`${entry.name} is ${entry.data.length} bytes; each .tf file in an upload may be at most ${formatMiB(MAX_TF_FILE_BYTES)} (${MAX_TF_FILE_BYTES} bytes, samlgate's cap on a configuration file)`);
+    }
+    for (const address of resourceAddressesOfHcl(entry.data.toString('utf8'))) addresses.push(address);
+    // One file's scan (linear, at most 1 MiB) at a time: the IdP and other requests run in between.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return addresses;
 }

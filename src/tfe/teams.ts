@@ -6,7 +6,7 @@
 import { StoreConflictError, type OrganizationAccess, type OrganizationRecord, type TeamPatch, type TeamRecord, type UserRecord } from '../store/types.ts';
 import { newId, type TfeDeps } from './deps.ts';
 import { TfeError } from './errors.ts';
-import { ensureActiveMembership } from './memberships.ts';
+import { ensureActiveMembership, isActiveMember } from './memberships.ts';
 import { ORGANIZATION_ACCESS_FLAGS } from './organizations.ts';
 
 export type OrganizationAccessFlag = (typeof ORGANIZATION_ACCESS_FLAGS)[number];
@@ -25,12 +25,12 @@ export interface TeamInput {
 }
 
 function nameConflict(err: unknown, name: string): never {
-  if (err instanceof StoreConflictError) throw new TfeError('conflict', `a team named ${name} already exists in this organization`, 'name');
+  if (err instanceof StoreConflictError) throw new TfeError('taken', `a team named ${name} already exists in this organization`, 'name');
   throw err;
 }
 
 export async function createTeam(deps: TfeDeps, org: OrganizationRecord, input: TeamInput): Promise<TeamRecord> {
-  if (input.name === 'owners') throw new TfeError('conflict', 'the owners team already exists in every organization', 'name');
+  if (input.name === 'owners') throw new TfeError('taken', 'the owners team already exists in every organization', 'name');
   const team: TeamRecord = {
     id: newId(deps.ids, 'team'),
     organizationId: org.id,
@@ -76,16 +76,31 @@ async function usersByName(deps: TfeDeps, usernames: string[]): Promise<UserReco
   const users: UserRecord[] = [];
   for (const name of usernames) {
     const user = await deps.store.users.getByUsername(name);
-    if (!user) throw new TfeError('invalid', `no user named ${name}`, 'username');
+    if (!user) throw new TfeError('invalid', `no user named ${name} (a user exists once they have signed in through SSO)`, 'username');
     users.push(user);
   }
   return users;
 }
 
-/** POST teams/:id/relationships/users: adding makes each user an active member of the organization too. */
+/**
+ * POST teams/:id/relationships/users. TFE: "To add users to a team, they must first receive and
+ * accept the invitation to join the organization". So only active members are added; anyone else
+ * is refused (422) and nothing changes: adding by username must not make a user a member without
+ * their consent (the organization's session limits would then bind them). An invitation can name
+ * the team instead (relationships/organization-memberships), joined when the user accepts.
+ */
 export async function addMembersByUsername(deps: TfeDeps, team: TeamRecord, usernames: string[]): Promise<void> {
   const users = await usersByName(deps, usernames);
-  for (const u of users) await ensureActiveMembership(deps, team.organizationId, u);
+  for (const u of users) {
+    if (await isActiveMember(deps, team.organizationId, u)) continue;
+    const org = await deps.store.organizations.get(team.organizationId);
+    throw new TfeError(
+      'invalid',
+      `${u.username} is not a member of organization ${org?.name ?? team.organizationId}: invite them by email (POST /api/v2/organizations/:name/organization-memberships, ` +
+        'optionally naming this team) and they join the team when they accept the invitation',
+      'username',
+    );
+  }
   const result = await deps.store.teams.addMembers(team.id, users.map((u) => u.id));
   if (!result.ok) throw new TfeError(result.reason === 'team-not-found' ? 'not-found' : 'invalid', `cannot add members: ${result.reason}`, 'username');
 }

@@ -5,10 +5,17 @@
  * - Described team tokens (`/teams/:id/authentication-tokens`, TFE >= 1.1): several per team,
  *   descriptions unique within the team.
  * - T5: the secret exists only in the return value of these functions; the store keeps its hash.
+ * - No credential stronger than its minter: every function that creates or regenerates a token
+ *   takes the minter and refuses (not-found, T7) when the new token would hold a right the
+ *   minter lacks. The check lives here, not in the front doors, so a new route or page cannot
+ *   forget it.
  */
 import type { OrganizationRecord, TeamRecord, TokenRecord } from '../store/types.ts';
+import { factsFor, withScene } from './access.ts';
+import { exceedingRights, organizationTokenPrincipal, teamTokenPrincipal } from './authorize.ts';
 import { newId, type TfeDeps } from './deps.ts';
 import { TfeError } from './errors.ts';
+import type { Principal } from './principal.ts';
 
 export interface NewToken {
   token: TokenRecord;
@@ -48,19 +55,38 @@ function record(deps: TfeDeps, kind: 'team' | 'organization', ownerId: string, i
   };
 }
 
+/** The minting invariant: refuse when a token for `minted` would hold a right `minter` lacks. */
+async function assertNotStrongerThanMinter(deps: TfeDeps, minter: Principal, organization: OrganizationRecord, minted: Principal): Promise<void> {
+  const facts = await withScene(deps, await factsFor(deps, minter, organization));
+  const excess = exceedingRights(facts, minted, facts.scene!);
+  if (excess.length > 0) {
+    throw new TfeError('not-found', `refused: the new token would hold ${excess.length} right(s) its minter lacks (${excess.slice(0, 3).join(', ')}${excess.length > 3 ? ', ...' : ''})`);
+  }
+}
+
+async function organizationOf(deps: TfeDeps, team: TeamRecord): Promise<OrganizationRecord> {
+  const org = await deps.store.organizations.get(team.organizationId);
+  if (!org) throw new TfeError('not-found', `team ${team.id} has no organization`);
+  return org;
+}
+
 /** T1: the team's one legacy token, created or regenerated. `replaced`: the id that died. */
-export async function generateTeamToken(deps: TfeDeps, team: TeamRecord, input: TokenInput): Promise<NewToken & { replaced: string | null }> {
+export async function generateTeamToken(deps: TfeDeps, minter: Principal, team: TeamRecord, input: TokenInput): Promise<NewToken & { replaced: string | null }> {
   checkExpiry(deps, input.expiredAt);
   const created = record(deps, 'team', team.id, input, true);
+  const org = await organizationOf(deps, team);
+  await assertNotStrongerThanMinter(deps, minter, org, teamTokenPrincipal(team, org, created.token));
   const replaced = await deps.store.tokens.replaceSingular(created.token);
   return { ...created, replaced };
 }
 
 /** A described team token (several per team, unique descriptions). */
-export async function createDescribedTeamToken(deps: TfeDeps, team: TeamRecord, input: TokenInput & { description: string }): Promise<NewToken> {
+export async function createDescribedTeamToken(deps: TfeDeps, minter: Principal, team: TeamRecord, input: TokenInput & { description: string }): Promise<NewToken> {
   checkExpiry(deps, input.expiredAt);
+  const org = await organizationOf(deps, team);
+  await assertNotStrongerThanMinter(deps, minter, org, teamTokenPrincipal(team, org));
   if (await deps.store.tokens.descriptionTaken('team', team.id, input.description)) {
-    throw new TfeError('conflict', `team ${team.name} already has a token described "${input.description}": descriptions are unique per team`, 'description');
+    throw new TfeError('taken', `team ${team.name} already has a token described "${input.description}": descriptions are unique per team`, 'description');
   }
   const created = record(deps, 'team', team.id, input, false);
   await deps.store.tokens.create(created.token);
@@ -68,9 +94,10 @@ export async function createDescribedTeamToken(deps: TfeDeps, team: TeamRecord, 
 }
 
 /** T1: the organization's one token, created or regenerated. */
-export async function generateOrganizationToken(deps: TfeDeps, org: OrganizationRecord, input: TokenInput): Promise<NewToken & { replaced: string | null }> {
+export async function generateOrganizationToken(deps: TfeDeps, minter: Principal, org: OrganizationRecord, input: TokenInput): Promise<NewToken & { replaced: string | null }> {
   checkExpiry(deps, input.expiredAt);
   const created = record(deps, 'organization', org.id, input, true);
+  await assertNotStrongerThanMinter(deps, minter, org, organizationTokenPrincipal(org, created.token));
   const replaced = await deps.store.tokens.replaceSingular(created.token);
   return { ...created, replaced };
 }

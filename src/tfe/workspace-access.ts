@@ -26,27 +26,29 @@ import type {
   WorkspacePermissionSet,
   WorkspaceRecord,
 } from '../store/types.ts';
-import type { Principal } from './principal.ts';
+import { actingTeams as actingTeamsOf, type Principal } from './principal.ts';
 
-export type WorkspaceAction =
-  | 'workspace:create'
-  | 'workspace:read'
-  | 'workspace:update'
-  | 'workspace:destroy'
-  | 'workspace:lock'
-  | 'workspace:force-unlock'
-  | 'workspace:manage-team-access'
-  | 'workspace:read-variables'
-  | 'workspace:manage-variables'
-  | 'workspace:read-state'
-  | 'workspace:read-state-outputs'
-  | 'workspace:create-state-version'
-  | 'workspace:create-configuration-version'
-  | 'workspace:queue-run'
-  | 'workspace:apply-run'
-  | 'workspace:discard-run'
-  | 'workspace:cancel-run'
-  | 'workspace:force-cancel-run';
+export const WORKSPACE_ACTIONS = [
+  'workspace:create',
+  'workspace:read',
+  'workspace:update',
+  'workspace:destroy',
+  'workspace:lock',
+  'workspace:force-unlock',
+  'workspace:manage-team-access',
+  'workspace:read-variables',
+  'workspace:manage-variables',
+  'workspace:read-state',
+  'workspace:read-state-outputs',
+  'workspace:create-state-version',
+  'workspace:create-configuration-version',
+  'workspace:queue-run',
+  'workspace:apply-run',
+  'workspace:discard-run',
+  'workspace:cancel-run',
+  'workspace:force-cancel-run',
+] as const;
+export type WorkspaceAction = (typeof WORKSPACE_ACTIONS)[number];
 
 export interface WorkspaceFacts {
   principal: Principal;
@@ -131,8 +133,7 @@ const FULL_ACCESS: EffectiveAccess = { none: false, admin: true, permissions: LE
 export function seesAllWorkspaces(p: Principal, teams: TeamRecord[], organizationId: string): boolean {
   if (p.kind === 'user' && p.user.isSiteAdmin) return true;
   if (p.kind === 'organization') return p.organization.id === organizationId;
-  const acting = p.kind === 'team' ? [p.team] : teams;
-  return acting.some((t) => t.organizationId === organizationId && (t.isOwners || t.organizationAccess['manage-workspaces'] === true || t.organizationAccess['read-workspaces'] === true));
+  return actingTeamsOf(p, teams, organizationId).some((t) => (t.isOwners || t.organizationAccess['manage-workspaces'] === true || t.organizationAccess['read-workspaces'] === true));
 }
 
 /** The union of the caller's team-access records and organization-level team rights. */
@@ -169,14 +170,7 @@ export function effectiveAccess(f: WorkspaceFacts): EffectiveAccess {
   return acc;
 }
 
-/** The teams the caller acts through in the organization: a team token's own team, a user's teams there. */
-function actingTeams(f: WorkspaceFacts): TeamRecord[] {
-  const p = f.principal;
-  const orgId = f.organization?.id;
-  if (p.kind === 'team') return p.team.organizationId === orgId ? [p.team] : [];
-  if (p.kind === 'organization') return [];
-  return f.teams.filter((t) => t.organizationId === orgId);
-}
+const actingTeams = (f: WorkspaceFacts): TeamRecord[] => actingTeamsOf(f.principal, f.teams, f.organization?.id);
 
 /** Actions an organization token may never take (T3). */
 const ORGANIZATION_TOKEN_REFUSED: ReadonlySet<WorkspaceAction> = new Set<WorkspaceAction>([

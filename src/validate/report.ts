@@ -1,11 +1,12 @@
 /**
  * The three output formats of `samlgate validate`: text for people (colour only on a terminal),
  * JSON for scripts (`{ok, findings:[{code,severity,message,why,fix,...}], ...}`), and JUnit XML
- * so CI shows each check as a test case (failed when it has an error finding).
+ * so CI shows each check as a test case (failed when it has a finding that fails the report:
+ * an error, or with --fail-on warning also a warning).
  */
 import type { Finding } from '../saml/verify/findings.ts';
 import { escapeXml } from '../saml/xml.ts';
-import type { Report } from './validate.ts';
+import { failsReport, type Report } from './validate.ts';
 
 export type Format = 'text' | 'json' | 'junit';
 
@@ -48,6 +49,7 @@ export function formatText(r: Report, colour: boolean): string {
     lines.push(`  NameID ${r.summary.nameId || '(none)'}, issuer ${r.summary.issuer || '(unknown)'}, service account: ${r.summary.serviceAccount ? 'yes' : 'no'}`);
     for (const a of r.summary.attributes ?? []) lines.push(`  attribute ${a.name ?? '(no Name)'} [${a.nameFormat ?? 'no NameFormat'}] = ${JSON.stringify(a.values)}`);
   }
+  if (r.expect) lines.push(`  expected: ${r.expect === 'user' ? 'a person (--expect user)' : 'a service account (--expect service-account)'}`);
   if (r.secondOpinions.samlify?.available) lines.push(`  samlify: ${r.secondOpinions.samlify.accepted === null ? 'not run' : r.secondOpinions.samlify.accepted ? 'accepts' : 'refuses'}`);
   if (r.secondOpinions.xmlsec?.available) lines.push(`  xmlsec1: ${r.secondOpinions.xmlsec.verdicts.map((v) => `${v.element} signature ${v.ok ? 'verifies' : 'does NOT verify'}`).join(', ') || 'no signature checked'}`);
   lines.push('');
@@ -58,7 +60,8 @@ export function formatText(r: Report, colour: boolean): string {
   }
   const n = (s: Finding['severity']) => r.findings.filter((f) => f.severity === s).length;
   lines.push('');
-  lines.push(r.ok ? c('info', `OK: no errors (${n('warning')} warnings, ${n('info')} notes)`) : c('error', `FAILED: ${n('error')} errors, ${n('warning')} warnings, ${n('info')} notes`));
+  const failOn = r.failOn === 'warning' ? ' (--fail-on warning: warnings fail too)' : '';
+  lines.push(r.ok ? c('info', `OK: no errors (${n('warning')} warnings, ${n('info')} notes)`) : c('error', `FAILED: ${n('error')} errors, ${n('warning')} warnings, ${n('info')} notes${failOn}`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -66,11 +69,12 @@ export function formatJson(r: Report): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }
 
-export function formatJunit(r: Report): string {
+/** One report as a JUnit <testsuite> (the single-file output wraps it in <testsuites>). */
+function junitSuite(r: Report, name: string): string {
   const cases = CHECKS.map((check) => {
     const mine = r.findings.filter((f) => checkOf(f) === check.name);
-    const errors = mine.filter((f) => f.severity === 'error');
-    const out = mine.filter((f) => f.severity !== 'error').map((f) => `${f.severity} ${f.code}: ${f.message} (fix: ${f.fix})`).join('\n');
+    const errors = mine.filter((f) => failsReport(f, r.failOn));
+    const out = mine.filter((f) => !failsReport(f, r.failOn)).map((f) => `${f.severity} ${f.code}: ${f.message} (fix: ${f.fix})`).join('\n');
     return (
       `  <testcase classname="samlgate.validate" name="${escapeXml(check.name)}">` +
       errors.map((f) => `<failure type="${f.code}" message="${escapeXml(f.message)}">${escapeXml(`${f.message}\nwhy: ${f.why}\nfix: ${f.fix}`)}</failure>`).join('') +
@@ -78,8 +82,45 @@ export function formatJunit(r: Report): string {
       `</testcase>`
     );
   });
-  const failures = CHECKS.filter((check) => r.findings.some((f) => f.severity === 'error' && checkOf(f) === check.name)).length;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites><testsuite name="samlgate validate" tests="${CHECKS.length}" failures="${failures}" errors="0" timestamp="${r.judgedAt}">\n${cases.join('\n')}\n</testsuite></testsuites>\n`;
+  const failures = CHECKS.filter((check) => r.findings.some((f) => failsReport(f, r.failOn) && checkOf(f) === check.name)).length;
+  return `<testsuite name="${escapeXml(name)}" tests="${CHECKS.length}" failures="${failures}" errors="0" timestamp="${r.judgedAt}">\n${cases.join('\n')}\n</testsuite>`;
+}
+
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+export function formatJunit(r: Report): string {
+  return `${XML_DECLARATION}<testsuites>${junitSuite(r, 'samlgate validate')}</testsuites>\n`;
+}
+
+/** One file of a batch: its report, or why it could not be judged (exit status 2). */
+export type BatchEntry = { file: string; report: Report } | { file: string; error: string };
+
+/**
+ * A file's part of a batch's output. text: the report under a `==> FILE <==` header; json: one
+ * element of a JSON array (the report with `file` and `exitCode` first, or `{file, exitCode: 2,
+ * ok: false, error}`), pretty-printed as JSON.stringify(array, null, 2) would; junit: one
+ * <testsuite> per file inside one <testsuites>.
+ */
+export function formatBatchEntry(e: BatchEntry, format: Format, colour: boolean, o: { first: boolean; exitCode: 0 | 1 | 2 }): string {
+  if (format === 'json') {
+    const value = 'error' in e ? { file: e.file, exitCode: o.exitCode, ok: false, error: e.error } : { file: e.file, exitCode: o.exitCode, ...e.report };
+    const element = JSON.stringify(value, null, 2).replace(/\n/g, '\n  ');
+    return `${o.first ? '[\n' : ',\n'}  ${element}`;
+  }
+  if (format === 'junit') {
+    const suite = 'error' in e
+      ? `<testsuite name="${escapeXml(`samlgate validate: ${e.file}`)}" tests="1" failures="0" errors="1">\n  <testcase classname="samlgate.validate" name="input"><error type="ERR_UNUSABLE_INPUT" message="${escapeXml(e.error)}">${escapeXml(e.error)}</error></testcase>\n</testsuite>`
+      : junitSuite(e.report, `samlgate validate: ${e.file}`);
+    return `${o.first ? `${XML_DECLARATION}<testsuites>\n` : '\n'}${suite}`;
+  }
+  const body = 'error' in e ? `not checked (unusable input): ${e.error}\n` : formatText(e.report, colour);
+  return `${o.first ? '' : '\n'}==> ${e.file} <==\n${body}`;
+}
+
+export function formatBatchEnd(format: Format, files: number, counts: { passed: number; failed: number; unusable: number }): string {
+  if (format === 'json') return '\n]\n';
+  if (format === 'junit') return '\n</testsuites>\n';
+  return `\nsamlgate validate: ${files} files: ${counts.passed} passed, ${counts.failed} failed, ${counts.unusable} not checked\n`;
 }
 
 export function formatReport(r: Report, format: Format, colour: boolean): string {

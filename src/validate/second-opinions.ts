@@ -2,15 +2,11 @@
  * Second opinions on a response: what samlify (the SAML library samlgate was first designed
  * around) makes of it, including how it reads the attributes - it zips Attribute Names and
  * AttributeValue texts by position (SP-SECURITY 10.4), so a shifted map is worth reporting - and,
- * when xmlsec1 is installed, whether libxmlsec verifies each signature with the IdP key.
+ * when xmlsec1 is installed, whether libxmlsec verifies each signature with the IdP key (xmlsec.ts).
  * Both are optional: samlify is a development dependency, xmlsec1 a system package; when either
  * is missing the report says so.
  */
-import { spawnSync } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { SamlAttribute } from '../saml/attributes.ts';
 import type { Certificate } from '../saml/keys.ts';
 import { idpMetadataXml } from '../saml/metadata.ts';
@@ -24,10 +20,23 @@ export interface SamlifyOpinion {
   attributes: Record<string, unknown> | null;
 }
 
-export interface XmlsecOpinion {
-  available: boolean;
-  /** One verdict per signature present. */
-  verdicts: { element: 'Response' | 'Assertion'; ok: boolean; output: string }[];
+export { xmlsecOpinion, type XmlsecOpinion } from './xmlsec.ts';
+
+/**
+ * samlify warns on the console about settings it dislikes; its opinion runs quietly. Reports of a
+ * batch run concurrently, so the original console.warn is saved by the first and restored by the
+ * last (saving it per call would let an overlapping call "restore" the silenced one for good).
+ */
+let quiet = 0;
+let savedWarn: typeof console.warn = console.warn;
+function silenceWarnings(): () => void {
+  if (quiet++ === 0) {
+    savedWarn = console.warn;
+    console.warn = () => {};
+  }
+  return () => {
+    if (--quiet === 0) console.warn = savedWarn;
+  };
 }
 
 export async function samlifyOpinion(o: {
@@ -54,9 +63,8 @@ export async function samlifyOpinion(o: {
   const metadata = o.idpMetadataXml ?? idpMetadataXml({ entityId: o.idpEntityId ?? 'urn:samlgate:unknown-idp', ssoUrl: 'https://idp.invalid/sso', sloUrl: 'https://idp.invalid/slo', certificate: o.certificates[0]! });
   // samlify judges times against the real clock; shift its drift window so it judges as of `at`.
   const shift = Date.now() - o.at;
-  const warn = console.warn;
+  const restoreWarnings = silenceWarnings();
   try {
-    console.warn = () => {};
     const idp = samlify.IdentityProvider({ metadata, isAssertionEncrypted: /<(\w+:)?EncryptedAssertion\b/.test(o.xml) });
     const sp = samlify.ServiceProvider({
       entityID: o.sp.entityId,
@@ -70,7 +78,7 @@ export async function samlifyOpinion(o: {
   } catch (err) {
     return { available: true, accepted: false, error: err instanceof Error ? err.message : String(err), attributes: null };
   } finally {
-    console.warn = warn;
+    restoreWarnings();
   }
 }
 
@@ -91,39 +99,4 @@ export function samlifyAttributeFindings(ours: readonly SamlAttribute[], theirs:
   for (const name of Object.keys(theirs)) if (!expected.has(name)) diffs.push(`${name}: samlify reads ${JSON.stringify(theirs[name])} for an attribute the assertion does not name`);
   if (diffs.length === 0) return [];
   return [{ code: 'SAMLIFY_SHIFTED_ATTRIBUTES', severity: 'warning', message: `samlify reads the attributes differently: ${diffs.join('; ')}`, why: whyOf('SAMLIFY_SHIFTED_ATTRIBUTES'), fix: 'give every Attribute a Name and send each value once, as text, so every SAML library reads the same map' }];
-}
-
-const NS_OF = { Response: 'urn:oasis:names:tc:SAML:2.0:protocol', Assertion: 'urn:oasis:names:tc:SAML:2.0:assertion' } as const;
-
-export function xmlsecOpinion(xml: string, certificates: readonly Certificate[], signed: ReadonlyArray<'Response' | 'Assertion'>): XmlsecOpinion {
-  const probe = spawnSync(process.env.XMLSEC1 ?? 'xmlsec1', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return { available: false, verdicts: [] };
-  const dir = mkdtempSync(path.join(tmpdir(), 'samlgate-validate-'));
-  try {
-    const doc = path.join(dir, 'doc.xml');
-    writeFileSync(doc, xml);
-    const verdicts: XmlsecOpinion['verdicts'] = [];
-    for (const element of signed) {
-      let ok = false;
-      let output = '';
-      certificates.forEach((cert, i) => {
-        if (ok) return;
-        const certFile = path.join(dir, `cert-${i}.pem`);
-        writeFileSync(certFile, cert.pem);
-        const ns = NS_OF[element];
-        const r = spawnSync(process.env.XMLSEC1 ?? 'xmlsec1', [
-          '--verify', '--enabled-key-data', 'rsa', '--pubkey-cert-pem', certFile,
-          '--id-attr:ID', `${ns}:${element}`,
-          '--node-xpath', `(//*[local-name()='${element}' and namespace-uri()='${ns}'])[1]/*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#']`,
-          doc,
-        ], { encoding: 'utf8', timeout: 10_000 });
-        ok = r.status === 0;
-        output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-3).join(' | ');
-      });
-      verdicts.push({ element, ok, output });
-    }
-    return { available: true, verdicts };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }

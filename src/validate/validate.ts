@@ -7,7 +7,7 @@
  * No HTTP and no process exit here: the CLI (cli.ts) reads inputs and prints the report.
  */
 import type { KeyObject } from 'node:crypto';
-import { ATTR, ATTRNAME_FORMAT, NAMEID_FORMAT, NS } from '../saml/constants.ts';
+import { ATTR, NAMEID_FORMAT, NS } from '../saml/constants.ts';
 import type { Certificate } from '../saml/keys.ts';
 import { MetadataError, parseIdpMetadata } from '../saml/metadata.ts';
 import { SamlRejection } from '../saml/rejection.ts';
@@ -17,8 +17,9 @@ import { parseXml } from '../saml/xml.ts';
 import { certificateFindings } from './certificates.ts';
 import { fixWithHints } from './idp-hints.ts';
 import type { DecodedInput } from './input.ts';
+import { judgeServiceAccount, type Expectation } from './intent.ts';
 import { samlifyAttributeFindings, samlifyOpinion, xmlsecOpinion, type SamlifyOpinion, type XmlsecOpinion } from './second-opinions.ts';
-import { validateAgainstXsd } from './xsd.ts';
+import { validateAgainstXsd, type SchemaKind, type SchemaResult } from './xsd.ts';
 
 export interface ValidateOptions {
   /** IdP metadata XML (already read from the file or URL). */
@@ -37,7 +38,17 @@ export interface ValidateOptions {
   decryptionKeys: KeyObject[];
   secondOpinions: boolean;
   schema: boolean;
+  /** What the capture is meant to show (--expect): a contradiction is an error. */
+  expect?: Expectation;
+  /** The lowest severity that fails the report (--fail-on; default error). */
+  failOn?: FailOn;
+  /** The gateway's --relax-nameformat: IsServiceAccount without NameFormat also flags (DESIGN F1). */
+  relaxNameFormat?: boolean;
+  /** The XSD check (default: xsd.ts's shared worker; bench/validate-batch.ts passes the old one-run-per-document way as its baseline). */
+  xsd?: (xml: string, which: SchemaKind) => Promise<SchemaResult>;
 }
+
+export type FailOn = 'error' | 'warning';
 
 export interface Report {
   ok: boolean;
@@ -52,6 +63,15 @@ export interface Report {
     sessionNotOnOrAfter?: string | null;
   };
   secondOpinions: { samlify?: SamlifyOpinion; xmlsec?: XmlsecOpinion };
+  /** Present only when given (--expect), so reports without it keep their shape. */
+  expect?: Expectation;
+  /** Present only for --fail-on warning. */
+  failOn?: 'warning';
+}
+
+/** Whether a finding fails the report under its --fail-on. */
+export function failsReport(f: Pick<Finding, 'severity'>, failOn: FailOn | undefined): boolean {
+  return f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning');
 }
 
 const f = (code: Finding['code'], severity: Finding['severity'], message: string, fix: string, extra: Partial<Finding> = {}): Finding => ({ code, severity, message, why: whyOf(code), fix, ...extra });
@@ -75,11 +95,6 @@ function textValues(r: Partial<CheckedResponse>, name: string): string[] {
 /** The TFE-specific reading of what the IdP sent (rule F1, S1, S2, S5). */
 function tfeFindings(r: Partial<CheckedResponse>, o: ValidateOptions): Finding[] {
   const out: Finding[] = [];
-  if (r.serviceAccount) {
-    const nearMiss = (r.attributes ?? []).some((a) => a.name !== null && a.name.toLowerCase().replace(/[^a-z]/g, '') === 'isserviceaccount');
-    if (r.serviceAccount.flagged) out.push(f('SA_OK', 'info', `IsServiceAccount=true with NameFormat basic: TFE treats this user as a service account, so their API tokens survive the SSO session`, 'nothing to change'));
-    else if (!nearMiss) out.push(f('SA_ABSENT', 'info', 'the assertion carries no IsServiceAccount attribute: TFE treats this user as a person, so their API tokens stop working when the SSO session ends', `for automation users, send IsServiceAccount=true with NameFormat ${ATTRNAME_FORMAT.basic}`));
-  }
   if (r.nameId) {
     if (!EMAIL.test(r.nameId)) out.push(f('NAMEID_NOT_EMAIL', 'error', `the NameID is ${JSON.stringify(r.nameId)}, not an email address`, 'send the user email as NameID'));
     else if (r.nameIdFormat !== NAMEID_FORMAT.email) out.push(f('NAMEID_NOT_EMAIL', 'warning', `the NameID is an email but its Format is ${r.nameIdFormat ?? '(absent)'}`, `set the NameID Format to ${NAMEID_FORMAT.email}`));
@@ -125,9 +140,9 @@ function withHints(findings: Finding[], o: ValidateOptions): Finding[] {
   });
 }
 
-async function schemaFindings(xml: string, which: 'protocol' | 'metadata'): Promise<Finding[]> {
+async function schemaFindings(xml: string, which: SchemaKind, o: ValidateOptions): Promise<Finding[]> {
   try {
-    const r = await validateAgainstXsd(xml, which);
+    const r = await (o.xsd ?? validateAgainstXsd)(xml, which);
     return r.errors.slice(0, 10).map((e) => f('SCHEMA_XSD', 'error', `the ${which === 'protocol' ? 'response' : 'metadata'} does not follow the SAML 2.0 schema: ${e}`, 'fix the IdP template or metadata so it follows the OASIS schema'));
   } catch (err) {
     return [f('SCHEMA_NOT_CHECKED', 'warning', `the XSD validator could not run: ${(err as Error).message}`, 'reinstall samlgate (xmllint-wasm)')];
@@ -160,7 +175,7 @@ export async function validateMetadataDocument(xml: string, o: ValidateOptions):
     if (err instanceof SamlRejection) return [f('META_INVALID', 'error', `the metadata is not well-formed XML samlgate accepts: ${err.detail}`, 'download the metadata again')];
     throw err;
   }
-  if (o.schema) findings.push(...(await schemaFindings(xml.trim(), 'metadata')));
+  if (o.schema) findings.push(...(await schemaFindings(xml.trim(), 'metadata', o)));
   const hasIdp = root.getElementsByTagNameNS(NS.metadata, 'IDPSSODescriptor').length > 0;
   const hasSp = root.getElementsByTagNameNS(NS.metadata, 'SPSSODescriptor').length > 0;
   if (hasIdp) {
@@ -194,13 +209,14 @@ export async function validateResponseDocument(xml: string, o: ValidateOptions, 
     clockSkewMs: o.skewMs,
     maxAuthnAgeMs: DAY,
     maxAssertionLifetimeMs: DAY,
-    attributePolicy: { allowAbsentNameFormat: false, strictAttributes: false },
+    attributePolicy: { allowAbsentNameFormat: o.relaxNameFormat ?? false, strictAttributes: false },
     decryption: { keys: o.decryptionKeys },
   });
-  findings.push(...inspection.findings);
   const r = inspection.response;
+  const f1 = judgeServiceAccount(inspection.findings, r, o.expect);
+  findings.push(...f1.findings);
   if (r) {
-    findings.push(...tfeFindings(r, o));
+    findings.push(...f1.verdict, ...tfeFindings(r, o));
     report.summary = {
       nameId: r.nameId,
       issuer: r.issuer,
@@ -210,7 +226,7 @@ export async function validateResponseDocument(xml: string, o: ValidateOptions, 
     };
   }
   findings.push(...certificateFindings(trust.certificates, o.at, 'IdP signing'));
-  if (o.schema) findings.push(...(await schemaFindings(xml, 'protocol')));
+  if (o.schema) findings.push(...(await schemaFindings(xml, 'protocol', o)));
 
   if (o.secondOpinions) {
     const samlify = await samlifyOpinion({ xml, idpMetadataXml: o.idpMetadata ?? null, idpEntityId: trust.entityId ?? r?.issuer ?? null, certificates: trust.certificates, sp: o.sp, at: o.at, skewMs: o.skewMs, ...(o.decryptionKeys[0] ? { spDecryptionKey: o.decryptionKeys[0] } : {}) });
@@ -228,7 +244,7 @@ export async function validateResponseDocument(xml: string, o: ValidateOptions, 
       const sigs = (el: Element | null) => !!el && Array.from(el.childNodes as unknown as ArrayLike<Node>).some((n) => n.nodeType === 1 && (n as Element).localName === 'Signature' && (n as Element).namespaceURI === NS.dsig);
       if (doc && sigs(doc.documentElement)) signed.push('Response');
       if (doc && sigs(doc.getElementsByTagNameNS(NS.assertion, 'Assertion')[0] as Element | null)) signed.push('Assertion');
-      const xmlsec = doc ? xmlsecOpinion(xml, trust.certificates, signed) : { available: true, verdicts: [] };
+      const xmlsec = doc ? await xmlsecOpinion(xml, trust.certificates, signed) : { available: true, verdicts: [] };
       report.secondOpinions.xmlsec = xmlsec;
       if (!xmlsec.available) findings.push(f('XMLSEC_NOT_INSTALLED', 'info', 'xmlsec1 is not installed, so no independent signature check ran', 'install xmlsec1 (Debian/Ubuntu: apt-get install xmlsec1)'));
       for (const v of xmlsec.verdicts) if (!v.ok) findings.push(f('XMLSEC_REFUSES', 'warning', `xmlsec1 does not verify the ${v.element} signature: ${v.output}`, 'see the signature findings; re-sign with the key in the IdP metadata'));
@@ -242,9 +258,12 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 export async function validate(input: DecodedInput, o: ValidateOptions): Promise<Report> {
   const report: Report = { ok: true, input: { kind: input.kind, encoding: input.encoding }, judgedAt: new Date(o.at).toISOString(), findings: [], summary: {}, secondOpinions: {} };
   const findings: Finding[] = [];
-  if (input.kind === 'metadata') findings.push(...(await validateMetadataDocument(input.xml, o)));
-  else findings.push(...(await validateResponseDocument(input.xml, o, report)));
-  if (input.kind !== 'metadata' && o.idpMetadata) findings.push(...(await validateMetadataDocument(o.idpMetadata, o)).filter((x) => x.code !== 'META_INVALID'));
+  // Both documents are started at once so that their XSD checks join the same xmllint run (xsd.ts).
+  const [main, trusted] = await Promise.all([
+    input.kind === 'metadata' ? validateMetadataDocument(input.xml, o) : validateResponseDocument(input.xml, o, report),
+    input.kind !== 'metadata' && o.idpMetadata ? validateMetadataDocument(o.idpMetadata, o) : [],
+  ]);
+  findings.push(...main, ...trusted.filter((x) => x.code !== 'META_INVALID'));
   const seen = new Set<string>();
   report.findings = withHints(findings, o)
     .filter((x) => {
@@ -254,6 +273,8 @@ export async function validate(input: DecodedInput, o: ValidateOptions): Promise
       return true;
     })
     .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
-  report.ok = !report.findings.some((x) => x.severity === 'error');
+  report.ok = !report.findings.some((x) => failsReport(x, o.failOn));
+  if (o.expect) report.expect = o.expect;
+  if (o.failOn === 'warning') report.failOn = 'warning';
   return report;
 }

@@ -140,6 +140,6 @@ describe('restart after kill -9 keeps what was acknowledged', () => {
   });
 
   it('the database files are where the docs say', () => {
-    for (const f of ['gateway.db', 'gateway.lock', 'idp.db', 'idp.lock', 'session-secret']) assert.ok(existsSync(path.join(dir, f)), f);
+    for (const f of ['gateway.db', 'gateway.lock.db', 'gateway.lock', 'idp.db', 'idp.lock.db', 'idp.lock', 'session-secret']) assert.ok(existsSync(path.join(dir, f)), f);
   });
 });

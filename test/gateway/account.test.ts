@@ -24,28 +24,27 @@ describe('account', () => {
     assert.deepEqual((await api(h, alice).get('/api/v2/account/details').expect(200)).body, before);
   });
 
-  it('the username changes now and the next SAML login sets it again from the IdP', async () => {
+  it('a SAML user cannot change their username or email (422 each, saying the IdP owns it); nothing changes', async () => {
     const h = await createHarness();
     const alice = await h.login('alice');
     const token = await alice.createToken();
-    const renamed = (await api(h, token.secret).patch('/api/v2/account/update', update({ username: 'NewTestUsername' })).expect(200)).body.data;
-    assert.equal(renamed.attributes.username, 'NewTestUsername');
-    assert.equal((await callWithToken(h, token.secret).expect(200)).body.data.attributes.username, 'NewTestUsername');
-    await h.login('alice', alice.browser);
-    assert.equal((await callWithToken(h, token.secret).expect(200)).body.data.attributes.username, 'alice');
+    const before = (await callWithToken(h, token.secret).expect(200)).body;
+    const res = await api(h, token.secret).patch('/api/v2/account/update', update({ username: 'NewTestUsername', email: 'alice.new@example.com' })).expect(422);
+    const byPointer = Object.fromEntries(res.body.errors.map((e: { source: { pointer: string }; detail: string }) => [e.source.pointer, e.detail]));
+    assert.match(byPointer['/data/attributes/username'], /set by the identity provider at each login \(the Username attribute, or else the local part of the NameID email\)/);
+    assert.match(byPointer['/data/attributes/email'], /the NameID the identity provider sends/);
+    assert.deepEqual((await callWithToken(h, token.secret).expect(200)).body, before);
   });
 
-  it('a new email is kept as unconfirmed-email (the NameID stays the email); the next login clears it', async () => {
+  it('sending the current username and email is accepted and changes nothing (go-tfe resets a user so)', async () => {
     const h = await createHarness();
     const alice = await h.login('alice');
-    const res = (await api(h, alice).patch('/api/v2/account/update', update({ email: 'alice.new@example.com' })).expect(200)).body.data;
-    assert.equal(res.attributes.email, 'alice@example.com');
-    assert.equal(res.attributes['unconfirmed-email'], 'alice.new@example.com');
-    await h.login('alice', alice.browser);
-    assert.equal((await api(h, alice).get('/api/v2/account/details').expect(200)).body.data.attributes['unconfirmed-email'], null);
+    const before = (await api(h, alice).get('/api/v2/account/details').expect(200)).body;
+    const res = (await api(h, alice).patch('/api/v2/account/update', update({ username: 'alice', email: 'Alice@Example.com' })).expect(200)).body;
+    assert.deepEqual(res, before);
   });
 
-  it('invalid values are 422 naming the field; a taken username is 422', async () => {
+  it('invalid values are 422 naming the field; another user\'s username is 422', async () => {
     const h = await createHarness();
     const alice = await h.login('alice');
     await h.login('bob');

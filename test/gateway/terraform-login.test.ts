@@ -169,6 +169,16 @@ describe('terraform login (login.v1)', () => {
       assert.equal(after.body.error, 'invalid_grant');
     });
 
+    it('after a refused redemption the right code_verifier is told the code was spent by that attempt (no token was issued), not that a token was revoked', async () => {
+      const h = await createHarness();
+      const { code, verifier } = await codeFor(h);
+      await exchange(h, { code, code_verifier: pkce().verifier }).expect(400);
+      const after = await exchange(h, { code, code_verifier: verifier }).expect(400);
+      assert.equal(after.body.error, 'invalid_grant');
+      assert.match(after.body.error_description, /spent by an earlier token request that was refused .*no token was issued for it: run terraform login again/);
+      assert.doesNotMatch(after.body.error_description, /revoked/);
+    });
+
     it('PKCE: a missing or malformed code_verifier is refused', async () => {
       const h = await createHarness();
       const missing = await codeFor(h);

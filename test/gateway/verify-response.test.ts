@@ -34,7 +34,7 @@ for (const [label, signing] of [
         attributes: ['IsServiceAccount', 'Username', 'MemberOf'],
         serviceAccount: { flagged: true, findings: [] },
         attributeNotes: [],
-        user: { username: 'bob', memberOf: ['developers', 'owners'], siteAdmin: false },
+        user: { username: 'bob', memberOf: ['developers', 'owners'], siteAdmin: false, memberOfSent: true },
       },
     );
   });
@@ -45,7 +45,7 @@ test('base64 wrapped in lines (as IdP forms often post it) is accepted', async (
   const login = await verifyLoginResponse(wrapped, [REQUEST_ID], options());
   assert.equal(login.nameId, 'alice@example.com');
   assert.equal(login.serviceAccount.flagged, false);
-  assert.deepEqual(login.user, { username: 'alice', memberOf: ['developers', 'site-admins'], siteAdmin: true });
+  assert.deepEqual(login.user, { username: 'alice', memberOf: ['developers', 'site-admins'], siteAdmin: true, memberOfSent: true });
 });
 
 test('an XML declaration and a byte-order mark are accepted', async () => {

@@ -11,5 +11,15 @@ export interface ExpectedFailure {
   stores?: ('directory' | 'memory')[];
 }
 
-/** Every Go test the runner selects passes on both stores (SQLite keeps unconfirmed-email since migration 3). */
-export const EXPECTED_FAILURES: Record<string, ExpectedFailure> = {};
+/**
+ * Every other Go test the runner selects passes on both stores. TestUsersUpdate fails by design:
+ * samlgate refuses username and email changes of SAML users (docs/api.md, "Invitations and who
+ * owns a username"), and it is the one test that expects them to apply.
+ */
+export const EXPECTED_FAILURES: Record<string, ExpectedFailure> = {
+  TestUsersUpdate: {
+    owner: 'org',
+    reason:
+      'deliberate, no fix planned: PATCH account/update answers 422 to a new username or email of a SAML user (the IdP sets both at each login; a username taken through the API is squatted from its rightful owner), and the subtests "with a new username" and "with a new email address" expect the change to apply',
+  },
+};

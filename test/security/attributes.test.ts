@@ -119,7 +119,7 @@ test('ATTR11: attribute names __proto__, constructor, hasOwnProperty cause no cr
   assert.equal(login.serviceAccount.flagged, false);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.equal(typeof Object.prototype.hasOwnProperty, 'function');
-  assert.deepEqual(login.user, { username: null, memberOf: [], siteAdmin: false });
+  assert.deepEqual(login.user, { username: null, memberOf: [], siteAdmin: false, memberOfSent: false });
 });
 
 test('ATTR12: comments inside a value read as the signed canonical text', async () => {

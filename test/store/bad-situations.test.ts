@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -118,34 +118,37 @@ describe('a database that cannot be used is refused, never altered (exit 1)', ()
 });
 
 describe('a second samlgate on the same directory is refused with the PID holding it', () => {
-  it('the lock names the other process and the directory (exit 1, through the CLI)', async () => {
+  it('the refusal names the directory, the holder and what to do (exit 1, through the CLI)', async () => {
     const dir = tmp('locked');
-    // A live process other than us holds the lock: our parent.
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'gateway.lock'), `${process.ppid}\n`);
-    const r = await runSamlgate(['gateway', '--gateway-port', '0', '--data', dir]);
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`the gateway database in ${dir} is in use by another samlgate \\(PID ${process.ppid}, lock file ${dir}/gateway.lock\\); stop that process, or start this one with another --data directory`));
+    // This test process holds the gateway lock; the CLI is the second process.
+    const held = acquireLock(dir, 'gateway', 'gateway');
+    try {
+      const r = await runSamlgate(['gateway', '--gateway-port', '0', '--data', dir]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`the data directory ${dir} is in use by another samlgate process \\(PID ${process.pid}, started at \\S+Z, holding the gateway database\\); stop it or use another --data`));
+    } finally {
+      held.release();
+    }
   });
 
   it('in one process: the second opener gets DataLockedError; closing releases the lock', async () => {
     const dir = tmp('lock2');
     const first = acquireLock(dir, 'gateway', 'gateway');
-    writeFileSync(first.file, `${process.ppid}\n`); // pretend another live process holds it
-    assert.throws(() => acquireLock(dir, 'gateway', 'gateway'), (err: unknown) => err instanceof DataLockedError && err.pid === process.ppid);
-    rmSync(first.file);
+    assert.throws(() => acquireLock(dir, 'gateway', 'gateway'), (err: unknown) => err instanceof DataLockedError && err.pid === process.pid);
+    assert.equal(readFileSync(first.holderFile, 'utf8').split('\n')[0], String(process.pid), 'the refused opener left the holder note alone');
+    first.release();
     const store = await openStore(dir);
     await store.close();
     const again = await openStore(dir);
     await again.close();
   });
 
-  it('a stale lock left by a crashed process (its PID is gone) is taken over', async () => {
+  it('a lock file left by a crashed process (its PID is gone) does not block; the new holder replaces it', async () => {
     const dir = tmp('stale');
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     writeFileSync(path.join(dir, 'gateway.lock'), `${dead.stdout}\n`);
     const store = await openStore(dir);
-    assert.equal(readFileSync(path.join(dir, 'gateway.lock'), 'utf8').trim(), String(process.pid));
+    assert.equal(readFileSync(path.join(dir, 'gateway.lock'), 'utf8').split('\n')[0], String(process.pid));
     await store.close();
   });
 

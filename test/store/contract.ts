@@ -326,6 +326,30 @@ export function storeContract(name: string, o: ContractOptions): void {
         assert.equal(await store.orgMemberships.delete(inv.id), 'not-found');
       });
 
+      it('an invitation naming an existing user waits for acceptInvitation: a login does not activate it, and until accepted it is not membership', async () => {
+        const o = org({ name: 'inviting' });
+        const boss = await user('boss2@example.com');
+        await store.organizations.create(o, team(o.id, { name: 'owners' }), boss.id);
+        const dev = team(o.id, { name: 'dev' });
+        await store.teams.create(dev);
+        const u = await user('existing@example.com');
+        const inv: OrgMembershipRecord = { id: id('ou'), organizationId: o.id, email: u.email, userId: u.id, status: 'invited', initialTeamIds: [dev.id], createdAt: T0 };
+        await store.orgMemberships.create(inv);
+        assert.deepEqual(await store.teams.teamsOfUser(u.id), [], 'an invitation joins no team');
+        assert.deepEqual(await store.orgMemberships.activateInvitations(u.email, u.id), [], 'a login does not accept for the user');
+        assert.deepEqual((await store.organizations.list({ number: 1, size: 10 }, { userId: u.id })).items, [], 'an invitation is not membership');
+        assert.deepEqual((await store.orgMemberships.listByUser(u.id)).map((m) => [m.id, m.status]), [[inv.id, 'invited']]);
+
+        const other = await user('other@example.com');
+        assert.deepEqual(await store.orgMemberships.acceptInvitation(inv.id, other.id), { ok: false, reason: 'not-found' }, 'only the user it names accepts');
+        assert.deepEqual(await store.orgMemberships.acceptInvitation('ou-nope', u.id), { ok: false, reason: 'not-found' });
+        const accepted = await store.orgMemberships.acceptInvitation(inv.id, u.id);
+        assert.deepEqual(accepted, { ok: true, membership: { ...inv, status: 'active' } });
+        assert.deepEqual(await store.orgMemberships.acceptInvitation(inv.id, u.id), { ok: false, reason: 'not-invited' }, 'a compare-and-set');
+        assert.deepEqual((await store.teams.teamsOfUser(u.id)).map((t) => t.id), [dev.id], 'accepting joins the initial teams');
+        assert.deepEqual((await store.organizations.list({ number: 1, size: 10 }, { userId: u.id })).items.map((x) => x.name), ['inviting']);
+      });
+
       it('deleting an organization cascades to its teams, members, memberships and team/organization tokens', async () => {
         const u = await user('casc@example.com');
         const o = org();
@@ -479,12 +503,10 @@ export function storeContract(name: string, o: ContractOptions): void {
         assert.deepEqual((await store.sessions.listByUser('user-s')).map((r) => r.sid), [s.sid]);
         assert.equal(await store.sessions.liveUntil('user-s', T0), T0 + 20);
         assert.equal(await store.sessions.liveUntil('user-s', T0 + 20), null);
-        // A pending session becoming a login, and a login moving to another user.
+        // A login-less session becoming a login, and a login moving to another user.
         const p = session({ userId: null });
         await store.sessions.set(p);
-        assert.equal(await store.sessions.countPending(), 1);
         await store.sessions.set({ ...p, userId: 'user-s', expiresAt: T0 + 30 });
-        assert.equal(await store.sessions.countPending(), 0);
         assert.equal(await store.sessions.liveUntil('user-s', T0), T0 + 30);
         await store.sessions.set({ ...p, userId: 'user-t', expiresAt: T0 + 30 });
         assert.equal(await store.sessions.liveUntil('user-s', T0), T0 + 20);
@@ -530,16 +552,14 @@ export function storeContract(name: string, o: ContractOptions): void {
         assert.ok(await store.sessions.get('gone'));
       });
 
-      it('purgeExpired takes pending logins (no user yet) at their own expiry, ended logins only after `before`', async () => {
+      it('purgeExpired takes login-less sessions (no user) at their own expiry, ended logins only after `before`', async () => {
         await store.sessions.set(session({ sid: 'pending-old', userId: null, expiresAt: T0 + 10 }));
         await store.sessions.set(session({ sid: 'pending-live', userId: null, expiresAt: T0 + 1000 }));
         await store.sessions.set(session({ sid: 'login-ended', userId: 'user-p', expiresAt: T0 + 10 }));
-        assert.equal(await store.sessions.countPending(), 2);
         assert.equal(await store.sessions.purgeExpired(T0 - 86_400_000, T0 + 20), 1);
         assert.equal(await store.sessions.get('pending-old'), undefined);
         assert.ok(await store.sessions.get('pending-live'));
         assert.ok(await store.sessions.get('login-ended'), 'kept for the grace period');
-        assert.equal(await store.sessions.countPending(), 1);
       });
 
       it('replay claim is one-time until expiry, then claimable again; purgeExpired counts', async () => {

@@ -251,5 +251,42 @@ export function workspacesContract(name: string, create: () => Promise<Store>): 
       await store.organizations.delete(orgId);
       assert.equal(await store.workspaces.get(w2.id), undefined);
     });
+
+    it('regression: deleting the organization removes its runs, configuration versions, state versions, variables and team access (read before anything else)', async () => {
+      const w = workspace(orgId);
+      await store.workspaces.create(w);
+      const t = team(orgId);
+      await store.teams.create(t);
+      await store.teamAccess.create(access(t.id, w.id));
+      const c = cv(w.id);
+      await store.configurationVersions.create(c);
+      const r = await store.runs.enqueue(run(w.id, c.id));
+      const s = sv(w.id, 1);
+      await store.stateVersions.create(s, Buffer.from('{}'), null);
+      const v = variable(w.id, 'k');
+      await store.variables.create(v);
+      assert.equal(await store.organizations.delete(orgId), true);
+      // Each read is the first after the delete, in an order that never touches the workspaces table first.
+      assert.equal(await store.runs.get(r.id), undefined);
+      assert.deepEqual(await store.runs.listActive(), []);
+      assert.equal(await store.configurationVersions.get(c.id), undefined);
+      assert.equal(await store.stateVersions.get(s.id), undefined);
+      assert.equal(await store.stateVersions.getOutput(s.outputs[0]!.id), undefined);
+      assert.equal(await store.variables.get(v.id), undefined);
+      assert.deepEqual(await store.teamAccess.forTeams([t.id]), []);
+      assert.equal(await store.workspaces.get(w.id), undefined);
+    });
+
+    it('deleting a team removes its team access at once', async () => {
+      const w = workspace(orgId);
+      await store.workspaces.create(w);
+      const t = team(orgId);
+      await store.teams.create(t);
+      const a = access(t.id, w.id);
+      await store.teamAccess.create(a);
+      assert.equal(await store.teams.delete(t.id), 'deleted');
+      assert.equal(await store.teamAccess.get(a.id), undefined);
+      assert.deepEqual(await store.teamAccess.forTeams([t.id]), []);
+    });
   });
 }

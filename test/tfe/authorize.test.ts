@@ -4,12 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authorize, type Action, type AuthzFacts } from '../../src/tfe/authorize.ts';
+import type { OrgMembershipRecord, WorkspaceRecord } from '../../src/store/types.ts';
+import { defaultSettings } from '../../src/tfe/workspaces.ts';
+import { authorize, type Action, type AuthzFacts, type OrganizationScene } from '../../src/tfe/authorize.ts';
 import {
   asOrgToken, asTeamToken, asUser, CALLERS, DEVELOPERS, FOREIGN, MANAGERS, NO_MEMBER_TOKENS, org, OTHER_ORG, OWNERS, PLATFORM, SECRET, user,
 } from './fixtures.ts';
 
 const alice = asUser();
+const INVITE = { id: 'ou-1', organizationId: 'org-1', userId: 'user-1', email: 'alice@example.com', status: 'invited', initialTeamIds: [], createdAt: 0 } as unknown as OrgMembershipRecord;
+const WORKSPACE: WorkspaceRecord = { id: 'ws-1', organizationId: 'org-1', name: 'app', createdAt: 0, updatedAt: 0, settings: defaultSettings(), lockedBy: null, lockReason: null, currentRunId: null, currentStateVersionId: null };
+const SCENE: OrganizationScene = { teams: [OWNERS, DEVELOPERS, PLATFORM, MANAGERS, SECRET, NO_MEMBER_TOKENS], workspaces: [WORKSPACE], teamAccess: [] };
 const facts = (o: Partial<AuthzFacts>): AuthzFacts => ({ principal: alice, teams: [], organization: org(), ...o });
 
 const table: Array<[string, AuthzFacts, Action, boolean]> = [
@@ -69,9 +74,22 @@ const table: Array<[string, AuthzFacts, Action, boolean]> = [
   ['T2: not when the team turned allow-member-token-management off', facts({ teams: [NO_MEMBER_TOKENS], team: NO_MEMBER_TOKENS }), 'team:manage-token', false],
   ['T2: owners manage every team token', CALLERS.owner!(PLATFORM), 'team:manage-token', true],
   ['T2: site admins manage every team token', CALLERS['site admin']!(PLATFORM), 'team:manage-token', true],
-  ['T2: the organization token manages team tokens', CALLERS['organization token']!(PLATFORM), 'team:manage-token', true],
+  // The minting invariant: no credential stronger than its minter.
+  ['the organization token manages the token of a team with no more rights than it', { ...CALLERS['organization token']!(DEVELOPERS), scene: SCENE }, 'team:manage-token', true],
+  ['the organization token may not mint the token of a team that may start runs (T3: it cannot)', { ...CALLERS['organization token']!(PLATFORM), scene: SCENE }, 'team:manage-token', false],
+  ['regression: the organization token may not mint the owners team token', { ...CALLERS['organization token']!(OWNERS), scene: SCENE }, 'team:manage-token', false],
+  ['regression: a manage-teams member may not mint the owners team token', { ...facts({ teams: [MANAGERS], team: OWNERS }), scene: SCENE }, 'team:manage-token', false],
+  ['a manage-teams member mints the token of a team weaker than theirs', { ...facts({ teams: [MANAGERS], team: NO_MEMBER_TOKENS }), scene: SCENE }, 'team:manage-token', true],
+  ['a manage-teams member may not mint a read-workspaces token (they cannot read workspaces)', { ...facts({ teams: [MANAGERS], team: DEVELOPERS }), scene: SCENE }, 'team:manage-token', false],
+  ['a manage-teams member may not mint a stronger team token (manage-workspaces)', { ...facts({ teams: [MANAGERS], team: PLATFORM }), scene: SCENE }, 'team:manage-token', false],
+  ['without the organization scene the comparison fails closed', facts({ teams: [MANAGERS], team: NO_MEMBER_TOKENS }), 'team:manage-token', false],
   ['T2: a team token regenerates its own team token', facts({ principal: asTeamToken(DEVELOPERS), team: DEVELOPERS }), 'team:manage-token', true],
   ["T2: a team token cannot touch another team's token", facts({ principal: asTeamToken(DEVELOPERS), team: PLATFORM }), 'team:manage-token', false],
+  // Invitations: only the invited user answers
+  ['the invited user answers their invitation', facts({ membership: INVITE }), 'membership:answer-invitation', true],
+  ['an owner of the inviting organization may not answer for them', { ...CALLERS.owner!(), membership: INVITE }, 'membership:answer-invitation', false],
+  ['a site admin may not answer for them', { ...CALLERS['site admin']!(), membership: INVITE }, 'membership:answer-invitation', false],
+  ['the organization token may not answer', { ...CALLERS['organization token']!(), membership: INVITE }, 'membership:answer-invitation', false],
 ];
 
 describe('authorize: organizations and teams', () => {

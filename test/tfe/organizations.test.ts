@@ -6,7 +6,9 @@ import { randomIds } from '../../src/ids.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
 import type { TfeDeps } from '../../src/tfe/deps.ts';
 import { createOrganization, ensureEmbeddedOrganization, sessionLimitsFor } from '../../src/tfe/organizations.ts';
-import { readUserAttributesWith, defaultSamlSettings } from '../../src/tfe/saml-settings.ts';
+import { defaultSamlSettings, userAttributeNames } from '../../src/tfe/saml-settings.ts';
+import { readUserAttributes } from '../../src/saml/attribute-policy.ts';
+import type { SamlSettings } from '../../src/tfe/saml-settings.ts';
 import { ATTRNAME_FORMAT } from '../../src/saml/constants.ts';
 import type { SamlAttribute } from '../../src/saml/attributes.ts';
 
@@ -58,7 +60,8 @@ describe('sessionLimitsFor (rule S1 across organizations)', () => {
   });
 });
 
-describe('readUserAttributesWith (rule S5 with the admin attribute names)', () => {
+describe('readUserAttributes (rule S5 with the admin attribute names)', () => {
+  const readUserAttributesWith = (attrs: SamlAttribute[], s: SamlSettings) => readUserAttributes(attrs, userAttributeNames(s));
   const attr = (name: string, ...values: string[]): SamlAttribute => ({ name, nameFormat: ATTRNAME_FORMAT.basic, friendlyName: null, statement: 0, values: values.map((text) => ({ kind: 'text' as const, text })) });
   const settings = defaultSamlSettings({ apiTokenTimeoutMs: 1000, idpCert: null, ssoUrl: null, sloUrl: null, spCert: null });
 
@@ -72,6 +75,12 @@ describe('readUserAttributesWith (rule S5 with the admin attribute names)', () =
     assert.deepEqual(readUserAttributesWith([attr('uid', 'u'), attr('admin', 'TRUE')], s), { username: 'u', memberOf: [], siteAdmin: true, memberOfSent: false });
     assert.equal(readUserAttributesWith([attr('groups', 'site-admins')], s).siteAdmin, false);
     assert.equal(readUserAttributesWith([attr('groups', 'root')], s).siteAdmin, true);
+  });
+
+  it('regression: two MemberOf attributes are merged (as ruby-saml merges them), not read as the first only', () => {
+    const r = readUserAttributesWith([attr('MemberOf', 'developers'), attr('MemberOf', 'site-admins')], settings);
+    assert.deepEqual(r.memberOf, ['developers', 'site-admins']);
+    assert.equal(r.siteAdmin, true);
   });
 });
 

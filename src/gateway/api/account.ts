@@ -3,9 +3,7 @@ import type { Router } from 'express';
 import type { GatewayContext } from '../context.ts';
 import { authorize } from '../../tfe/authorize.ts';
 import { z } from 'zod';
-import { StoreConflictError } from '../../store/types.ts';
 import { organizationServiceUser, teamServiceUser } from '../../tfe/service-user.ts';
-import { sanitizeUsername } from '../users.ts';
 import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { serviceUserResource, userResource } from './serializers.ts';
 
@@ -25,32 +23,44 @@ export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
     // T6: team and organization tokens get a synthetic service user naming what they authenticate.
     if (p.kind === 'team') return sendDocument(res, 200, { data: serviceUserResource(teamServiceUser(p.team, p.organization)) });
     if (p.kind === 'organization') return sendDocument(res, 200, { data: serviceUserResource(organizationServiceUser(p.organization)) });
-    sendDocument(res, 200, { data: userResource(p.user) });
+    sendDocument(res, 200, { data: userResource(p.user, p) });
   });
 
   /**
-   * PATCH /api/v2/account/update for SAML users. The IdP owns identity: the username changes now
-   * and the next SAML login sets it again from the assertion (Username, else the NameID's local
-   * part); the email is the NameID, so a new address is kept as `unconfirmed-email` (TFE shows a
-   * pending change there) and the next login clears it.
+   * PATCH /api/v2/account/update. Every samlgate user is a SAML user, and for them the IdP owns
+   * identity (account/details says can-change-username and can-change-email false): the username
+   * is set at each login from the assertion (Username, else the NameID's local part) and the email
+   * is the NameID. A change is refused (422 naming the field and why), never applied: a username
+   * taken here would be squatted (the IdP's rightful owner's first login is refused as a
+   * collision, and a later add-by-username gives the squatter their teams). Sending the current
+   * values is accepted (go-tfe resets the user so), and the current email clears a pending
+   * `unconfirmed-email` left by older versions.
    */
   router.patch('/account/update', async (req, res) => {
     const p = req.principal!;
     if (p.kind !== 'user') return sendNotFound(res);
     const a = parseBody(req, updateBody).data.attributes;
-    const patch: { username?: string; unconfirmedEmail?: string | null } = {};
-    if (a.username !== undefined && a.username !== p.user.username) patch.username = sanitizeUsername(a.username);
-    if (a.email !== undefined) patch.unconfirmedEmail = a.email.toLowerCase() === p.user.email.toLowerCase() ? null : a.email;
-    let user = p.user;
-    if (Object.keys(patch).length > 0) {
-      try {
-        user = (await ctx.store.users.update(p.user.id, patch)) ?? p.user;
-      } catch (err) {
-        if (!(err instanceof StoreConflictError)) throw err;
-        throw new ApiInputError([{ status: '422', title: 'invalid attribute', detail: `username ${patch.username} is taken`, source: { pointer: '/data/attributes/username' } }]);
-      }
+    const refused = [];
+    if (a.username !== undefined && a.username !== p.user.username) {
+      refused.push({
+        status: '422',
+        title: 'invalid attribute',
+        detail: `the username of a SAML user is set by the identity provider at each login (the Username attribute, or else the local part of the NameID email), so it cannot be changed here: ask for the change at the IdP; this account's username stays ${p.user.username}`,
+        source: { pointer: '/data/attributes/username' },
+      });
     }
-    sendDocument(res, 200, { data: userResource(user) });
+    if (a.email !== undefined && a.email.toLowerCase() !== p.user.email.toLowerCase()) {
+      refused.push({
+        status: '422',
+        title: 'invalid attribute',
+        detail: `the email of a SAML user is the NameID the identity provider sends at each login, so it cannot be changed here: ask for the change at the IdP; this account's email stays ${p.user.email}`,
+        source: { pointer: '/data/attributes/email' },
+      });
+    }
+    if (refused.length > 0) throw new ApiInputError(refused);
+    let user = p.user;
+    if (a.email !== undefined && (p.user.unconfirmedEmail ?? null) !== null) user = (await ctx.store.users.update(p.user.id, { unconfirmedEmail: null })) ?? p.user;
+    sendDocument(res, 200, { data: userResource(user, p) });
   });
 
   router.get('/users/:id', async (req, res) => {
@@ -58,6 +68,6 @@ export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
     const p = req.principal!;
     const user = p.kind === 'user' && p.user.id === req.params.id ? p.user : await ctx.store.users.get(req.params.id);
     if (!user || !authorize({ principal: p, teams: [], user }, 'user:read')) return sendNotFound(res);
-    sendDocument(res, 200, { data: userResource(user) });
+    sendDocument(res, 200, { data: userResource(user, p) });
   });
 }

@@ -3,7 +3,7 @@
  * gets 404 so the endpoints' existence is not revealed (rule T7).
  */
 import type { NextFunction, Request, Response, Router } from 'express';
-import { authorize } from '../../tfe/authorize.ts';
+import { maySite } from '../../tfe/access.ts';
 import { principalUser } from '../../tfe/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { setSuspended } from '../users.ts';
@@ -20,7 +20,7 @@ function boolFilter(value: unknown, name: string): boolean | undefined {
 }
 
 function requireSiteAdmin(req: Request, res: Response, next: NextFunction) {
-  if (!req.principal || !authorize({ principal: req.principal, teams: [] }, 'site:admin')) return sendNotFound(res);
+  if (!req.principal || !maySite(req.principal, 'site:admin')) return sendNotFound(res);
   next();
 }
 

@@ -11,9 +11,10 @@ import type { ConfigurationVersionRecord } from '../../store/types.ts';
 import { queueRun } from '../../tfe/run-queue.ts';
 import { resourceAddressesOfSlug, SlugError } from '../../tfe/synthetic-plan.ts';
 import { capabilityUrl, useCapability } from '../capability-standing.ts';
+import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { invalid, loadWorkspaceById, readPage, paginationMeta, sendConflict } from './workspace-facts.ts';
+import { invalid, loadWorkspaceById, readPage, paginationMeta } from './workspace-facts.ts';
 import { configurationVersionResource } from './workspace-serializers.ts';
 
 const createBody = z.object({
@@ -85,14 +86,14 @@ export function uploadHandler(ctx: GatewayContext) {
     const slug = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let addresses: string[];
     try {
-      addresses = resourceAddressesOfSlug(slug);
+      addresses = await resourceAddressesOfSlug(slug);
     } catch (err) {
       if (err instanceof SlugError) throw invalid('/', err.message);
       throw err;
     }
     const result = await ctx.store.configurationVersions.markUploaded(id, slug, addresses, ctx.clock.now());
     if (result === 'not-found') return sendNotFound(res);
-    if (result === 'not-pending') return sendConflict(res, 'this configuration version was already uploaded; create a new configuration version to upload again');
+    if (result === 'not-pending') throw new TfeError('spent', 'this configuration version was already uploaded; create a new configuration version to upload again');
     const cv = await ctx.store.configurationVersions.get(id);
     const workspace = cv && (await ctx.store.workspaces.get(cv.workspaceId));
     if (cv?.autoQueueRuns && workspace) {

@@ -77,16 +77,42 @@ export const iso = (ms: number | null | undefined): string | null => (ms === nul
  */
 export function jsonApiBodyParser(): RequestHandler {
   const types = [JSONAPI, 'application/json'];
-  const parse = express.json({ type: types, limit: '1mb' });
+  // Not body-parser's strict mode: it reports `null`, `1` or `"x"` as a JSON syntax error, which
+  // they are not. They parse here and are refused below for what they are: not an object.
+  const parse = express.json({ type: types, limit: '1mb', strict: false });
   return (req: Request, res: Response, next: NextFunction) => {
     const length = req.headers['content-length'];
     if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return next();
     if (!req.is(types)) {
       return sendError(res, 415, 'unsupported media type', `send the request body as JSON with "Content-Type: ${JSONAPI}" (got ${req.headers['content-type'] ?? 'no Content-Type'})`);
     }
-    parse(req, res, next);
+    parse(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      const notObject = jsonKindUnlessObject(req.body);
+      // Also keeps parseBody's `req.body ?? {}` from reading a `null` body as an empty document.
+      if (notObject) return next(notAnObject(notObject));
+      next();
+    });
   };
 }
+
+/** What a parsed JSON value is, if it is not an object (JSON:API 7.1: a document's top level is an object). */
+function jsonKindUnlessObject(value: unknown): string | null {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  return null;
+}
+
+const notAnObject = (kind: string) =>
+  new ApiInputError([
+    {
+      status: '422',
+      title: 'invalid request body',
+      detail: `the request body is valid JSON but not an object (it is ${kind}): send a JSON:API document, an object such as {"data": {"type": "...", "attributes": {...}}}`,
+      source: { pointer: '' },
+    },
+  ]);
 
 /** page[number] / page[size] (TFE: size 1..100, default 20), or a 422 naming the bad parameter. */
 export function readPage(req: Request, defaultSize = 20): { number: number; size: number } {

@@ -1,17 +1,19 @@
 /**
- * TFE "Organization Memberships" API: invite by email, list, show, delete.
+ * TFE "Organization Memberships" API: invite by email, list, show, delete, and samlgate's accept
+ * and decline (TFE's users accept in its UI; samlgate also has the account page's Invitations).
  * https://developer.hashicorp.com/terraform/enterprise/api-docs/organization-memberships
  * An invitation for an email without an account stays `invited` until that person's first SAML
- * login (src/tfe/login-sync.ts); `include=user` adds the user when one exists.
+ * login (src/tfe/login-sync.ts); one for an existing account until that user accepts it;
+ * `include=user` adds the user of an active membership.
  */
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { OrgMembershipRecord, OrganizationRecord } from '../../store/types.ts';
 import { authorize } from '../../tfe/authorize.ts';
 import type { Principal } from '../../tfe/principal.ts';
-import { deleteMembership, inviteMember, teamsOfMembership } from '../../tfe/memberships.ts';
+import { acceptInvitation, declineInvitation, deleteMembership, inviteMember, teamsOfMembership } from '../../tfe/memberships.ts';
 import type { GatewayContext } from '../context.ts';
-import { factsFor, organizationFor } from './caller.ts';
+import { factsFor, organizationFor } from '../../tfe/access.ts';
 import { ApiInputError, includes, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { membershipResource, userResource } from './serializers.ts';
 
@@ -24,12 +26,12 @@ const inviteBody = z.object({
 });
 
 /** The one membership serializer, plus the user in `included` when asked (and when there is one). */
-async function membershipParts(ctx: GatewayContext, m: OrgMembershipRecord, org: OrganizationRecord, include: Set<string>) {
+async function membershipParts(ctx: GatewayContext, viewer: Principal, m: OrgMembershipRecord, org: OrganizationRecord, include: Set<string>) {
   const data = membershipResource(m, org, await teamsOfMembership(ctx, m));
   const included: unknown[] = [];
   if (include.has('user') && m.userId && m.status === 'active') {
     const user = await ctx.store.users.get(m.userId);
-    if (user) included.push(userResource(user));
+    if (user) included.push(userResource(user, viewer));
   }
   return { data, included };
 }
@@ -65,7 +67,7 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
     const data = [];
     const included = [];
     for (const m of result.items) {
-      const parts = await membershipParts(ctx, m, found.org, include);
+      const parts = await membershipParts(ctx, req.principal!, m, found.org, include);
       data.push(parts.data);
       included.push(...parts.included);
     }
@@ -85,7 +87,7 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
     const m = await inviteMember(ctx.tfe, found.org, body.attributes.email, teamIds);
     ctx.logger.info({ membershipId: m.id, organization: found.org.name, status: m.status }, 'organization membership created');
     // TFE's create response carries the user, as a read with include=user does.
-    const parts = await membershipParts(ctx, m, found.org, new Set(['user']));
+    const parts = await membershipParts(ctx, req.principal!, m, found.org, new Set(['user']));
     sendDocument(res, 201, { data: parts.data, included: parts.included });
   });
 
@@ -93,9 +95,30 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
     const found = await membershipFor(ctx, req.principal!, req.params.id, 'organization:read');
     if (!found) return sendNotFound(res);
     const include = includes(req);
-    const parts = await membershipParts(ctx, found.m, found.org, include);
+    const parts = await membershipParts(ctx, req.principal!, found.m, found.org, include);
     sendDocument(res, 200, { data: parts.data, ...(include.size > 0 ? { included: parts.included } : {}) });
   });
+
+  /**
+   * samlgate's accept and decline (TFE has no public API for them; its users answer in the UI).
+   * Only the user the invitation names, through their session or a user token: team and
+   * organization tokens, the inviting owners and site admins get 404 like for a missing one (T7),
+   * because consent cannot be given on someone's behalf.
+   */
+  for (const action of ['accept', 'decline'] as const) {
+    router.post(`/organization-memberships/:id/actions/${action}`, async (req, res) => {
+      const p = req.principal!;
+      // authorize('membership:answer-invitation'), inside the domain functions: only the invited user.
+      if (p.kind !== 'user') return sendNotFound(res);
+      const m = action === 'accept' ? await acceptInvitation(ctx.tfe, p, req.params.id) : await declineInvitation(ctx.tfe, p, req.params.id);
+      ctx.logger.info({ membershipId: m.id, userId: p.user.id }, `organization invitation ${action}ed`);
+      if (action === 'decline') return res.status(204).end();
+      const org = await ctx.store.organizations.get(m.organizationId);
+      if (!org) return sendNotFound(res);
+      const parts = await membershipParts(ctx, p, m, org, new Set(['user']));
+      sendDocument(res, 200, { data: parts.data, included: parts.included });
+    });
+  }
 
   router.delete('/organization-memberships/:id', async (req, res) => {
     const found = await membershipFor(ctx, req.principal!, req.params.id, 'organization:manage-memberships');

@@ -10,7 +10,7 @@ import type { OrganizationRecord, TokenRecord } from '../../store/types.ts';
 import { principalUser } from '../../tfe/principal.ts';
 import { deleteSingularToken, generateOrganizationToken } from '../../tfe/tokens.ts';
 import type { GatewayContext } from '../context.ts';
-import { organizationFor } from './caller.ts';
+import { organizationFor } from '../../tfe/access.ts';
 import { sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
 import { readTokenBody } from './token-body.ts';
@@ -22,7 +22,7 @@ export function addOrganizationTokenRoutes(router: Router, ctx: GatewayContext):
     const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:manage-token');
     if (!found) return sendNotFound(res);
     const { expiredAt } = readTokenBody(req);
-    const created = await generateOrganizationToken(ctx.tfe, found.org, { expiredAt, createdById: principalUser(req.principal!)?.id ?? null });
+    const created = await generateOrganizationToken(ctx.tfe, req.principal!, found.org, { expiredAt, createdById: principalUser(req.principal!)?.id ?? null });
     ctx.logger.info({ organization: found.org.name, tokenId: created.token.id, replaced: created.replaced }, created.replaced ? 'organization token regenerated' : 'organization token created');
     sendSecret(res, orgToken(created.token, found.org, created.secret));
   });

@@ -10,7 +10,7 @@ import { authorize, type AuthzFacts } from '../../tfe/authorize.ts';
 import { organizationPermissions } from '../../tfe/organization-permissions.ts';
 import { createOrganization, deleteOrganization, ORGANIZATION_NAME, updateOrganization } from '../../tfe/organizations.ts';
 import type { GatewayContext } from '../context.ts';
-import { factsFor, organizationFor } from './caller.ts';
+import { factsFor, organizationFor } from '../../tfe/access.ts';
 import { paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { entitlementSetResource, organizationResource } from './serializers.ts';
 

@@ -12,9 +12,10 @@ import { FINAL_RUN_STATUSES, type ConfigurationVersionRecord, type RunRecord } f
 import type { Action } from '../../tfe/authorize.ts';
 import { queueRun } from '../../tfe/run-queue.ts';
 import { cancelRun, confirmRun, discardRun, forceCancelRun, type ActionResult } from '../../tfe/runs.ts';
+import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
 import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { holderOf, invalid, loadWorkspaceById, readPage, paginationMeta, queryString, sendConflict, type WorkspaceScope } from './workspace-facts.ts';
+import { holderOf, invalid, loadWorkspaceById, readPage, paginationMeta, queryString, type WorkspaceScope } from './workspace-facts.ts';
 import { runResource } from './workspace-serializers.ts';
 
 const addresses = z.array(z.string().min(1).max(1024)).max(1000);
@@ -138,9 +139,9 @@ export function addRunRoutes(router: Router, ctx: GatewayContext): void {
     if (!found || !found.scope.may(permission)) return sendNotFound(res);
     parseBody(req, commentBody);
     const decision = decide(found.run, ctx.clock.now());
-    if (!decision.ok) return sendConflict(res, decision.detail, 'transition not allowed');
+    if (!decision.ok) throw new TfeError('transition-not-allowed', decision.detail);
     const updated = await ctx.store.runs.transition(found.run.id, decision.from, decision.patch);
-    if (!updated) return sendConflict(res, 'the run changed state while this request was processed; read it again and retry', 'transition not allowed');
+    if (!updated) throw new TfeError('transition-not-allowed', 'the run changed state while this request was processed; read it again and retry');
     ctx.logger.info({ runId: updated.id, status: updated.status, action: req.path.split('/').pop() }, 'run action');
     if (FINAL_RUN_STATUSES.has(updated.status)) await ctx.runScheduler.released(updated.workspaceId);
     res.status(202).end();

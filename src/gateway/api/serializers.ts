@@ -1,7 +1,9 @@
 /** Store records -> TFE-shaped JSON:API resource objects. One function per resource type. */
 import { createHash } from 'node:crypto';
 import type { OrgMembershipRecord, OrganizationRecord, TeamRecord, TokenRecord, UserRecord } from '../../store/types.ts';
+import { authorize } from '../../tfe/authorize.ts';
 import { membershipUserId } from '../../tfe/memberships.ts';
+import type { Principal } from '../../tfe/principal.ts';
 import { ENTITLEMENTS } from '../../tfe/organizations.ts';
 import type { OrganizationPermissions } from '../../tfe/organization-permissions.ts';
 import type { SamlSettings, SamlSettingsReadOnly } from '../../tfe/saml-settings.ts';
@@ -13,7 +15,14 @@ export function avatarUrl(email: string): string {
   return `https://www.gravatar.com/avatar/${createHash('md5').update(email.trim().toLowerCase()).digest('hex')}?s=100&d=mm`;
 }
 
-export function userResource(user: UserRecord) {
+/**
+ * `viewer`: who is asking. `meta.member-of` is the user's whole IdP group list, which names groups
+ * (and so teams, projects, other organizations) beyond the viewer's organization: only the user
+ * themself and site admins see it (the `user:read` rule), never members of another organization
+ * looking at a team's users or a membership's user.
+ */
+export function userResource(user: UserRecord, viewer: Principal) {
+  const seesGroups = authorize({ principal: viewer, teams: [], user }, 'user:read');
   return {
     id: user.id,
     type: 'users',
@@ -43,7 +52,7 @@ export function userResource(user: UserRecord) {
     meta: {
       'service-account-synced-at': iso(user.serviceAccountSyncedAt),
       'last-login-at': iso(user.lastLoginAt),
-      'member-of': user.memberOf,
+      ...(seesGroups ? { 'member-of': user.memberOf } : {}),
     },
   };
 }

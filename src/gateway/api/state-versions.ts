@@ -12,9 +12,10 @@ import { z } from 'zod';
 import type { StateVersionRecord } from '../../store/types.ts';
 import { writeStateVersion } from '../../tfe/state-versions.ts';
 import { capabilityUrl, useCapability } from '../capability-standing.ts';
+import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { holderOf, invalid, loadWorkspaceById, loadWorkspaceByName, readPage, paginationMeta, queryString, sendConflict, type WorkspaceScope } from './workspace-facts.ts';
+import { holderOf, invalid, loadWorkspaceById, loadWorkspaceByName, readPage, paginationMeta, queryString, type WorkspaceScope } from './workspace-facts.ts';
 import { stateOutputResource, stateVersionResource } from './workspace-serializers.ts';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -50,7 +51,7 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
     const holder = holderOf(req.principal!);
     const lock = scope.workspace.lockedBy;
     if (!lock || lock.kind !== holder.kind || lock.id !== holder.id) {
-      return sendConflict(res, lock ? 'the workspace is locked by someone else; a state version can only be created by the holder of the lock' : 'lock the workspace (POST /api/v2/workspaces/:id/actions/lock) before creating a state version');
+      throw new TfeError('locked', lock ? 'the workspace is locked by someone else; a state version can only be created by the holder of the lock' : 'lock the workspace (POST /api/v2/workspaces/:id/actions/lock) before creating a state version');
     }
     const runId = relationships?.run?.data?.id ?? null;
     if (runId) {
@@ -68,7 +69,7 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
     });
     if (!result.ok) {
       const r = result.rejection;
-      if (r.status === 409) return sendConflict(res, r.detail);
+      if (r.code === 'stale') throw new TfeError('stale', r.detail);
       throw invalid(`/data/attributes/${r.field}`, r.detail);
     }
     sendDocument(res, result.created ? 201 : 200, document(result.stateVersion, req, res, scope));

@@ -9,7 +9,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { addMembersByUsername, changeMembershipsOfTeam, removeMembersByUsername } from '../../tfe/teams.ts';
 import type { GatewayContext } from '../context.ts';
-import { teamFor } from './caller.ts';
+import { teamFor } from '../../tfe/access.ts';
 import { parseBody, sendNotFound } from './jsonapi.ts';
 
 const list = (type: string) =>

@@ -13,7 +13,7 @@ import { TfeError } from '../../tfe/errors.ts';
 import { principalUser } from '../../tfe/principal.ts';
 import { createDescribedTeamToken, deleteSingularToken, generateTeamToken } from '../../tfe/tokens.ts';
 import type { GatewayContext } from '../context.ts';
-import { organizationFor, teamFor } from './caller.ts';
+import { organizationFor, teamFor } from '../../tfe/access.ts';
 import { paginationLinks, paginationMeta, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
 import { readTokenBody } from './token-body.ts';
@@ -25,7 +25,7 @@ export function addTeamTokenRoutes(router: Router, ctx: GatewayContext): void {
     const found = await teamFor(ctx, req.principal!, req.params.id, 'team:manage-token');
     if (!found) return sendNotFound(res);
     const input = readTokenBody(req);
-    const created = await generateTeamToken(ctx.tfe, found.team, { ...input, createdById: principalUser(req.principal!)?.id ?? null });
+    const created = await generateTeamToken(ctx.tfe, req.principal!, found.team, { ...input, createdById: principalUser(req.principal!)?.id ?? null });
     ctx.logger.info({ teamId: found.team.id, tokenId: created.token.id, replaced: created.replaced }, created.replaced ? 'team token regenerated' : 'team token created');
     sendSecret(res, teamToken(created.token, found.team, created.secret));
   });
@@ -51,7 +51,7 @@ export function addTeamTokenRoutes(router: Router, ctx: GatewayContext): void {
     if (!found) return sendNotFound(res);
     const input = readTokenBody(req);
     if (!input.description) throw new TfeError('invalid', 'description is required for team tokens created here (the legacy /authentication-token endpoint takes none)', 'description');
-    const created = await createDescribedTeamToken(ctx.tfe, found.team, { ...input, description: input.description, createdById: principalUser(req.principal!)?.id ?? null });
+    const created = await createDescribedTeamToken(ctx.tfe, req.principal!, found.team, { ...input, description: input.description, createdById: principalUser(req.principal!)?.id ?? null });
     ctx.logger.info({ teamId: found.team.id, tokenId: created.token.id }, 'team token created');
     sendSecret(res, teamToken(created.token, found.team, created.secret));
   });

@@ -13,7 +13,7 @@ import { teamPermissions } from '../../tfe/organization-permissions.ts';
 import { ORGANIZATION_ACCESS_FLAGS } from '../../tfe/organizations.ts';
 import { createTeam, deleteTeam, updateTeam, type TeamInput } from '../../tfe/teams.ts';
 import type { GatewayContext } from '../context.ts';
-import { factsFor, organizationFor, teamFor } from './caller.ts';
+import { organizationFor, teamFor, withScene } from '../../tfe/access.ts';
 import { includes, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { membershipResource, teamResource, userResource, type TeamView } from './serializers.ts';
 
@@ -58,9 +58,10 @@ export async function loadTeamView(ctx: GatewayContext, team: TeamRecord): Promi
 /** The one team serializer (create, show, list, update), with `included` when asked. */
 export async function teamDocumentParts(ctx: GatewayContext, team: TeamRecord, org: OrganizationRecord, facts: AuthzFacts, include: Set<string>) {
   const view = await loadTeamView(ctx, team);
-  const data = teamResource(team, org, view, teamPermissions({ ...facts, team }));
+  // can-update-api-token compares rights across the organization (the minting invariant).
+  const data = teamResource(team, org, view, teamPermissions({ ...(await withScene(ctx, facts)), team }));
   const included: unknown[] = [];
-  if (include.has('users')) included.push(...view.members.map(userResource));
+  if (include.has('users')) included.push(...view.members.map((u) => userResource(u, facts.principal)));
   if (include.has('organization-memberships')) {
     for (const id of view.membershipIds) {
       const m = await ctx.store.orgMemberships.get(id);
@@ -84,8 +85,9 @@ export function addTeamRoutes(router: Router, ctx: GatewayContext): void {
     const include = includes(req);
     const data = [];
     const included = [];
+    const facts = await withScene(ctx, found.facts);
     for (const team of pageItems) {
-      const parts = await teamDocumentParts(ctx, team, found.org, found.facts, include);
+      const parts = await teamDocumentParts(ctx, team, found.org, facts, include);
       data.push(parts.data);
       included.push(...parts.included);
     }

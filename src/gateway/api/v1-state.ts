@@ -10,6 +10,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { md5Hex, writeStateVersion } from '../../tfe/state-versions.ts';
 import { authenticateToken } from '../auth.ts';
 import { withinRateLimit } from '../rate-limit.ts';
+import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
 import { extractBearer } from '../tokens.ts';
 import { sendError, sendErrors, sendNotFound } from './jsonapi.ts';
@@ -58,7 +59,7 @@ export function v1StateRouter(ctx: GatewayContext): Router {
     const holder = holderOf(req.principal!);
     const lock = scope.workspace.lockedBy;
     if (lock && (lock.kind !== holder.kind || lock.id !== holder.id)) {
-      return sendErrors(res, 409, [{ status: '409', title: 'conflict', detail: 'the workspace is locked by someone else; the state can only be written by the holder of the lock' }]);
+      throw new TfeError('locked', 'the workspace is locked by someone else; the state can only be written by the holder of the lock');
     }
     const state = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (state.length === 0) return invalidV1(res, 'the request body must be the Terraform state (JSON)');
@@ -74,7 +75,7 @@ export function v1StateRouter(ctx: GatewayContext): Router {
     const result = await writeStateVersion(ctx, scope.workspace, { state, md5, force: req.query.force === 'true', runId: null, createdBy: holder });
     if (!result.ok) {
       const r = result.rejection;
-      if (r.status === 409) return sendErrors(res, 409, [{ status: '409', title: 'conflict', detail: r.detail }]);
+      if (r.code === 'stale') throw new TfeError('stale', r.detail);
       return invalidV1(res, r.field === 'md5' ? `Content-MD5 does not match the body: ${r.detail}` : r.detail);
     }
     res.status(200).end();

@@ -4,22 +4,15 @@
  * on the workspace. Every lookup that fails, and every workspace the caller may not see, ends as
  * the same 404 (rule T7), so a token cannot tell "absent" from "hidden".
  */
-import type { Response } from 'express';
 import type { OrganizationRecord, TeamRecord, WorkspaceRecord } from '../../store/types.ts';
 import { authorize, type Action } from '../../tfe/authorize.ts';
 import type { Principal } from '../../tfe/principal.ts';
 import type { WorkspaceFacts } from '../../tfe/workspace-access.ts';
 import type { GatewayContext } from '../context.ts';
-import { organizationFor } from './caller.ts';
-import { ApiInputError, sendErrors, type ApiErrorObject } from './jsonapi.ts';
+import { callerTeams, organizationFor } from '../../tfe/access.ts';
+import { ApiInputError } from './jsonapi.ts';
 export { readPage, paginationMeta } from './jsonapi.ts';
 
-/** The teams the caller acts through in `organizationId`. */
-export async function callerTeams(ctx: GatewayContext, p: Principal, organizationId: string): Promise<TeamRecord[]> {
-  if (p.kind === 'team') return p.team.organizationId === organizationId ? [p.team] : [];
-  if (p.kind === 'organization') return [];
-  return (await ctx.store.teams.teamsOfUser(p.user.id)).filter((t) => t.organizationId === organizationId);
-}
 
 export interface OrgScope {
   organization: OrganizationRecord;
@@ -75,9 +68,6 @@ export function invalid(pointer: string, detail: string): ApiInputError {
   return new ApiInputError([{ status: '422', title: 'invalid attribute', detail, source: { pointer } }]);
 }
 
-export function sendConflict(res: Response, detail: string, title = 'conflict'): void {
-  sendErrors(res, 409, [{ status: '409', title, detail } satisfies ApiErrorObject]);
-}
 
 /** The express query-string parser keeps `page[number]` either flat or nested; read one string. */
 export function queryString(query: Record<string, unknown>, key: string, nestedPath?: string[]): string | undefined {

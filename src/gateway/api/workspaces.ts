@@ -13,6 +13,7 @@ import { authorize } from '../../tfe/authorize.ts';
 import { isKnownTerraformVersion } from '../../tfe/terraform-versions.ts';
 import { seesAllWorkspaces } from '../../tfe/workspace-access.ts';
 import { createWorkspace, updateWorkspace, WORKSPACE_NAME } from '../../tfe/workspaces.ts';
+import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import {
@@ -24,7 +25,6 @@ import {
   readPage,
   paginationMeta,
   queryString,
-  sendConflict,
   type OrgScope,
   type WorkspaceScope,
 } from './workspace-facts.ts';
@@ -180,7 +180,7 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
     const result = await ctx.store.workspaces.lock(scope.workspace.id, holderOf(req.principal!), reason ?? null);
     if (!result.ok) {
       if (result.reason === 'not-found') return sendNotFound(res);
-      return sendConflict(res, 'Unable to lock workspace. The workspace is already locked.');
+      throw new TfeError('locked', 'Unable to lock workspace. The workspace is already locked.');
     }
     sendWorkspace(res, req, 200, { ...scope, workspace: result.workspace });
   });
@@ -191,9 +191,9 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
     const result = await ctx.store.workspaces.unlock(scope.workspace.id, holderOf(req.principal!), force);
     if (!result.ok) {
       if (result.reason === 'not-found') return sendNotFound(res);
-      if (result.reason === 'already') return sendConflict(res, 'Unable to unlock workspace. The workspace is not locked.');
+      if (result.reason === 'already') throw new TfeError('locked', 'Unable to unlock workspace. The workspace is not locked.');
       const by = result.workspace.lockedBy!;
-      return sendConflict(res, `Unable to unlock workspace. The workspace is locked by ${by.kind} ${by.id}; only the holder may unlock it, or an admin may force-unlock it.`);
+      throw new TfeError('locked', `Unable to unlock workspace. The workspace is locked by ${by.kind} ${by.id}; only the holder may unlock it, or an admin may force-unlock it.`);
     }
     sendWorkspace(res, req, 200, { ...scope, workspace: result.workspace });
   };

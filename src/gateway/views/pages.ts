@@ -3,7 +3,7 @@
  * pages carry <meta name="csrf-token"> and a POST /logout form (DESIGN 2b).
  */
 import { formatDuration } from '../../duration.ts';
-import type { TokenRecord, UserRecord } from '../../store/types.ts';
+import type { OrganizationRecord, OrgMembershipRecord, TokenRecord, UserRecord } from '../../store/types.ts';
 import { html, raw, type RawHtml } from '../../util/html.ts';
 import type { RejectionEntry } from '../context.ts';
 
@@ -42,7 +42,25 @@ export function anonymousHome(page: PageContext): string {
 <p>You are not signed in. <a href="/session">Sign in with SSO</a> to create API tokens.</p>`);
 }
 
-export function accountPage(page: PageContext, o: { liveUntil: number; apiTokenTimeoutMs: number; loginNote?: RawHtml }): string {
+export interface InvitationView {
+  membership: OrgMembershipRecord;
+  organization: OrganizationRecord;
+}
+
+/** Invitations waiting for the user's consent; joining binds them to the organization's session limits. */
+function invitationsSection(page: PageContext, invitations: InvitationView[]): RawHtml | string {
+  if (invitations.length === 0) return '';
+  const button = (id: string, action: 'accept' | 'decline', label: string) =>
+    html`<form class="inline" method="post" action="/app/settings/invitations/${id}/${action}"><input type="hidden" name="_csrf" value="${page.csrfToken ?? ''}"><button type="submit">${label}</button></form>`;
+  return html`<h3>Invitations</h3>
+<p>Accepting makes you a member: the organization's session-timeout and session-remember then limit your web session (from your next sign-in) and so your API tokens.</p>
+<table><thead><tr><th>Organization</th><th>Invited</th><th></th></tr></thead><tbody>
+${invitations.map(({ membership: m, organization: o }) => html`<tr><td>${o.name}<br><small>session-timeout ${o.sessionTimeoutMinutes} min · session-remember ${o.sessionRememberMinutes} min</small></td><td>${new Date(m.createdAt).toISOString()}</td>
+<td>${button(m.id, 'accept', 'Accept')} ${button(m.id, 'decline', 'Decline')}</td></tr>`)}
+</tbody></table>`;
+}
+
+export function accountPage(page: PageContext, o: { liveUntil: number; apiTokenTimeoutMs: number; loginNote?: RawHtml; invitations?: InvitationView[] }): string {
   const u = page.user!;
   return layout('Account', page, html`<h2>${u.username}</h2>
 <table>
@@ -53,7 +71,8 @@ export function accountPage(page: PageContext, o: { liveUntil: number; apiTokenT
 <tr><th>Teams (MemberOf)</th><td>${u.memberOf.join(', ') || '(none)'}</td></tr>
 <tr><th>Last SAML login</th><td>${new Date(u.lastLoginAt).toISOString()} (API tokens of non-service accounts need a login within ${formatDuration(o.apiTokenTimeoutMs)})</td></tr>
 <tr><th>Web session live until</th><td>${new Date(o.liveUntil).toISOString()} unless used again</td></tr>
-</table>`);
+</table>
+${invitationsSection(page, o.invitations ?? [])}`);
 }
 
 export function tokensPage(page: PageContext, tokens: TokenRecord[], created?: { token: TokenRecord; secret: string }, paging?: { page: number; pages: number; total: number }): string {

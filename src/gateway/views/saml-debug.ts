@@ -69,7 +69,7 @@ ${findings.map((f) => html`<tr><td class="sev-${f.severity}">${f.severity}</td><
 
 export function loginAttemptsPage(page: PageContext, attempts: readonly LoginAttempt[], debugOn: boolean): string {
   return layout('SAML debug', page, html`${DEBUG_STYLE}<h2>Recent SAML login attempts</h2>
-${debugOn ? '' : html`<p class="warn">SAML debug is off: attempts are not recorded. Turn it on with <code>gateway.samlDebug: true</code> (on by default with <code>--clock manual</code>).</p>`}
+${debugOn ? '' : html`<p class="warn">SAML debug is off: attempts are not recorded. Turn it on with the admin SAML setting <code>debug</code> (<code>PATCH /api/v2/admin/saml-settings</code>) or <code>gateway.samlDebug: true</code> (on by default with <code>--clock manual</code>).</p>`}
 ${attempts.length === 0 ? html`<p>None yet.</p>` : html`<table><thead><tr><th>When</th><th>Outcome</th><th>User</th><th>Service account</th><th>Findings</th></tr></thead><tbody>
 ${attempts.map((a) => html`<tr><td><a href="/app/admin/saml/attempts/${a.id}">${when(page, a.at)}</a></td><td>${a.outcome}${a.code ? html` <code>${a.code}</code>` : ''}</td><td>${a.nameId ?? ''}</td>
 <td>${a.serviceAccount ? (a.serviceAccount.flagged ? 'flagged' : 'not flagged') : ''}</td><td>${a.findings.length}</td></tr>`)}</tbody></table>`}`);

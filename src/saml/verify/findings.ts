@@ -14,6 +14,7 @@ export type Severity = 'error' | 'warning' | 'info';
 export const VALIDATOR_CODES = {
   SA_OK: 'the IdP flags this user as a service account exactly as TFE requires',
   SA_ABSENT: 'no IsServiceAccount attribute: TFE treats the user as a person whose tokens end with the SSO session',
+  SA_UNEXPECTED: 'a person flagged as a service account keeps API tokens that outlive the SSO session (rule S3)',
   NAMEID_NOT_EMAIL: 'TFE uses the NameID as the user email and matches accounts on it',
   USERNAME_MISSING: 'without Username, TFE derives the username from the email local part',
   USERNAME_INVALID: 'TFE usernames allow letters, digits, -, _ and .; other characters become _',

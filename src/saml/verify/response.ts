@@ -281,7 +281,7 @@ function runPipeline(xml: string, opts: ResponseCheckOptions, run: CheckRun, ins
     attributes,
     serviceAccount,
     attributeNotes: notes,
-    user: readUserAttributes(attributes),
+    user: readUserAttributes(attributes, opts.attributePolicy.userAttributes),
     replayExpiresAt: Math.max(conditionsNotOnOrAfter ?? subject.scdNotOnOrAfter, subject.scdNotOnOrAfter) + opts.clockSkewMs,
   };
 }

@@ -1,5 +1,5 @@
 /** Organization memberships (invitations by email) in SQLite. */
-import type { OrgMembershipRecord, OrgMembershipStore, Page, Paged } from '../types.ts';
+import type { AcceptResult, OrgMembershipRecord, OrgMembershipStore, Page, Paged } from '../types.ts';
 import { StoreConflictError } from '../types.ts';
 import { call, lc, limitOffset, type SqliteContext } from './common.ts';
 
@@ -26,6 +26,7 @@ export class SqliteOrgMemberships implements OrgMembershipStore {
   private readonly createTx;
   private readonly deleteTx;
   private readonly activateTx;
+  private readonly acceptTx;
 
   constructor(private readonly c: SqliteContext) {
     const db = c.db;
@@ -44,7 +45,8 @@ export class SqliteOrgMemberships implements OrgMembershipStore {
     const isMember = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM team_members WHERE team_id = ? AND user_id = ?');
     const leaveOrg = db.prepare<[string, string]>('DELETE FROM team_members WHERE user_id = ? AND team_id IN (SELECT id FROM teams WHERE organization_id = ?)');
     const deleteStmt = db.prepare<[string]>('DELETE FROM org_memberships WHERE id = ?');
-    const invitedFor = db.prepare<[string], MembershipRow>(`SELECT ${COLUMNS} FROM org_memberships WHERE email_lc = ? AND status = 'invited' ORDER BY created_at, id`);
+    // An invitation that names a user waits for that user's consent (acceptInvitation).
+    const invitedFor = db.prepare<[string], MembershipRow>(`SELECT ${COLUMNS} FROM org_memberships WHERE email_lc = ? AND status = 'invited' AND user_id IS NULL ORDER BY created_at, id`);
     const activate = db.prepare<[string, string]>("UPDATE org_memberships SET status = 'active', user_id = ? WHERE id = ?");
     const userExists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM users WHERE id = ?');
 
@@ -88,6 +90,14 @@ export class SqliteOrgMemberships implements OrgMembershipStore {
         out.push(fromRow({ ...row, status: 'active', user_id: userId }));
       }
       return out;
+    });
+    this.acceptTx = db.transaction((id: string, userId: string): AcceptResult => {
+      const row = this.byId.get(id);
+      if (!row || row.user_id !== userId) return { ok: false, reason: 'not-found' };
+      if (row.status !== 'invited') return { ok: false, reason: 'not-invited' };
+      activate.run(userId, row.id);
+      if (userExists.get(userId)) for (const t of JSON.parse(row.initial_team_ids) as string[]) if (teamExists.get(t)) addMember.run(t, userId);
+      return { ok: true, membership: fromRow({ ...row, status: 'active' }) };
     });
   }
 
@@ -133,5 +143,8 @@ export class SqliteOrgMemberships implements OrgMembershipStore {
   }
   async activateInvitations(email: string, userId: string) {
     return call(this.c, () => this.activateTx.immediate(email, userId));
+  }
+  async acceptInvitation(id: string, userId: string) {
+    return call(this.c, () => this.acceptTx.immediate(id, userId));
   }
 }

@@ -107,7 +107,7 @@ export class SqliteOrganizations implements OrganizationStore {
       const params: Record<string, unknown> = {};
       if (opts.userId !== undefined) {
         terms.push(`(id IN (SELECT tm.organization_id FROM team_members m JOIN teams tm ON tm.id = m.team_id WHERE m.user_id = @userId)
-                     OR id IN (SELECT organization_id FROM org_memberships WHERE user_id = @userId))`);
+                     OR id IN (SELECT organization_id FROM org_memberships WHERE user_id = @userId AND status = 'active'))`);
         params.userId = opts.userId;
       }
       if (opts.q) {
