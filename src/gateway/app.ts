@@ -64,6 +64,11 @@ export interface GatewayOptions {
   sp: SigningCredentials;
   /** express-session secret, also the pending-login cookie's key material; a random one per process when omitted. */
   sessionSecret?: string;
+  /**
+   * Monotonic real time in ms (default performance.now()), for limits that must pass even when
+   * the dev clock stands still: the rate-limit window.
+   */
+  monotonicNow?: () => number;
   /** Real milliseconds between simulated run steps (default 100); null: runs advance only on runScheduler.tick(). */
   runStepMs?: number | null;
 }
@@ -112,7 +117,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       spCert: o.sp.certificate.pem,
       debug: samlDebugEnabled(o.config),
     })),
-    rateLimiter: gw.rateLimit ? new RateLimiter(o.clock) : null,
+    rateLimiter: gw.rateLimit ? new RateLimiter(o.monotonicNow) : null,
   };
   // The trusted IdP is the configured one with the admin's saved IdP settings on top, decided by
   // one function at start-up (load) and on every change alike (TFE applies saved settings live).

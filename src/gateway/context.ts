@@ -43,7 +43,7 @@ export interface GatewayContext {
   tfe: TfeDeps;
   /** The admin SAML settings, live (GET/PATCH /api/v2/admin/saml-settings). */
   samlSettings: SamlSettingsService;
-  /** TFE's API rate limit (30 requests/s per token), when enabled. */
+  /** TFE's API rate limit (30 requests/s per credential), when enabled. */
   rateLimiter: RateLimiter | null;
 }
 
