@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.ts';
 import { findNonXmlChar } from './saml/xml-chars.ts';
+import { attributeNameProblem } from './saml/attribute-name-rule.ts';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEV_CERTS_DIR = path.join(PACKAGE_ROOT, 'certs');
@@ -44,15 +45,26 @@ export const xmlText = z.string().superRefine((v, ctx) => {
 export const attributeValue = z.union([xmlText, z.boolean(), z.number(), z.array(xmlText)]);
 
 /**
- * An attribute Name the IdP can put into an assertion and an SP can match: no control
- * characters (C0, DEL, C1), whitespace or XML-special characters. A name with a control character
- * once got through the admin API and broke every later login of that user (issue 9).
+ * An attribute Name the IdP can put into an assertion and an SP can match, by the one rule in
+ * src/saml/attribute-name-rule.ts (XML 1.0 text, no controls, no reserved JS keys).
  */
-export const attributeName = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(/^[^\u0000-\u0020\u007f-\u009f<>&"'\u2028\u2029\ufeff]+$/, 'attribute names may not contain control characters, whitespace or <>&"\'');
+export const attributeName = z.string().superRefine((name, ctx) => {
+  const problem = attributeNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * A record keyed by attribute names, built on a null prototype. zod's record skips an own
+ * `__proto__` key without asking the key schema (regression: the admin API answered 200 and the
+ * attribute was silently gone), so that key is refused before zod sees the object.
+ */
+export const attributeRecord = <V extends z.ZodType>(value: V) =>
+  z
+    .preprocess((input, ctx) => {
+      if (input !== null && typeof input === 'object' && Object.hasOwn(input, '__proto__')) ctx.addIssue({ code: 'custom', message: attributeNameProblem('__proto__')!, path: ['__proto__'], input });
+      return input;
+    }, z.record(attributeName, value))
+    .transform((r) => Object.assign(Object.create(null) as Record<string, z.output<V>>, r));
 
 export const FAULT_NAMES = [
   'sa-name-lowercase',
@@ -82,7 +94,7 @@ export const userSchema = z.strictObject({
   /** Omitted: the user is pick-only (the login form lists them with no password). */
   password: z.string().min(1).optional(),
   displayName: z.string().optional(),
-  attributes: z.record(attributeName, attributeValue).default({}),
+  attributes: attributeRecord(attributeValue).default({}),
   /** Deliberate misconfigurations applied to every assertion issued for this user. */
   faults: z.array(z.enum(FAULT_NAMES)).default([]),
 });
@@ -111,7 +123,7 @@ export const spSettingsSchema = z.strictObject({
   /** Overrides idp.sessionNotOnOrAfter for this SP (0 leaves SessionNotOnOrAfter out). */
   sessionNotOnOrAfter: duration.optional(),
   /** NameFormat per attribute name; attributes not listed use basic (rule F1 wants basic). */
-  attributeNameFormats: z.record(attributeName, z.enum(ATTRNAME_FORMAT_NAMES)).optional(),
+  attributeNameFormats: attributeRecord(z.enum(ATTRNAME_FORMAT_NAMES)).optional(),
 });
 export type SpSettingsInput = z.output<typeof spSettingsSchema>;
 

@@ -16,7 +16,7 @@ import { certificateFromPem, loadSigningCredentials } from './saml/keys.ts';
 import { MetadataError, parseIdpMetadata } from './saml/metadata.ts';
 import type { IdpTrust } from './saml/trust.ts';
 import { attachIdpStore } from './idp/persistence.ts';
-import { loadSessionSecret } from './store/data-dir.ts';
+import { loadIdpSecret, loadSessionSecret } from './store/data-dir.ts';
 import { createMemoryIdpStore } from './store/idp-memory.ts';
 import type { IdpStore } from './store/idp-types.ts';
 import { createSqliteIdpStore } from './store/sqlite/idp.ts';
@@ -25,6 +25,7 @@ import { dataDirOf, openLocked } from './store/open.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { SettingsStore, Store } from './store/types.ts';
 import { loadTlsCredentials, type TlsCredentials } from './tls.ts';
+import { capConnections } from './http/connection-cap.ts';
 
 export class StartupError extends Error {
   readonly code = 'ERR_STARTUP';
@@ -92,23 +93,35 @@ function listen(server: http.Server, host: string, port: number, what: string): 
 /**
  * Limits on every connection (DESIGN 5, reliability): a client that trickles its headers or body
  * is cut off instead of holding a socket for Node's 300 s default, and the number of sockets is
- * capped so a flood cannot exhaust file descriptors.
+ * capped so a flood cannot exhaust file descriptors, without idle sockets locking real clients
+ * out (src/http/connection-cap.ts).
  */
 export interface HttpLimits {
+  /** Also the TLS handshake's limit: a socket that sends no request never holds a slot longer. */
   headersTimeoutMs: number;
   /** The whole request, body included. */
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxConnections: number;
+  /**
+   * Most sockets one remote address may hold; null: half of maxConnections. Behind a trusted
+   * proxy every socket comes from the proxy, so there startServices lifts it to maxConnections.
+   */
+  maxConnectionsPerAddress: number | null;
+  /**
+   * A socket that has sent nothing may be closed to make room only after this long (capped at
+   * headersTimeoutMs): a real client's first bytes may still be on their way.
+   */
+  silentGraceMs: number;
   /** SIGTERM/SIGINT: how long in-flight requests may take to finish before they are cut. */
   shutdownGraceMs: number;
 }
 
-export const HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 2_000, shutdownGraceMs: 10_000 };
+export const HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 2_000, maxConnectionsPerAddress: null, silentGraceMs: 1_000, shutdownGraceMs: 10_000 };
 
 /** Plain HTTP, or HTTPS with the configured certificate (--tls: both halves on their usual ports); the same limits either way. */
 export function createHttpServer(app: http.RequestListener, limits: HttpLimits, tls: TlsCredentials | null = null): http.Server {
-  const create = (tls ? (options: http.ServerOptions, handler: http.RequestListener) => https.createServer({ ...options, key: tls.key, cert: tls.cert }, handler) : http.createServer) as (options: http.ServerOptions, handler: http.RequestListener) => http.Server;
+  const create = (tls ? (options: http.ServerOptions, handler: http.RequestListener) => https.createServer({ ...options, key: tls.key, cert: tls.cert, handshakeTimeout: limits.headersTimeoutMs }, handler) : http.createServer) as (options: http.ServerOptions, handler: http.RequestListener) => http.Server;
   const server = create(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -119,8 +132,14 @@ export function createHttpServer(app: http.RequestListener, limits: HttpLimits, 
     },
     app,
   );
-  server.maxConnections = limits.maxConnections;
+  // Not server.maxConnections: node would refuse new clients while idle sockets hold every slot.
+  capConnections(server, { maxConnections: limits.maxConnections, maxPerAddress: limits.maxConnectionsPerAddress ?? Math.max(1, Math.floor(limits.maxConnections / 2)), silentGraceMs: Math.min(limits.silentGraceMs, limits.headersTimeoutMs) });
   return server;
+}
+
+/** Behind a trusted proxy one address (the proxy's) carries every client: no per-address share. */
+function behindProxy(limits: HttpLimits, trustProxy: boolean | string): HttpLimits {
+  return trustProxy === false || limits.maxConnectionsPerAddress !== null ? limits : { ...limits, maxConnectionsPerAddress: limits.maxConnections };
 }
 
 /**
@@ -190,9 +209,9 @@ export async function startServices(
     // The offset lives with the gateway; when only the IdP runs, with the IdP.
     if (!o.clock && config.clock === 'manual') clock = services.clock = await manualClockFor(which.gateway || !idpStore ? store.settings : idpStore.settings, o.logger);
     if (which.idp) {
-      const idp = createIdp({ config, clock, ids, logger: o.logger.child({ component: 'idp' }) });
+      const idp = createIdp({ config, clock, ids, logger: o.logger.child({ component: 'idp' }), ...(dataDir !== null ? { secret: loadIdpSecret(dataDir) } : {}) });
       await attachIdpStore(idp, idpStore!, clock, o.logger.child({ component: 'idp' }));
-      const server = createHttpServer(idp.app, limits, tls);
+      const server = createHttpServer(idp.app, behindProxy(limits, config.trustProxy.idp), tls);
       servers.push(server);
       await listen(server, config.host, config.idp.port, 'IdP');
       services.idp = { ...idp, server, url: config.idp.baseUrl };
@@ -207,7 +226,7 @@ export async function startServices(
       }
       const sessionSecret = dataDir !== null ? loadSessionSecret(dataDir) : undefined;
       const gateway = createGateway({ config, clock, ids, store, logger: o.logger.child({ component: 'gateway' }), idp: idpTrust, sp, sessionSecret });
-      const server = createHttpServer(gateway.app, limits, tls);
+      const server = createHttpServer(gateway.app, behindProxy(limits, config.trustProxy.gateway), tls);
       servers.push(server);
       await listen(server, config.host, config.gateway.port, 'gateway');
       services.gateway = { ...gateway, server, url: config.gateway.baseUrl };

@@ -28,6 +28,7 @@ import { addUserTokenRoutes } from './api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
 import { RejectionLog, type GatewayContext } from './context.ts';
 import { LoginAttemptLog, samlDebugEnabled } from './login-attempts.ts';
+import { PendingLoginCookie } from './pending-login-cookie.ts';
 import { GatewaySessionStore } from './session-store.ts';
 import { spRoutes } from './sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
@@ -63,8 +64,13 @@ export interface GatewayOptions {
   logger: Logger;
   idp: IdpTrust;
   sp: SigningCredentials;
-  /** express-session secret; a random one per process when omitted. */
+  /** express-session secret, also the pending-login cookie's key material; a random one per process when omitted. */
   sessionSecret?: string;
+  /**
+   * Monotonic real time in ms (default performance.now()), for limits that must pass even when
+   * the dev clock stands still: the rate-limit window.
+   */
+  monotonicNow?: () => number;
   /** Real milliseconds between simulated run steps (default 100); null: runs advance only on runScheduler.tick(). */
   runStepMs?: number | null;
 }
@@ -78,6 +84,8 @@ export interface Gateway {
 
 export function createGateway(o: GatewayOptions): Gateway {
   const gw = o.config.gateway;
+  const sessionSecret = o.sessionSecret ?? o.ids.random(48);
+  const secureCookies = gw.baseUrl.startsWith('https:');
   const ctx: GatewayContext = {
     config: o.config,
     clock: o.clock,
@@ -89,6 +97,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     policy: { idleTimeoutMs: gw.idleTimeout, sessionExpirationMs: gw.sessionExpiration },
     userLocks: new KeyedMutex(),
     loginUrl: `${gw.baseUrl}/session`,
+    pendingLogins: new PendingLoginCookie({ secret: sessionSecret, secure: secureCookies }),
     rejections: new RejectionLog(),
     loginAttempts: new LoginAttemptLog(),
     capabilities: new CapabilityUrls(Buffer.from(o.ids.random(48)), gw.baseUrl, o.clock),
@@ -110,7 +119,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       spCert: o.sp.certificate.pem,
       debug: samlDebugEnabled(o.config),
     })),
-    rateLimiter: gw.rateLimit ? new RateLimiter(o.clock) : null,
+    rateLimiter: gw.rateLimit ? new RateLimiter(o.monotonicNow) : null,
     timeline: new Timeline(),
   };
   // The trusted IdP is the configured one with the admin's saved IdP settings on top, decided by
@@ -152,14 +161,14 @@ export function createGateway(o: GatewayOptions): Gateway {
 
   const sessionMiddleware = session({
     name: SESSION_COOKIE,
-    secret: o.sessionSecret ?? o.ids.random(48),
+    secret: sessionSecret,
     store: new GatewaySessionStore(o.store, o.clock, ctx.policy),
     resave: false,
     saveUninitialized: false,
     unset: 'destroy',
     // No maxAge: the cookie lives for the browser session; S1's limits are enforced server-side
     // on the injected clock (express-session's own expiry reads the real time).
-    cookie: { httpOnly: true, sameSite: 'lax', secure: gw.baseUrl.startsWith('https:'), path: '/' },
+    cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/' },
   });
   // API calls with a token are not web activity (S1) and skip the session entirely.
   const loadLogin = webSessionMiddleware(ctx);

@@ -10,7 +10,7 @@ import type { Principal } from '../tfe/principal.ts';
 import type { GatewayContext } from './context.ts';
 import { sendError } from './api/jsonapi.ts';
 import { decideTokenValidity, type Api } from './token-policy.ts';
-import { sendRateLimited } from './rate-limit.ts';
+import { withinRateLimit } from './rate-limit.ts';
 import { sessionStillLive } from './web-session-middleware.ts';
 import { extractBearer, hashesEqual, hashTokenSecret, TOKEN_SHAPE } from './tokens.ts';
 
@@ -45,7 +45,20 @@ export async function authenticateToken(
 ): Promise<{ ok: true; principal: Principal } | { ok: false; detail: string }> {
   // Malformed secrets never reach the store (and never get logged).
   if (!TOKEN_SHAPE.test(secret)) return { ok: false, detail: 'the token is not a valid API token' };
-  const hash = hashTokenSecret(secret);
+  return principalOfTokenHash(ctx, hashTokenSecret(secret), api, { use: true });
+}
+
+/**
+ * The principal behind a stored token hash, judged now by the one token policy. `use`: this is a
+ * call made with the token (recorded as last-used-at); a capability URL the token obtained
+ * earlier is judged the same way but is not a use of the token.
+ */
+export async function principalOfTokenHash(
+  ctx: GatewayContext,
+  hash: string,
+  api: Api,
+  o: { use: boolean },
+): Promise<{ ok: true; principal: Principal } | { ok: false; detail: string }> {
   const now = ctx.clock.now();
   // One indexed lookup: the token, its owner and (user tokens) the owner's live session end.
   const resolved = await ctx.store.tokens.resolve(hash, now);
@@ -65,7 +78,7 @@ export async function authenticateToken(
     ctx.timeline.tokenRefused({ at: now, userId: token.kind === 'user' ? token.ownerId : null, tokenId: token.id, tokenKind: token.kind, reason: decision.reason, detail: decision.detail }, user?.lastLoginAt ?? 0);
     return { ok: false, detail: decision.detail };
   }
-  touchCoalesced(ctx, token.id, token.lastUsedAt, now);
+  if (o.use) touchCoalesced(ctx, token.id, token.lastUsedAt, now);
   if (token.kind === 'user' && user) return { ok: true, principal: { kind: 'user', via: 'token', user, token } };
   if (token.kind === 'team' && resolved.team && resolved.organization) {
     return { ok: true, principal: { kind: 'team', via: 'token', token, team: resolved.team, organization: resolved.organization } };
@@ -92,18 +105,21 @@ export function requireApiPrincipal(ctx: GatewayContext): RequestHandler {
       if (!secret) return unauthorized(res, 'the Authorization header must be "Bearer <token>"');
       const result = await authenticateToken(ctx, secret, 'v2');
       if (!result.ok) return unauthorized(res, result.detail);
-      if (ctx.rateLimiter && result.principal.via === 'token' && !ctx.rateLimiter.allow(result.principal.token.id)) return sendRateLimited(res);
+      if (!withinRateLimit(ctx.rateLimiter, result.principal, req, res)) return;
       req.principal = result.principal;
       return next();
     }
     if (req.webUser) {
+      const principal: Principal = { kind: 'user', user: req.webUser, via: 'session' };
+      // The session is a credential too (regression: session calls were never counted).
+      if (!withinRateLimit(ctx.rateLimiter, principal, req, res)) return;
       if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(req.session?.csrfToken, req.get('x-csrf-token'))) {
         return sendError(res, 403, 'forbidden', 'session-authenticated requests that change state must send the X-CSRF-Token header from the page\'s <meta name="csrf-token">');
       }
       if (!SAFE_METHODS.has(req.method) && !(await sessionStillLive(ctx, req))) {
         return unauthorized(res, `the web session ended (sign-out or suspension) while this request was on its way; nothing was changed. Log in again at ${ctx.loginUrl}`);
       }
-      req.principal = { kind: 'user', user: req.webUser, via: 'session' };
+      req.principal = principal;
       return next();
     }
     unauthorized(res, `no API token or session: send "Authorization: Bearer <token>", or log in at ${ctx.loginUrl}`);

@@ -14,6 +14,7 @@ import type { KeyedMutex } from '../util/keyed-mutex.ts';
 import type { CapabilityUrls } from './capability-urls.ts';
 import type { SessionPolicy } from './web-session.ts';
 import type { LoginAttemptLog } from './login-attempts.ts';
+import type { PendingLoginCookie } from './pending-login-cookie.ts';
 import type { Timeline } from './timeline.ts';
 
 export interface GatewayContext {
@@ -29,6 +30,8 @@ export interface GatewayContext {
   userLocks: KeyedMutex;
   /** Absolute URL of /session, quoted in 401 details. */
   loginUrl: string;
+  /** The browser's logins in flight, in a signed cookie: GET /session stores nothing. */
+  pendingLogins: PendingLoginCookie;
   /** Recent SAML rejections with their private detail, for the admin debug view. */
   rejections: RejectionLog;
   /** The SAML debug view's recent login attempts and each user's last near-misses. */
@@ -41,7 +44,7 @@ export interface GatewayContext {
   tfe: TfeDeps;
   /** The admin SAML settings, live (GET/PATCH /api/v2/admin/saml-settings). */
   samlSettings: SamlSettingsService;
-  /** TFE's API rate limit (30 requests/s per token), when enabled. */
+  /** TFE's API rate limit (30 requests/s per credential), when enabled. */
   rateLimiter: RateLimiter | null;
   /** Session ends and token refusals, for the timeline pages (bounded, in memory). */
   timeline: Timeline;

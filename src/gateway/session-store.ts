@@ -13,13 +13,19 @@
 import session from 'express-session';
 import type { Clock } from '../clock.ts';
 import type { Store } from '../store/types.ts';
-import { PENDING_LOGIN_TTL_MS, sessionLiveUntil, type GatewaySessionData, type SessionPolicy } from './web-session.ts';
+import { sessionLiveUntil, type GatewaySessionData, type SessionPolicy } from './web-session.ts';
 
 type Callback = (err?: unknown, value?: unknown) => void;
 
 /** Ended sessions are kept this long so the next page can still say why the session ended. */
 const ENDED_SESSION_GRACE_MS = 24 * 3_600_000;
 const PURGE_INTERVAL_MS = 60_000;
+/**
+ * A session without a login holds only a one-shot message for the next page (why the last session
+ * ended). Pending logins are not sessions at all: they travel in a signed cookie
+ * (pending-login-cookie.ts), so an anonymous request never reaches this store.
+ */
+const LOGINLESS_SESSION_MS = 15 * 60_000;
 
 export class GatewaySessionStore extends session.Store {
   private nextPurge = 0;
@@ -42,11 +48,11 @@ export class GatewaySessionStore extends session.Store {
   override set(sid: string, data: session.SessionData & GatewaySessionData, cb?: Callback): void {
     const login = data.login;
     const now = this.clock.now();
-    const expiresAt = login ? sessionLiveUntil(login, this.policy) : now + PENDING_LOGIN_TTL_MS;
+    const expiresAt = login ? sessionLiveUntil(login, this.policy) : now + LOGINLESS_SESSION_MS;
     if (now >= this.nextPurge) {
-      // Abandoned logins and long-ended sessions would otherwise accumulate forever.
+      // Long-ended sessions would otherwise accumulate forever.
       this.nextPurge = now + PURGE_INTERVAL_MS;
-      // Pending logins go at their own expiry (15 min); ended logins after a grace period.
+      // Login-less sessions go at their own expiry; ended logins after a grace period.
       void this.store.sessions.purgeExpired(now - ENDED_SESSION_GRACE_MS, now).catch(() => undefined);
     }
     this.store.sessions.set({ sid, userId: login?.userId ?? null, expiresAt, data: JSON.stringify(data) }).then(

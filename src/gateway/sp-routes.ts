@@ -21,7 +21,8 @@ import { syncOrganizationsAtLogin } from '../tfe/login-sync.ts';
 import { userAttributeNames } from '../tfe/saml-settings.ts';
 import { reservedUserId } from '../tfe/memberships.ts';
 import { csrfTokenMatches } from './auth.ts';
-import { MAX_PENDING_LOGINS, MAX_PENDING_SESSIONS, PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
+import { PENDING_LOGIN_TTL_MS, safeReturnPath, SESSION_COOKIE } from './web-session.ts';
+import { PENDING_COOKIE, type PendingLogins } from './pending-login-cookie.ts';
 import { escapeHtml } from '../util/html.ts';
 import { messagePage, type PageContext } from './views/pages.ts';
 import { pageChrome } from './page-chrome.ts';
@@ -52,15 +53,24 @@ function logoutRequestUrl(ctx: GatewayContext, nameId: string, sessionIndex: str
 
 /**
  * A browser does not send a SameSite=Lax cookie with a cross-site POST, which is what the IdP's
- * auto-posting form is when the IdP lives on another site. Without the cookie the response cannot
- * be matched to the browser's own AuthnRequest (IRT binding). Rather than weaken the cookie to
- * SameSite=None, the ACS answers such a POST once with a page that re-posts the same fields from
- * our own origin: a same-site POST, so the browser attaches the session cookie.
+ * auto-posting form is when the IdP lives on another site. Without the pending-login cookie the
+ * response cannot be matched to the browser's own AuthnRequest (IRT binding). Rather than weaken
+ * the cookies to SameSite=None, the ACS answers such a POST once with a page that re-posts the
+ * same fields from our own origin: a same-site POST, so the browser attaches its cookies.
  */
 const RELAY_FIELD = '_samlgate_relay';
 
 function needsSameSiteRelay(req: Request): boolean {
-  return !(req.headers.cookie ?? '').includes(`${SESSION_COOKIE}=`) && req.body?.[RELAY_FIELD] !== '1' && typeof req.body?.SAMLResponse === 'string';
+  const cookies = req.headers.cookie ?? '';
+  const laxCookieSent = cookies.includes(`${PENDING_COOKIE}=`) || cookies.includes(`${SESSION_COOKIE}=`);
+  return !laxCookieSent && req.body?.[RELAY_FIELD] !== '1' && typeof req.body?.SAMLResponse === 'string';
+}
+
+/** The operator's detail says why a cookie that was sent named no login (tampered, another key, expired). */
+function withCookieProblem(err: unknown, cookie: PendingLogins): unknown {
+  if (!(err instanceof SamlRejection) || err.code !== 'E_IN_RESPONSE_TO' || cookie.problem === null) return err;
+  const why = cookie.problem === 'expired' ? `expired (a login is pending for ${PENDING_LOGIN_TTL_MS / 60_000} minutes)` : 'not signed by this gateway (tampered, or from a gateway with another session secret)';
+  return new SamlRejection('E_IN_RESPONSE_TO', `${err.detail}; the browser's ${PENDING_COOKIE} cookie is ${why}`, { claim: 'InResponseTo', fix: 'start the login again from /session' });
 }
 
 function sendRelayPage(res: Response, acsUrl: string, body: Record<string, unknown>, nonce: string): void {
@@ -132,22 +142,17 @@ export function spRoutes(ctx: GatewayContext): Router {
     res.type('application/samlmetadata+xml').send(metadata);
   });
 
+  // Costs no stored state: the AuthnRequest's ID, RelayState and return path go into the
+  // browser's signed pending-login cookie, and nothing here touches req.session (with
+  // saveUninitialized off, an untouched new session is never written).
   router.get('/session', async (req, res) => {
     if (req.webUser && req.query.force === undefined) return res.redirect(303, safeReturnPath(req.query.return_to));
     if (!ctx.samlSettings.current().enabled) return sendSsoDisabled(ctx, req, res);
     const now = ctx.clock.now();
-    if (req.session.pending === undefined && req.session.login === undefined && (await ctx.store.sessions.countPending()) >= MAX_PENDING_SESSIONS) {
-      await ctx.store.sessions.purgeExpired(0, now);
-      if ((await ctx.store.sessions.countPending()) >= MAX_PENDING_SESSIONS) {
-        ctx.logger.warn({ limit: MAX_PENDING_SESSIONS }, 'too many logins in progress; refusing a new one');
-        return res.status(503).set('Retry-After', '60').type('html').send(messagePage(pageContext(ctx, req), 'Too many sign-ins in progress', `More than ${MAX_PENDING_SESSIONS} sign-ins are waiting for the identity provider. Try again in a few minutes.`));
-      }
-    }
     const requestId = ctx.ids.samlId();
     const relayState = ctx.ids.random(24);
-    const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);
-    pending.push({ requestId, relayState, expiresAt: now + PENDING_LOGIN_TTL_MS, returnTo: safeReturnPath(req.query.return_to) });
-    req.session.pending = pending.slice(-MAX_PENDING_LOGINS);
+    const { logins } = await ctx.pendingLogins.read(req, now);
+    await ctx.pendingLogins.write(req, res, [...logins, { requestId, relayState, expiresAt: now + PENDING_LOGIN_TTL_MS, returnTo: safeReturnPath(req.query.return_to) }], now);
     const url = authnRequestRedirectUrl(
       { id: requestId, issueInstant: now, spEntityId: gw.entityId, acsUrl: gw.acsUrl, destination: ctx.idp.ssoRedirectUrl },
       relayState,
@@ -160,14 +165,27 @@ export function spRoutes(ctx: GatewayContext): Router {
   router.post('/users/saml/auth', acsBody, async (req, res) => {
     if (needsSameSiteRelay(req)) return sendRelayPage(res, gw.acsUrl, req.body, ctx.ids.random(22));
     const now = ctx.clock.now();
-    const pending = (req.session.pending ?? []).filter((p) => p.expiresAt > now);
     const saml = ctx.samlSettings.current();
     if (!saml.enabled) return sendSsoDisabled(ctx, req, res);
+    const cookie = await ctx.pendingLogins.read(req, now);
+    const pending = cookie.logins;
     try {
-      const verified = await verifyLoginResponse(req.body?.SAMLResponse, pending.map((p) => p.requestId), verifyOptions());
+      const verified = await verifyLoginResponse(req.body?.SAMLResponse, pending.map((p) => p.requestId), verifyOptions()).catch((err) => {
+        throw withCookieProblem(err, cookie);
+      });
       const used = pending.find((p) => p.requestId === verified.inResponseTo);
-      if (used && typeof req.body?.RelayState === 'string' && req.body.RelayState !== used.relayState) {
-        throw new SamlRejection('E_IN_RESPONSE_TO', 'RelayState does not match the one sent with the AuthnRequest this response answers');
+      if (used) {
+        // The IdP must echo the RelayState it got (bindings 3.4.3); a missing or different one
+        // means the response was not delivered along with this browser's own request.
+        if (req.body?.RelayState !== used.relayState) {
+          throw new SamlRejection('E_IN_RESPONSE_TO', `the posted RelayState ${req.body?.RelayState === undefined ? 'is missing' : 'does not match the one'} sent with the AuthnRequest this response answers`, { claim: 'RelayState', fix: 'have the IdP return the RelayState of the AuthnRequest unchanged' });
+        }
+        // Single-use request IDs (SP-SECURITY 10.2 step 8): the cookie is the browser's to keep and
+        // post again, so the ID is burned here, server-side, once a response for it passed every
+        // check (a write only a verified IdP response can cause).
+        if (!(await ctx.store.replay.claim(`authn-request:${used.requestId}`, used.expiresAt, now))) {
+          throw new SamlRejection('E_IN_RESPONSE_TO', `the response answers request ${JSON.stringify(used.requestId)}, which already completed a login: start the login again from /session`);
+        }
       }
       // Rule S5 as the verification core read it, with the admin's attribute names (the debug view shows the same).
       const attrs = verified.user;
@@ -187,10 +205,10 @@ export function spRoutes(ctx: GatewayContext): Router {
         ctx.logger.warn({ userId: user.id, code: f.code }, `SAML attribute near-miss: ${f.message}; fix: ${f.fix}`);
       }
       recordAttempt(req.body?.SAMLResponse, now, { outcome: 'accepted', code: null, detail: null, fix: null, userId: user.id }, null);
-      const remaining = pending.filter((p) => p !== used);
+      // The used login leaves the cookie; other tabs' logins stay.
+      await ctx.pendingLogins.write(req, res, pending.filter((p) => p !== used), now);
       // A fresh session id at login defeats session fixation.
       await regenerateSession(req);
-      req.session.pending = remaining;
       req.session.csrfToken = ctx.ids.random(32);
       req.session.login = {
         userId: user.id,
@@ -247,7 +265,11 @@ export function spRoutes(ctx: GatewayContext): Router {
     if (login && !csrfTokenMatches(req.session.csrfToken, req.body?._csrf ?? req.get('x-csrf-token'))) {
       return res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Sign-out refused', 'The form was missing its CSRF token; reload the page and try again.'));
     }
-    await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+    // Only a stored session is ended: destroying a browser's brand-new one would write a tombstone
+    // per anonymous (cross-site) POST /logout (regression: each one added a row that, under the
+    // manual clock, was never purged).
+    const stored = login !== undefined || ((req.headers.cookie ?? '').includes(`${SESSION_COOKIE}=`) && (await ctx.store.sessions.get(req.sessionID)) !== undefined);
+    if (stored) await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
     if (login) ctx.logger.info({ userId: login.userId }, 'logout');
     if (login) ctx.timeline.sessionEnded({ at: ctx.clock.now(), userId: login.userId, reason: 'sign-out' });
     const slo = login ? logoutRequestUrl(ctx, login.nameId, login.sessionIndex) : null;

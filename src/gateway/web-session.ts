@@ -23,20 +23,9 @@ export interface LoginState {
   limits?: SessionPolicy;
 }
 
-export interface PendingLogin {
-  /** The AuthnRequest ID the response must answer (InResponseTo). */
-  requestId: string;
-  /** Opaque value sent as RelayState; the response must echo it. */
-  relayState: string;
-  expiresAt: number;
-  /** Local path to land on after login; never a URL (RELAY1). */
-  returnTo: string;
-}
-
 /** What samlgate keeps in express-session's data. Plain JSON so any store can hold it. */
 export interface GatewaySessionData {
   login?: LoginState;
-  pending?: PendingLogin[];
   csrfToken?: string;
   /** One-shot message for the next page (e.g. why the session ended). */
   flash?: string;
@@ -72,17 +61,11 @@ export const SESSION_END_TEXT: Record<SessionEnd, string> = {
   'saml-session-not-on-or-after': 'Your identity provider limited the session length (SessionNotOnOrAfter), and it has passed.',
 };
 
-/** Pending AuthnRequests live this long: enough to type a password, short enough to limit replay. */
-export const PENDING_LOGIN_TTL_MS = 15 * 60_000;
-/** At most this many logins in flight per browser (tabs); older ones are dropped. */
-export const MAX_PENDING_LOGINS = 5;
 /**
- * At most this many browsers with a login in flight and no session yet. Each costs a small record
- * for PENDING_LOGIN_TTL_MS; without a cap, anonymous GET /session requests could grow the store
- * without bound (regression: 40k requests grew the heap by 25 MB under the manual clock, which
- * never expires anything). Beyond it, new logins get 503 until old ones expire.
+ * Pending AuthnRequests live this long: enough to type a password, short enough to limit replay.
+ * They travel in a signed cookie (pending-login-cookie.ts), not in the session.
  */
-export const MAX_PENDING_SESSIONS = 10_000;
+export const PENDING_LOGIN_TTL_MS = 15 * 60_000;
 
 /** Only same-site absolute paths; `//evil`, `/\evil` and URLs fall back to "/" (RELAY1-2). */
 export function safeReturnPath(value: unknown): string {

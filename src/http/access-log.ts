@@ -1,10 +1,13 @@
 /**
  * One access-log line per request, at info: method, path, status, duration. Query parameters that
  * carry SAML messages, OAuth codes or tokens are replaced by "[redacted]" before the path is logged
- * (the query string is the one part of a URL a logger would otherwise copy verbatim).
+ * (the query string is the one part of a URL a logger would otherwise copy verbatim), and the
+ * path of a capability URL (upload, state download, logs: a bearer secret for an hour) loses its
+ * token through the one redactCapability().
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../log.ts';
+import { redactCapability } from '../gateway/capability-urls.ts';
 
 /** Query parameters whose values are secrets or signed messages: never logged. */
 export const REDACTED_QUERY_PARAMS = new Set(['samlresponse', 'samlrequest', 'relaystate', 'signature', 'code', 'code_verifier', 'code_challenge', 'state', 'token', 'access_token', 'refresh_token', 'password']);
@@ -44,7 +47,7 @@ function accessLogLine(logger: Logger): RequestHandler {
       if (logged) return;
       logged = true;
       const durationMs = Math.round((performance.now() - start) * 10) / 10;
-      const path = redactedPath(req.originalUrl);
+      const path = redactCapability(redactedPath(req.originalUrl));
       const aborted = !res.writableFinished;
       logger.info(
         { event: 'http.request', method: req.method, path, status: res.statusCode, durationMs, ...(aborted ? { aborted: true } : {}) },

@@ -6,7 +6,7 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { attributeName, FAULT_NAMES, spSettingsSchema, userSchema, xmlText } from '../config.ts';
+import { attributeRecord, FAULT_NAMES, spSettingsSchema, userSchema, xmlText } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { MetadataError } from '../saml/metadata.ts';
 import type { AdminAuth } from './admin-auth.ts';
@@ -37,7 +37,7 @@ const nextFaultsSchema = z.union([z.null(), z.strictObject({ faults: z.array(z.e
 
 const patchUserSchema = z
   .strictObject({
-    attributes: z.record(attributeName, z.union([xmlText, z.boolean(), z.number(), z.array(xmlText), z.null()])).optional(),
+    attributes: attributeRecord(z.union([xmlText, z.boolean(), z.number(), z.array(xmlText), z.null()])).optional(),
     faults: z.array(z.enum(FAULT_NAMES)).optional(),
     nextFaults: nextFaultsSchema.optional(),
   })

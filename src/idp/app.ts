@@ -3,7 +3,8 @@
  * SSO, single logout in both directions, an HTML login page, admin pages and an admin JSON API.
  * Handlers stay thin: request parsing lives in requests.ts, assertion shaping in
  * assertion.ts/faults.ts, signing and encryption in issue.ts, logout in slo.ts, pages in
- * views.ts/admin-views.ts, who may do what in admin-auth.ts and csrf.ts.
+ * views.ts/admin-views.ts, who may do what in admin-auth.ts and csrf.ts, and a login waiting for
+ * its form in the browser's own signed cookie (pending-login.ts).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Clock } from '../clock.ts';
@@ -19,12 +20,13 @@ import { signElement } from '../saml/sign.ts';
 import { accessLog } from '../http/access-log.ts';
 import { allowedHostnames, hostCheck } from '../http/host-check.ts';
 import { SIM_CLOCK_PATH, simClockHandlers } from '../http/sim-clock.ts';
+import { stateKey } from '../http/signed-state.ts';
 import { adminApi } from './api.ts';
 import { adminPages } from './admin-pages.ts';
 import { AdminAuth } from './admin-auth.ts';
 import { buildAssertionModel, serializeStatusResponse } from './assertion.ts';
 import { readCookie } from './cookies.ts';
-import { allowedOrigins, CsrfGuard } from './csrf.ts';
+import { allowedOrigins, CsrfGuard, csrfFailureReason } from './csrf.ts';
 import { directoryFromConfig, type IdpUser, type UserDirectory } from './directory.ts';
 import { ResponseRing } from './inspector.ts';
 import { IssuanceError, issueResponse } from './issue.ts';
@@ -32,7 +34,8 @@ import { idpMetadata } from './metadata.ts';
 import { previewModel, serviceAccountPreview, readServiceAccount } from './preview.ts';
 import { readAuthnRequest, readLogoutRequest, receivePost, receiveRedirect } from './requests.ts';
 import { ServiceProviderRegistry, serviceProvidersFromConfig, spFromMetadata, type IdpServiceProvider } from './service-providers.ts';
-import { IDP_SESSION_COOKIE, IdpSessions, PendingRequests, type IdpSession, type PendingRequest } from './sessions.ts';
+import { PendingLogins, PENDING_TTL_MS, type PendingLogin } from './pending-login.ts';
+import { IDP_SESSION_COOKIE, IdpSessions, type IdpSession } from './sessions.ts';
 import { isSuccess, logoutRequestForSp, logoutResponseForSp, LogoutRuns, readLogoutResponse, toSp, type LogoutRun, type Outgoing } from './slo.ts';
 import type { AssertionPreview } from './views.ts';
 import { autoPostPage, confirmLoginPage, errorPage, loginPage, SCRIPT_HASHES, signedInPage, signedOutPage } from './views.ts';
@@ -71,14 +74,22 @@ const STATUS = {
   noPassive: 'urn:oasis:names:tc:SAML:2.0:status:NoPassive',
 };
 
-const EXPIRED_REQUEST = 'This login request is unknown or has expired (a login form stays valid for 15 minutes, and each can be used once).';
+const NO_PENDING_LOGIN = {
+  expired: `This login request is unknown or has expired: a login form stays valid for ${PENDING_TTL_MS / 60_000} minutes, and each can be used once.`,
+  unknown:
+    'This login request is unknown or has expired: this browser holds no pending login for it. It was completed already, or started in another browser or window, or the browser refuses the IdP\'s cookies (the IdP keeps each pending login in a cookie of the browser that came from the service provider).',
+} as const;
 
 function readCertificateFile(file: string, what: string): Certificate {
   if (!existsSync(file)) throw new KeyError(`${what}: ${file} does not exist`);
   return certificateFromPem(readFileSync(file, 'utf8'));
 }
 
-export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; logger: Logger }): Idp {
+/**
+ * `secret` keys the IdP's CSRF tokens and pending-login cookies (DIR/idp-secret, so both survive
+ * a restart); without one (`--data :memory:`, tests) a fresh one per process.
+ */
+export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; logger: Logger; secret?: string }): Idp {
   const { config, clock, ids } = o;
   const idpConfig = config.idp;
   const logger = o.logger.child({ component: 'idp' });
@@ -89,11 +100,12 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
   const configured = serviceProvidersFromConfig(config);
   const serviceProviders = new ServiceProviderRegistry(defaults, configured.ready);
   const sessions = new IdpSessions(clock, ids, idpConfig.sessionDuration);
-  const pending = new PendingRequests(clock, ids);
   const runs = new LogoutRuns(clock, ids);
   const ring = new ResponseRing();
   const secureCookie = idpConfig.baseUrl.startsWith('https:');
-  const csrf = new CsrfGuard(ids, { secureCookie, allowedOrigins: allowedOrigins(idpConfig.baseUrl) });
+  const secret = o.secret ?? ids.random(48);
+  const pending = new PendingLogins(stateKey(secret, 'samlgate-idp pending-login'), clock, secureCookie);
+  const csrf = new CsrfGuard(stateKey(secret, 'samlgate-idp csrf'), ids, { secureCookie, allowedOrigins: allowedOrigins(idpConfig.baseUrl), sessionCookie: IDP_SESSION_COOKIE });
   const admin = new AdminAuth(idpConfig.adminToken, ids, secureCookie);
   const sloUrl = `${idpConfig.baseUrl}/slo`;
   const metadataXml = idpMetadata({ entityId: idpConfig.entityId, ssoUrl: `${idpConfig.baseUrl}/sso`, sloUrl, signingCertificates });
@@ -216,8 +228,8 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
     return directory.list().map((u) => ({ username: u.username, displayName: u.displayName, pickOnly: u.password === null, serviceAccount: serviceAccountPreview(u) }));
   }
 
-  function showPicker(req: Request, res: Response, status: number, p: PendingRequest | null, extra: { error?: string; username?: string } = {}) {
-    html(res, status, loginPage({ users: directoryEntries(), requestRef: p?.id ?? null, spEntityId: p?.sp.entityId ?? null, csrf: csrf.token(req, res), signedInAs: currentSession(req)?.username ?? null, ...extra }));
+  function showPicker(req: Request, res: Response, status: number, p: PendingLogin | null, extra: { error?: string; username?: string } = {}) {
+    html(res, status, loginPage({ users: directoryEntries(), requestRef: p?.ref ?? null, spEntityId: p?.spEntityId ?? null, csrf: csrf.token(req, res), signedInAs: currentSession(req)?.username ?? null, ...extra }));
   }
 
   /** Exactly what this user's next assertion to this SP says (faults of the user included). */
@@ -240,7 +252,7 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
     };
   }
 
-  function showConfirm(req: Request, res: Response, status: number, user: IdpUser, p: PendingRequest | null, error?: string) {
+  function showConfirm(req: Request, res: Response, status: number, user: IdpUser, p: PendingLogin | null, error?: string) {
     html(
       res,
       status,
@@ -248,10 +260,10 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
         username: user.username,
         displayName: user.displayName,
         needsPassword: user.password !== null,
-        requestRef: p?.id ?? null,
-        spEntityId: p?.sp.entityId ?? null,
+        requestRef: p?.ref ?? null,
+        spEntityId: p?.spEntityId ?? null,
         csrf: csrf.token(req, res),
-        preview: previewFor(user, p?.sp ?? null),
+        preview: previewFor(user, (p && serviceProviders.get(p.spEntityId)) ?? null),
         now: clock.now(),
         error,
       }),
@@ -259,13 +271,14 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
   }
 
   /** Shared by both SSO bindings and IdP-initiated: answer at once with a live session, else ask for a login. */
-  function continueAuthnRequest(req: Request, res: Response, sp: IdpServiceProvider, requestId: string | null, relayState: string | null, o: { forceAuthn: boolean; isPassive: boolean }) {
+  async function continueAuthnRequest(req: Request, res: Response, sp: IdpServiceProvider, requestId: string | null, relayState: string | null, o: { forceAuthn: boolean; isPassive: boolean }) {
     const auth = authenticationOf(currentSession(req));
     // ForceAuthn: the IdP must authenticate afresh, never reuse its session (SAML core 3.4.1).
     if (auth && !o.forceAuthn) return answer(res, auth, sp, requestId, relayState);
     // IsPassive: the IdP must not take visible control of the browser (core 3.4.1, 3.2.2.2 NoPassive).
     if (o.isPassive) return answerNoPassive(res, sp, requestId, relayState, o.forceAuthn ? 'ForceAuthn and IsPassive together cannot be satisfied' : 'nobody is signed in to the IdP');
-    showPicker(req, res, 200, pending.add({ sp, requestId, relayState, forceAuthn: o.forceAuthn }));
+    // The browser carries the pending login: an anonymous /sso stores nothing in the IdP.
+    showPicker(req, res, 200, await pending.open(req, res, { spEntityId: sp.entityId, requestId, acsUrl: sp.acsUrl, relayState }));
   }
 
   const isTrue = (root: Element, name: string) => root.getAttribute(name) === 'true' || root.getAttribute(name) === '1';
@@ -287,8 +300,10 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
       403,
       errorPage(
         'Form refused',
-        failure === 'origin' ? `This form was sent from another site (${req.get('origin')}); the IdP accepts its forms only from its own pages.` : 'This form is missing its security token or the token does not match this browser (it may come from an old page, or from another site).',
-        'Reload the page you came from and submit the form again; for a login, start again at the service provider.',
+        csrfFailureReason(failure, req.get('origin')),
+        failure === 'duplicate-cookie'
+          ? 'Clear this browser\'s cookies for the IdP\'s host, then reload the <a href="/login">login page</a> (or the page you came from) and submit the form there; for a login, start again at the service provider.'
+          : 'Reload the <a href="/login">login page</a> (or the page you came from) and submit the form from there; for a login, start again at the service provider.',
       ),
     );
     return true;
@@ -304,19 +319,19 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
     res.status(200).type('application/samlmetadata+xml').send(metadataXml);
   });
 
-  app.get('/sso', (req, res) => {
+  app.get('/sso', async (req, res) => {
     const m = receiveRedirect(rawQueryOf(req), 'SAMLRequest', 'AuthnRequest', lookupSp, authnSignatureRequired);
     const info = readAuthnRequest(m);
-    continueAuthnRequest(req, res, registered(m.sp.entityId), info.id, m.relayState, { forceAuthn: info.forceAuthn, isPassive: isTrue(m.root, 'IsPassive') });
+    await continueAuthnRequest(req, res, registered(m.sp.entityId), info.id, m.relayState, { forceAuthn: info.forceAuthn, isPassive: isTrue(m.root, 'IsPassive') });
   });
 
-  app.post('/sso', express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 20 }), (req, res) => {
+  app.post('/sso', express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 20 }), async (req, res) => {
     const m = receivePost(req.body?.SAMLRequest, req.body?.RelayState, 'AuthnRequest', lookupSp, authnSignatureRequired);
     const info = readAuthnRequest(m);
-    continueAuthnRequest(req, res, registered(m.sp.entityId), info.id, m.relayState, { forceAuthn: info.forceAuthn, isPassive: isTrue(m.root, 'IsPassive') });
+    await continueAuthnRequest(req, res, registered(m.sp.entityId), info.id, m.relayState, { forceAuthn: info.forceAuthn, isPassive: isTrue(m.root, 'IsPassive') });
   });
 
-  app.get('/sso/initiate', (req, res) => {
+  app.get('/sso/initiate', async (req, res) => {
     const spId = field(req.query, 'sp');
     if (!spId) return html(res, 400, errorPage('Cannot start the login', 'The link has no ?sp=ENTITYID.', 'Add the entity ID of a registered service provider (see GET /api/service-providers), e.g. /sso/initiate?sp=http://localhost:8080/users/saml/metadata.'));
     const sp = serviceProviders.get(spId);
@@ -334,51 +349,65 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
       // A scripted, unsolicited login: no IdP session is created (SAML profiles 4.1.5).
       return answer(res, { user, authnInstant: clock.now(), sessionIndex: ids.samlId(), session: null }, sp, null, relayState);
     }
-    continueAuthnRequest(req, res, sp, null, relayState, { forceAuthn: false, isPassive: false });
+    await continueAuthnRequest(req, res, sp, null, relayState, { forceAuthn: false, isPassive: false });
   });
 
-  app.get('/login', (req, res) => {
-    const ref = field(req.query, 'request');
-    const p = ref ? pending.peek(ref) : undefined;
-    if (ref && !p) return html(res, 400, errorPage('Login request expired', EXPIRED_REQUEST, 'Start the login again at the service provider.'));
+  /** The pending login a form or link names (null: none named); undefined once the "expired" page is sent. */
+  async function pendingFor(req: Request, res: Response, ref: string | undefined): Promise<PendingLogin | null | undefined> {
+    if (!ref) return null;
+    const found = await pending.read(req, ref);
+    if (found.ok) return found.pending;
+    html(res, 400, errorPage('Login request expired', NO_PENDING_LOGIN[found.reason], 'Start the login again at the service provider.'));
+    return undefined;
+  }
+
+  app.get('/login', async (req, res) => {
+    const p = await pendingFor(req, res, field(req.query, 'request'));
+    if (p === undefined) return;
     // "Not you? Switch user": forget the IdP session, then pick someone else.
     if (field(req.query, 'switch') === '1') {
       const ended = endSession(req, res);
       if (ended) logger.info({ event: 'idp.logout', username: ended.username, reason: 'switch-user' }, 'IdP session ended to switch user');
-      return html(res, 200, loginPage({ users: directoryEntries(), requestRef: p?.id ?? null, spEntityId: p?.sp.entityId ?? null, csrf: csrf.token(req, res), signedInAs: null }));
+      // The browser holds no IdP session after this response: the form's token must say so.
+      return html(res, 200, loginPage({ users: directoryEntries(), requestRef: p?.ref ?? null, spEntityId: p?.spEntityId ?? null, csrf: csrf.token(req, res, { session: null }), signedInAs: null }));
     }
     const username = field(req.query, 'user');
     if (username !== undefined) {
       const user = directory.get(username);
-      if (!user) return showPicker(req, res, 404, p ?? null, { error: `There is no user ${username} in the directory: pick one below.` });
-      return showConfirm(req, res, 200, user, p ?? null);
+      if (!user) return showPicker(req, res, 404, p, { error: `There is no user ${username} in the directory: pick one below.` });
+      return showConfirm(req, res, 200, user, p);
     }
     const s = currentSession(req);
     if (!p && s) return html(res, 200, signedInPage(s.username));
-    showPicker(req, res, 200, p ?? null);
+    showPicker(req, res, 200, p);
   });
 
-  app.post('/login', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), (req, res) => {
+  app.post('/login', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), async (req, res) => {
     if (csrfRefused(req, res)) return;
-    const ref = field(req.body, 'request');
     const username = field(req.body, 'username') ?? '';
     const password = field(req.body, 'password') ?? '';
     const fault = field(req.body, 'fault') ?? '';
-    const p = ref ? pending.peek(ref) : undefined;
-    if (ref && !p) return html(res, 400, errorPage('Login request expired', EXPIRED_REQUEST, 'Start the login again at the service provider.'));
+    const p = await pendingFor(req, res, field(req.body, 'request'));
+    if (p === undefined) return;
+    // The cookie names the SP and its ACS as they were when the request came in (bindings 3.5.5.2).
+    const sp = p ? serviceProviders.get(p.spEntityId) : undefined;
+    if (p && (!sp || sp.acsUrl !== p.acsUrl)) {
+      const why = sp ? `${p.spEntityId} is now registered with ACS ${sp.acsUrl}, not ${p.acsUrl} as when this login started` : `${p.spEntityId} is no longer a registered service provider`;
+      return html(res, 409, errorPage('Cannot send the response', `${why}.`, 'Start the login again at the service provider.'));
+    }
     if (fault !== '' && !(FAULT_NAMES as readonly string[]).includes(fault)) return html(res, 400, errorPage('Unknown fault', `${fault} is not a fault the IdP knows.`, 'Go back and pick one from the list (docs/idp.md lists them all).'));
     const user = directory.authenticate(username, password);
     if (!user) {
       // Never log the typed username unless it names a user: people type passwords into it.
       const known = directory.get(username) !== undefined;
       logger.info({ event: 'idp.login.failed', knownUser: known, ...(known ? { username } : {}) }, 'IdP login failed');
-      return showPicker(req, res, 401, p ?? null, { error: 'Unknown user or wrong password.', username: known ? username : '' });
+      return showPicker(req, res, 401, p, { error: 'Unknown user or wrong password.', username: known ? username : '' });
     }
     const session = startSession(req, res, user);
     logger.info({ event: 'idp.login', username: user.username, fault: fault || undefined }, 'IdP login');
-    if (!p) return html(res, 200, signedInPage(user.username));
-    pending.take(p.id);
-    answer(res, { user, authnInstant: session.authnInstant, sessionIndex: session.sessionIndex, session }, p.sp, p.requestId, p.relayState, fault ? [fault as FaultName] : []);
+    if (!p || !sp) return html(res, 200, signedInPage(user.username));
+    pending.close(res, p.ref);
+    answer(res, { user, authnInstant: session.authnInstant, sessionIndex: session.sessionIndex, session }, sp, p.requestId, p.relayState, fault ? [fault as FaultName] : []);
   });
 
   // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import type { FaultName } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { IdpStore } from '../store/idp-types.ts';
 import type { IdpUser, NextFaults, UserDirectory } from './directory.ts';
+import { attributeNameProblem } from '../saml/attribute-name-rule.ts';
 import { spFromMetadata, type ServiceProviderRegistry } from './service-providers.ts';
 import type { IdpSession, IdpSessions, SessionParticipant } from './sessions.ts';
 import type { SpSettingsInput } from '../config.ts';
@@ -27,6 +28,21 @@ export interface PersistedIdp {
   sessions: IdpSessions;
 }
 
+/**
+ * A user's saved attributes without names the attribute-name rule refuses: saved before the rule
+ * was tightened, such a name would break every login of the user (E_XML), and the admin API
+ * could not even name it to remove it. Dropped with a warning instead.
+ */
+function restorableAttributes(doc: { username: string; attributes: IdpUser['attributes'] }, logger: Logger): IdpUser['attributes'] {
+  const out = Object.create(null) as IdpUser['attributes'];
+  for (const [name, value] of Object.entries(doc.attributes ?? {})) {
+    const problem = attributeNameProblem(name);
+    if (problem) logger.warn({ event: 'idp.user.attribute-dropped', username: doc.username }, `user ${doc.username}: saved ${problem}; the attribute was dropped`);
+    else out[name] = value;
+  }
+  return out;
+}
+
 /** Replays the store over the IdP's state, then attaches write-through observers. */
 export async function attachIdpStore(idp: PersistedIdp, store: IdpStore, clock: Clock, logger: Logger): Promise<void> {
   const { directory, serviceProviders, sessions } = idp;
@@ -35,7 +51,7 @@ export async function attachIdpStore(idp: PersistedIdp, store: IdpStore, clock: 
       directory.remove(key);
       continue;
     }
-    directory.upsert({ username: doc.username, email: doc.email, displayName: doc.displayName, ...(doc.password !== null ? { password: doc.password } : {}), attributes: doc.attributes, faults: doc.faults });
+    directory.upsert({ username: doc.username, email: doc.email, displayName: doc.displayName, ...(doc.password !== null ? { password: doc.password } : {}), attributes: restorableAttributes(doc, logger), faults: doc.faults });
     if (doc.nextFaults) directory.update(doc.username, { nextFaults: doc.nextFaults });
   }
   for (const { key, doc } of (await store.serviceProviders.all()) as Array<{ key: string; doc: StoredSp }>) {

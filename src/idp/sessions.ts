@@ -1,12 +1,12 @@
 /**
- * The IdP's own browser sessions (cookie `samlgate_idp`, DESIGN 2b) and the AuthnRequests
- * waiting for a login. Both live in bounded LRU maps with a TTL on the injected Clock
- * (src/util/lru.ts), so a ManualClock can expire them and a flood of logins costs O(1) each.
+ * The IdP's own browser sessions (cookie `samlgate_idp`, DESIGN 2b), in a bounded LRU map with a
+ * TTL on the injected Clock (src/util/lru.ts), so a ManualClock can expire them and a flood of
+ * logins costs O(1) each. Only a completed login creates one; AuthnRequests waiting for the
+ * login form live in the browser (src/idp/pending-login.ts), not here.
  */
 import type { Clock } from '../clock.ts';
 import type { IdGenerator } from '../ids.ts';
 import { LruTtlMap } from '../util/lru.ts';
-import type { IdpServiceProvider } from './service-providers.ts';
 
 export const IDP_SESSION_COOKIE = 'samlgate_idp';
 
@@ -77,48 +77,5 @@ export class IdpSessions {
 
   get size(): number {
     return this.map.size;
-  }
-}
-
-export interface PendingRequest {
-  id: string;
-  sp: IdpServiceProvider;
-  /** AuthnRequest ID; null for IdP-initiated logins waiting for the form. */
-  requestId: string | null;
-  relayState: string | null;
-  /** ForceAuthn was asked: the login must not reuse the IdP session. */
-  forceAuthn: boolean;
-  expiresAt: number;
-}
-
-/** How long a login form may stay open before the request is forgotten. */
-export const PENDING_TTL_MS = 15 * 60 * 1000;
-
-export class PendingRequests {
-  private readonly map: LruTtlMap<PendingRequest>;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly ids: IdGenerator,
-    maxPending = 10_000,
-  ) {
-    this.map = new LruTtlMap(clock, maxPending);
-  }
-
-  add(p: Omit<PendingRequest, 'id' | 'expiresAt'>): PendingRequest {
-    const pending: PendingRequest = { ...p, id: this.ids.random(32), expiresAt: this.clock.now() + PENDING_TTL_MS };
-    this.map.set(pending.id, pending, pending.expiresAt);
-    return pending;
-  }
-
-  /** Single use: a completed login cannot be replayed by re-posting the form. */
-  take(id: string): PendingRequest | undefined {
-    const p = this.map.get(id);
-    if (p) this.map.delete(id);
-    return p;
-  }
-
-  peek(id: string): PendingRequest | undefined {
-    return this.map.peek(id);
   }
 }

@@ -9,6 +9,7 @@
  *   DIR/gateway.lock.db, idp.lock.db  the locks: empty SQLite files held in exclusive locking mode
  *   DIR/gateway.lock, DIR/idp.lock  PID and start time of each lock's holder (for messages only)
  *   DIR/session-secret              the gateway's cookie-signing secret (mode 0600)
+ *   DIR/idp-secret                  the IdP's key for CSRF tokens and pending-login cookies (0600)
  * The gateway and the IdP lock separately, so `samlgate idp` and `samlgate gateway` can run as two
  * processes on one directory; a second `samlgate start` on it is refused.
  */
@@ -197,7 +198,19 @@ function readHolder(file: string): { pid: number; startedAt: string | null } | n
  * bytes, base64url) and written with mode 0600 so cookies signed before a restart stay valid.
  */
 export function loadSessionSecret(dir: string): string {
-  const file = path.join(dir, 'session-secret');
+  return loadSecretFile(dir, 'session-secret', 'a session secret', 'everyone will have to sign in again');
+}
+
+/**
+ * The IdP's secret (DIR/idp-secret, made like the session secret): keys its CSRF tokens and the
+ * signed cookies that carry pending logins, so a login form left open across a restart still works.
+ */
+export function loadIdpSecret(dir: string): string {
+  return loadSecretFile(dir, 'idp-secret', 'the IdP secret', 'open IdP login forms will have to be reloaded');
+}
+
+function loadSecretFile(dir: string, name: string, what: string, consequence: string): string {
+  const file = path.join(dir, name);
   try {
     const fd = openSync(file, 'wx', 0o600);
     const secret = randomBytes(48).toString('base64url');
@@ -208,7 +221,7 @@ export function loadSessionSecret(dir: string): string {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new DataDirError(`cannot create ${file} (${(err as NodeJS.ErrnoException).code})`);
   }
   const secret = readFileSync(file, 'utf8').trim();
-  if (secret.length < 32) throw new DataDirError(`${file} holds ${secret.length} characters; a session secret needs at least 32. Delete the file to generate a new one (everyone will have to sign in again).`);
+  if (secret.length < 32) throw new DataDirError(`${file} holds ${secret.length} characters; ${what} needs at least 32. Delete the file to generate a new one (${consequence}).`);
   // Keep it private even if someone loosened the mode.
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   return secret;

@@ -649,11 +649,6 @@ class MemorySessions implements SessionStore {
     for (const [sid, until] of this.s.tombstones) if (until < before) this.s.tombstones.delete(sid);
     return n;
   }
-  async countPending() {
-    let n = 0;
-    for (const rec of this.s.sessions.values()) if (rec.userId === null) n++;
-    return n;
-  }
 }
 
 class MemoryReplayCache implements ReplayCache {

@@ -8,7 +8,7 @@
  * live in src/tfe/; the store only promises that each step it takes is atomic, so e.g. two runs
  * queued at the same instant can never both start, and two lock requests can never both win.
  */
-import type { Page, Paged } from './types.ts';
+import type { Page, Paged } from './paging.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Workspaces

@@ -18,18 +18,8 @@
 // ---------------------------------------------------------------------------------------------
 // Common shapes
 
-export interface Page {
-  /** 1-based page number (JSON:API page[number]). */
-  number: number;
-  /** Items per page (JSON:API page[size]); backends cap nothing, callers clamp to 1..100. */
-  size: number;
-}
-
-export interface Paged<T> {
-  items: T[];
-  /** Total matching items across all pages. */
-  total: number;
-}
+export type { Page, Paged } from './paging.ts';
+import type { Page, Paged } from './paging.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Users (gateway side)
@@ -339,9 +329,9 @@ export interface TokenStore {
 /** A web (browser) session as the gateway keeps it; express-session's data lives in `data`. */
 export interface SessionRecord {
   sid: string;
-  /** null while the browser is still logging in (only a pending AuthnRequest is held). */
+  /** null when the session holds no login (only a one-shot message: why the last one ended). */
   userId: string | null;
-  /** When the login stops being live (S1), or when a pending login expires. */
+  /** When the login stops being live (S1), or when a login-less session expires. */
   expiresAt: number;
   data: string;
 }
@@ -360,14 +350,13 @@ export interface SessionStore {
   /** Ends every web session of a user (admin action, SLO). Returns how many ended. */
   destroyByUser(userId: string): Promise<number>;
   /**
-   * Forgets records (and tombstones) whose expiresAt is before `before`, and pending logins
+   * Forgets records (and tombstones) whose expiresAt is before `before`, and login-less records
    * (userId null) whose expiresAt is before `pendingBefore` (default `before`): ended logins are
-   * kept a while so the next page can say why, abandoned logins need not be. Returns how many
-   * records (not tombstones) went.
+   * kept a while so the next page can say why, login-less ones need not be. Returns how many
+   * records (not tombstones) went. (Pending SAML logins are not stored: they travel in a signed
+   * cookie, so no anonymous request adds a record.)
    */
   purgeExpired(before: number, pendingBefore?: number): Promise<number>;
-  /** Sessions with no login yet (pending AuthnRequests), for bounding their number. */
-  countPending(): Promise<number>;
 }
 
 export interface ReplayCache {

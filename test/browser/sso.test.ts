@@ -27,7 +27,7 @@ const STEP_TIMEOUT = 8_000;
 /** What the browser did, for failure messages: navigations, ACS posts and console errors (CSP). */
 interface Trace {
   console: string[];
-  acsPosts: { status: number; sessionCookieSent: boolean; relay: boolean }[];
+  acsPosts: { status: number; sessionCookieSent: boolean; pendingCookieSent: boolean; relay: boolean }[];
   navigations: string[];
 }
 
@@ -47,6 +47,7 @@ function traceOf(page: Page): Trace {
     trace.acsPosts.push({
       status: res.status(),
       sessionCookieSent: (headers.cookie ?? '').includes('samlgate_session='),
+      pendingCookieSent: (headers.cookie ?? '').includes('samlgate_pending='),
       relay: (req.postData() ?? '').includes('_samlgate_relay=1'),
     });
   });
@@ -60,7 +61,7 @@ async function describeFailure(page: Page, trace: Trace, what: string): Promise<
     `${what}; the browser is at ${page.url()}`,
     csp.length ? `CSP blocked something (the auto-posting form cannot submit itself): ${csp.join(' | ')}` : 'no CSP violation reported by the browser',
     trace.acsPosts.length
-      ? `ACS posts: ${trace.acsPosts.map((p) => `HTTP ${p.status}, samlgate_session cookie ${p.sessionCookieSent ? 'sent' : 'NOT sent'}${p.relay ? ' (same-site relay)' : ''}`).join('; ')}`
+      ? `ACS posts: ${trace.acsPosts.map((p) => `HTTP ${p.status}, samlgate_pending cookie ${p.pendingCookieSent ? 'sent' : 'NOT sent'}, samlgate_session cookie ${p.sessionCookieSent ? 'sent' : 'NOT sent'}${p.relay ? ' (same-site relay)' : ''}`).join('; ')}`
       : 'the browser never posted to the ACS (/users/saml/auth)',
     `navigations: ${trace.navigations.join(' -> ')}`,
     `console: ${trace.console.join(' | ') || '(empty)'}`,
@@ -132,7 +133,8 @@ describe('SSO in a real browser (Chromium)', { timeout: 30_000 }, () => {
     await expectBackOnAccountPage('after submitting the IdP login form');
 
     const acsOk = trace.acsPosts.at(-1);
-    assert.ok(acsOk && acsOk.status === 303 && acsOk.sessionCookieSent, await describeFailure(page, trace, 'the ACS post that ended the login'));
+    // The Lax pending-login cookie rode along on the IdP's cross-port (same-site) auto-post.
+    assert.ok(acsOk && acsOk.status === 303 && acsOk.pendingCookieSent, await describeFailure(page, trace, 'the ACS post that ended the login'));
     assert.equal(await page.locator('h2').first().innerText(), 'alice', await describeFailure(page, trace, 'account page heading'));
     const body = await page.locator('body').innerText();
     assert.match(body, /Flag last synced at login on today \d\d:\d\d, now/, await describeFailure(page, trace, 'account page without the F2 sync time'));

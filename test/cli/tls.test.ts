@@ -83,8 +83,9 @@ describe('TLS', () => {
     });
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /^samlgate_session=/);
+    // GET /session sets only the pending-login cookie (the session cookie comes at the ACS): Secure too.
     const session = await get(`${services.gateway!.url}/session`, ca);
-    assert.match(String(session.headers['set-cookie']), /samlgate_session=[^;]+;.*Secure/);
+    assert.match(String(session.headers['set-cookie']), /samlgate_pending=[^;]+;.*Secure/);
   });
 
   it('samlgate login without the CA: exit 1 saying the certificate is not trusted and how to trust it', async () => {

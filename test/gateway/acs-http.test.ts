@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { hiddenFields, parseAutoPostForm } from '../../src/client/saml-browser.ts';
-import { createHarness, type Browser, type Harness } from '../support/harness.ts';
+import { createHarness, sessionCookie, type Browser, type Harness } from '../support/harness.ts';
 
 /** Runs the IdP part of a login and returns the auto-post form instead of posting it. */
 async function samlResponseFor(h: Harness, b: Browser, username: string, returnTo?: string) {
@@ -156,15 +156,16 @@ describe('ACS over HTTP', () => {
   it('the session id changes at login (session fixation)', async () => {
     const h = await createHarness();
     const b = h.browser();
+    // GET /session sets no session cookie at all (only the signed pending-login cookie), so the
+    // session to replace is the one of an earlier login in the same browser.
+    const first = await h.login('alice', b);
     const start = await b.gw.get('/session?force=1').expect(302);
-    const before = /samlgate_session=([^;]+)/.exec(String(start.headers['set-cookie']))?.[1];
+    assert.equal(/samlgate_session=/.exec(String(start.headers['set-cookie'])), null, 'GET /session leaves the session alone');
+    const before = /samlgate_session=([^;]+)/.exec(sessionCookie(first.browser))?.[1];
     assert.ok(before);
-    const fields = await (async () => {
-      const sso = new URL(start.headers.location!);
-      const page = await b.idp.get(sso.pathname + sso.search);
-      const posted = await b.idp.post('/login').type('form').send({ ...hiddenFields(page.text), username: 'alice', password: 'alice' });
-      return parseAutoPostForm(posted.text)!.fields;
-    })();
+    const sso = new URL(start.headers.location!);
+    const page = await b.idp.get(sso.pathname + sso.search);
+    const fields = parseAutoPostForm(page.text)!.fields;
     const res = await b.gw.post('/users/saml/auth').type('form').send(fields).expect(303);
     const after = /samlgate_session=([^;]+)/.exec(String(res.headers['set-cookie']))?.[1];
     assert.ok(after);

@@ -1,7 +1,7 @@
 /** decideTokenValidity is the one place rules S2-S4 and T4 live; this table is its specification. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideTokenValidity, needsWebSession, type TokenFacts } from '../../src/gateway/token-policy.ts';
+import { decideSessionUserStanding, decideTokenValidity, needsWebSession, type TokenFacts } from '../../src/gateway/token-policy.ts';
 import type { TokenRecord, UserRecord } from '../../src/store/types.ts';
 
 const NOW = Date.parse('2026-01-10T12:00:00Z');
@@ -60,4 +60,23 @@ describe('decideTokenValidity', () => {
     assert.equal(needsWebSession(token(), user({ isServiceAccount: true })), false);
     assert.equal(needsWebSession(token({ kind: 'team' }), undefined), false);
   });
+});
+
+describe('decideSessionUserStanding (capability URLs minted by a browser session)', () => {
+  const base = { now: NOW, webSessionLiveUntil: NOW + H, loginUrl: 'http://gw/session' };
+  const cases: Array<[string, Parameters<typeof decideSessionUserStanding>[0], true | string]> = [
+    ['live web session', { ...base, user: user() }, true],
+    ['S2: the web session ended', { ...base, user: user(), webSessionLiveUntil: null }, 'web-session-expired'],
+    ['S2: no S3 exemption, the credential was the session', { ...base, user: user({ isServiceAccount: true }), webSessionLiveUntil: null }, 'web-session-expired'],
+    ['S2: no token timeout for a session', { ...base, user: user({ lastLoginAt: NOW - 100 * 24 * H }) }, true],
+    ['S4: suspended', { ...base, user: user({ isSuspended: true }) }, 'user-suspended'],
+    ['user deleted', { ...base, user: undefined }, 'owner-missing'],
+  ];
+  for (const [name, f, expected] of cases) {
+    it(name, () => {
+      const d = decideSessionUserStanding(f);
+      if (expected === true) assert.deepEqual(d, { ok: true });
+      else assert.equal(d.ok === false && d.reason, expected);
+    });
+  }
 });

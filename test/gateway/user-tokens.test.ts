@@ -30,6 +30,19 @@ describe('user authentication tokens', () => {
     assert.equal(list.body.data[0].attributes.token, null);
   });
 
+  it('regression: the user-token creation response lacked Cache-Control: no-store (team and organization tokens had it)', async () => {
+    const h = await createHarness();
+    const alice = await h.login('alice');
+    const body = JSON.stringify({ data: { type: 'authentication-tokens', attributes: { description: 'ci' } } });
+    const bySession = await alice.browser.gw.post(`/api/v2/users/${alice.userId}/authentication-tokens`).set('Content-Type', 'application/vnd.api+json').set('X-CSRF-Token', alice.csrf).send(body).expect(201);
+    assert.equal(bySession.headers['cache-control'], 'no-store');
+    const byToken = await request(h.gateway.app).post(`/api/v2/users/${alice.userId}/authentication-tokens`).set('Authorization', `Bearer ${bySession.body.data.attributes.token}`).set('Content-Type', 'application/vnd.api+json').send(body).expect(201);
+    assert.equal(byToken.headers['cache-control'], 'no-store');
+    // Reads carry no secret (token: null).
+    const shown = await alice.browser.gw.get(`/api/v2/authentication-tokens/${byToken.body.data.id}`).expect(200);
+    assert.equal(shown.headers['cache-control'], undefined);
+  });
+
   it('is stored as a SHA-256 hash: the secret appears nowhere in the store', async () => {
     const h = await createHarness();
     const alice = await h.login('alice');

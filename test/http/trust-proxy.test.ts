@@ -23,8 +23,9 @@ describe('behind a TLS-terminating proxy', () => {
     const viaProxy = (r: request.Test) => r.set('Host', 'gw.example.test').set('X-Forwarded-Proto', 'https');
 
     const start = await viaProxy(gw.get('/session?force=1')).expect(302);
-    const pending = cookieOf(start, 'samlgate_session');
-    assert.ok(pending, 'the session cookie is set at /session (it was never set before the fix)');
+    // The login in flight travels in the signed pending-login cookie, Secure like the session's.
+    const pending = cookieOf(start, 'samlgate_pending');
+    assert.ok(pending, 'the pending-login cookie is set at /session');
     assert.match(pending, /; Secure/);
     const sso = new URL(start.headers.location!);
     const idp = request.agent(h.idp.app);
@@ -50,5 +51,6 @@ describe('behind a TLS-terminating proxy', () => {
     const h = await createHarness({ 'gateway.baseUrl': 'https://gw.example.test', trustProxy: false });
     const start = await request(h.gateway.app).get('/session?force=1').set('X-Forwarded-Proto', 'https').expect(302);
     assert.equal(cookieOf(start, 'samlgate_session'), undefined);
+    assert.equal(cookieOf(start, 'samlgate_pending'), undefined);
   });
 });

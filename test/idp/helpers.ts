@@ -114,17 +114,32 @@ export function csrfOf(page: { text: string; headers: Record<string, unknown> },
   return { token: m[1]!, cookie };
 }
 
+/** `name=value` of every cookie a response sets (not the ones it clears), as a browser would keep them. */
+export function cookiesOf(res: { headers: Record<string, unknown> }): string[] {
+  const setCookie = (res.headers['set-cookie'] as string[] | undefined) ?? [];
+  return setCookie.filter((h) => !/^[^=]+=;/.test(h) && !/Expires=Thu, 01 Jan 1970/i.test(h)).map((h) => h.split(';')[0]!);
+}
+
+/** The pending-login cookie a /sso page set (the login form refers to it by its hidden `request` field). */
+export function pendingCookieOf(page: { headers: Record<string, unknown> }): string {
+  const c = cookiesOf(page).find((h) => h.startsWith('samlgate_idp_login_'));
+  assert.ok(c, 'no samlgate_idp_login_* cookie set');
+  return c;
+}
+
 /**
- * POSTs the login form the way a browser does: this page's CSRF token and its cookie, plus
- * `fields` (request ref taken from the page unless given). `cookies` adds e.g. the IdP session.
+ * POSTs the login form the way a browser does: this page's CSRF token and its cookie, the
+ * cookies the page set (its pending login), plus `fields` (request ref taken from the page unless
+ * given). `cookies` adds e.g. the IdP session or the pending login set by an earlier page.
  */
 export async function postLogin(app: unknown, page: { text: string; headers: Record<string, unknown> }, fields: Record<string, string>, o: { cookies?: string[]; csrfCookie?: string } = {}) {
   const { default: request } = await import('supertest');
   const { token, cookie } = csrfOf(page, o.csrfCookie);
   const ref = /<input type="hidden" name="request" value="([^"]+)">/.exec(page.text)?.[1];
+  const others = cookiesOf(page).filter((c) => !c.startsWith('samlgate_idp_csrf='));
   return request(app as never)
     .post('/login')
-    .set('Cookie', [cookie, ...(o.cookies ?? [])].join('; '))
+    .set('Cookie', [cookie, ...others, ...(o.cookies ?? [])].join('; '))
     .type('form')
     .send({ ...(ref ? { request: ref } : {}), csrf: token, ...fields });
 }

@@ -20,7 +20,7 @@ import { createMemoryStore } from '../../src/store/memory.ts';
 import { builtInIdpTrust } from '../../src/server.ts';
 import { formatTime } from '../../src/util/time-text.ts';
 import { xmlsecVerify } from '../support/xmlsec.ts';
-import { csrfOf, decodeSamlResponse, el, gatewayRedirectQuery, IDP_CERT, makeIdp, postLogin, readPostForm, sessionCookie, SP_CREDENTIALS, type TestIdp } from './helpers.ts';
+import { csrfOf, decodeSamlResponse, el, gatewayRedirectQuery, IDP_CERT, makeIdp, pendingCookieOf, postLogin, readPostForm, sessionCookie, SP_CREDENTIALS, type TestIdp } from './helpers.ts';
 
 const A = NS.assertion;
 
@@ -51,7 +51,7 @@ describe('IdP login page', () => {
     for (const u of ['alice', 'bob', 'carol']) linkTo(page.text, u);
     assert.match(page.text, /Bob \(service account\)<\/a> <code>bob<\/code> · <span class="ok">IsServiceAccount: flagged/);
 
-    const confirm = await request(t.idp.app).get(linkTo(page.text, 'bob')).expect(200);
+    const confirm = await request(t.idp.app).get(linkTo(page.text, 'bob')).set('Cookie', pendingCookieOf(page)).expect(200);
     assert.match(confirm.text, /Signing in to <code>http:\/\/localhost:8080\/users\/saml\/metadata<\/code> as <strong>Bob \(service account\)<\/strong>/);
     assert.match(confirm.text, /<code>bob@example\.com<\/code><br><small>Format <code>urn:oasis:names:tc:SAML:1\.1:nameid-format:emailAddress<\/code>/);
     for (const [name, values] of [['Username', 'bob'], ['MemberOf', 'developers'], ['IsServiceAccount', 'true']]) {
@@ -66,7 +66,7 @@ describe('IdP login page', () => {
     assert.match(confirm.text, /<select id="fault" name="fault"><option value="">none<\/option><option value="sa-name-lowercase">/);
     assert.match(confirm.text, /Not you\? Switch user/);
 
-    const alice = await request(t.idp.app).get(linkTo(page.text, 'alice')).expect(200);
+    const alice = await request(t.idp.app).get(linkTo(page.text, 'alice')).set('Cookie', pendingCookieOf(page)).expect(200);
     assert.match(alice.text, /will <strong>not<\/strong> flag this user/);
   });
 
@@ -75,7 +75,7 @@ describe('IdP login page', () => {
     await request(t.idp.app).patch(`/api/service-providers/${encodeURIComponent(t.config.gateway.entityId)}`).send({ nameIdFormat: 'unspecified', sessionNotOnOrAfter: 0 }).expect(200);
     await request(t.idp.app).patch('/api/users/bob').send({ faults: ['sa-nameformat-uri'] }).expect(200);
     const page = await request(t.idp.app).get(`/sso?${gatewayRedirectQuery(t)}`);
-    const confirm = await request(t.idp.app).get(linkTo(page.text, 'bob')).expect(200);
+    const confirm = await request(t.idp.app).get(linkTo(page.text, 'bob')).set('Cookie', pendingCookieOf(page)).expect(200);
     assert.match(confirm.text, /<code>bob<\/code><br><small>Format <code>urn:oasis:names:tc:SAML:1\.1:nameid-format:unspecified/);
     assert.match(confirm.text, /not sent \(the SP decides how long the session lasts\)/);
     assert.match(confirm.text, new RegExp(`<code>IsServiceAccount</code></td><td><code>${ATTRNAME_FORMAT.uri}</code>`));
@@ -85,8 +85,8 @@ describe('IdP login page', () => {
   it('a fault chosen on the page applies to that one login only', async () => {
     const t = makeIdp();
     const page = await request(t.idp.app).get(`/sso?${gatewayRedirectQuery(t, { id: '_f1' })}`);
-    const confirm = await request(t.idp.app).get(linkTo(page.text, 'bob')).set('Cookie', csrfOf(page).cookie);
-    const res = await postLogin(t.idp.app, confirm, { username: 'bob', password: 'bob', fault: 'wrong-audience' }, { csrfCookie: csrfOf(page).cookie });
+    const confirm = await request(t.idp.app).get(linkTo(page.text, 'bob')).set('Cookie', [csrfOf(page).cookie, pendingCookieOf(page)]);
+    const res = await postLogin(t.idp.app, confirm, { username: 'bob', password: 'bob', fault: 'wrong-audience' }, { csrfCookie: csrfOf(page).cookie, cookies: [pendingCookieOf(page)] });
     assert.equal(res.status, 200, res.text);
     assert.match(el(decodeSamlResponse(readPostForm(res.text).fields.SAMLResponse!).assertion, A, 'Audience').textContent!, /wrong-audience/);
     const again = await request(t.idp.app).get(`/sso?${gatewayRedirectQuery(t, { id: '_f2' })}`).set('Cookie', sessionCookie(res.headers['set-cookie']));
@@ -175,14 +175,14 @@ describe('IdP login CSRF and framing (regression: login CSRF shown in a real bro
     assert.match(none.text, /missing its security token[\s\S]*What to do/);
 
     const otherBrowser = csrfOf(await request(t.idp.app).get('/login'));
-    const mixed = await request(t.idp.app).post('/login').set('Cookie', otherBrowser.cookie).type('form').send({ ...fields, csrf: token });
+    const mixed = await request(t.idp.app).post('/login').set('Cookie', [otherBrowser.cookie, pendingCookieOf(page)]).type('form').send({ ...fields, csrf: token });
     assert.equal(mixed.status, 403, 'a token is bound to its own cookie');
 
-    const foreign = await request(t.idp.app).post('/login').set('Cookie', cookie).set('Origin', 'https://evil.example').type('form').send({ ...fields, csrf: token });
+    const foreign = await request(t.idp.app).post('/login').set('Cookie', [cookie, pendingCookieOf(page)]).set('Origin', 'https://evil.example').type('form').send({ ...fields, csrf: token });
     assert.equal(foreign.status, 403);
     assert.match(foreign.text, /sent from another site \(https:\/\/evil\.example\)/);
 
-    const good = await request(t.idp.app).post('/login').set('Cookie', cookie).set('Origin', 'http://localhost:7000').type('form').send({ ...fields, username: 'alice', password: 'alice', csrf: token });
+    const good = await request(t.idp.app).post('/login').set('Cookie', [cookie, pendingCookieOf(page)]).set('Origin', 'http://localhost:7000').type('form').send({ ...fields, username: 'alice', password: 'alice', csrf: token });
     assert.equal(good.status, 200);
     assert.equal(readPostForm(good.text).action, t.config.gateway.acsUrl);
   });

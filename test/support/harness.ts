@@ -47,7 +47,8 @@ export interface LoggedIn {
 }
 
 /** `flags` are config paths as the CLI maps them ('gateway.idleTimeout': '20m', ...). */
-export async function createHarness(flags: Record<string, unknown> = {}, file: Record<string, unknown> = {}, o: { logger?: Logger; store?: Store } = {}): Promise<Harness> {
+/** `monotonicNow`: the gateway's real-time source (rate-limit windows), for tests that move it themselves. */
+export async function createHarness(flags: Record<string, unknown> = {}, file: Record<string, unknown> = {}, o: { logger?: Logger; store?: Store; monotonicNow?: () => number } = {}): Promise<Harness> {
   const logger = o.logger ?? silentLogger;
   const clock = new ManualClock();
   const config = resolveConfig(file, { clock: 'manual', ...flags });
@@ -61,6 +62,7 @@ export async function createHarness(flags: Record<string, unknown> = {}, file: R
     logger,
     idp: await builtInIdpTrust(config),
     sp: loadSigningCredentials(path.join(DEV_CERTS_DIR, 'sp-signing.key'), path.join(DEV_CERTS_DIR, 'sp-signing.crt')),
+    monotonicNow: o.monotonicNow,
   });
 
   const browser = (): Browser => ({ gw: request.agent(gateway.app), idp: request.agent(idp.app) });

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { hashTokenSecret, generateTokenSecret } from '../../src/gateway/tokens.ts';
 import { randomIds } from '../../src/ids.ts';
+import type { Logger } from '../../src/log.ts';
 import type { OrganizationRecord, Store, TeamRecord, TokenKind } from '../../src/store/types.ts';
 import { createHarness, type Harness, type LoggedIn } from './harness.ts';
 
@@ -44,8 +45,8 @@ async function storeToken(h: Harness, kind: TokenKind, ownerId: string, singular
   return secret;
 }
 
-export async function seedWorkspaceWorld(flags: Record<string, unknown> = {}, o: { liveScheduler?: boolean; store?: Store } = {}): Promise<Seeded> {
-  const h = await createHarness(flags, {}, { store: o.store });
+export async function seedWorkspaceWorld(flags: Record<string, unknown> = {}, o: { liveScheduler?: boolean; store?: Store; logger?: Logger; monotonicNow?: () => number } = {}): Promise<Seeded> {
+  const h = await createHarness(flags, {}, { store: o.store, logger: o.logger, monotonicNow: o.monotonicNow });
   // Tests step the scheduler themselves, except those about the production default (100 ms of real time per step).
   if (!o.liveScheduler) h.gateway.close();
   const users = { carol: await h.login('carol'), alice: await h.login('alice'), bob: await h.login('bob') };

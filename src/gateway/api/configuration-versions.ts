@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { ConfigurationVersionRecord } from '../../store/types.ts';
 import { queueRun } from '../../tfe/run-queue.ts';
 import { resourceAddressesOfSlug, SlugError } from '../../tfe/synthetic-plan.ts';
+import { capabilityUrl, useCapability } from '../capability-standing.ts';
 import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
@@ -34,7 +35,7 @@ const createBody = z.object({
 });
 
 export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContext): void {
-  const resource = (cv: ConfigurationVersionRecord) => configurationVersionResource(cv, ctx.capabilities.url('cv-upload', cv.id));
+  const resource = (req: Request, res: Response) => (cv: ConfigurationVersionRecord) => configurationVersionResource(cv, capabilityUrl(ctx, req, res, 'cv-upload', cv.id));
 
   router.post('/workspaces/:id/configuration-versions', async (req, res) => {
     const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
@@ -56,7 +57,7 @@ export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContex
       size: null,
     };
     await ctx.store.configurationVersions.create(cv);
-    sendDocument(res, 201, { data: resource(cv) });
+    sendDocument(res, 201, { data: resource(req, res)(cv) });
   });
 
   router.get('/workspaces/:id/configuration-versions', async (req, res) => {
@@ -64,13 +65,13 @@ export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContex
     if (!scope) return sendNotFound(res);
     const page = readPage(req);
     const result = await ctx.store.configurationVersions.listByWorkspace(scope.workspace.id, page);
-    sendDocument(res, 200, { data: result.items.map(resource), meta: paginationMeta(page, result.total) });
+    sendDocument(res, 200, { data: result.items.map(resource(req, res)), meta: paginationMeta(page, result.total) });
   });
 
   router.get('/configuration-versions/:id', async (req, res) => {
     const cv = await ctx.store.configurationVersions.get(req.params.id);
     if (!cv || !(await loadWorkspaceById(ctx, req.principal!, cv.workspaceId))) return sendNotFound(res);
-    sendDocument(res, 200, { data: resource(cv) });
+    sendDocument(res, 200, { data: resource(req, res)(cv) });
   });
 }
 
@@ -80,8 +81,8 @@ export const SLUG_LIMIT = '10mb';
 /** PUT <upload-url>: no token, the URL is the permission. */
 export function uploadHandler(ctx: GatewayContext) {
   return async (req: Request, res: Response, token: string) => {
-    const id = ctx.capabilities.verify(token, 'cv-upload');
-    if (!id) return sendNotFound(res);
+    const id = await useCapability(ctx, res, token, 'cv-upload');
+    if (!id) return;
     const slug = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let addresses: string[];
     try {

@@ -29,6 +29,20 @@ export function sendError(res: Response, status: number, title: string, detail?:
   sendErrors(res, status, [{ status: String(status), title, ...(detail !== undefined ? { detail } : {}) }]);
 }
 
+/**
+ * This response carries a secret (a token, a capability URL): no cache may keep it, the
+ * browser's included (T5; TFE sends the same header with every new token).
+ */
+export function markSecret(res: Response): void {
+  res.setHeader('Cache-Control', 'no-store');
+}
+
+/** The 201 that shows a new token's secret, the only response that ever does. */
+export function sendSecret(res: Response, data: unknown): void {
+  markSecret(res);
+  sendDocument(res, 201, { data });
+}
+
 /** TFE answers 404 (never 403) when a valid token may not see a resource (rule T7). */
 export function sendNotFound(res: Response): void {
   sendErrors(res, 404, [{ status: '404', title: 'not found' }]);

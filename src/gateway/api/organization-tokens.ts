@@ -11,9 +11,8 @@ import { principalUser } from '../../tfe/principal.ts';
 import { deleteSingularToken, generateOrganizationToken } from '../../tfe/tokens.ts';
 import type { GatewayContext } from '../context.ts';
 import { organizationFor } from '../../tfe/access.ts';
-import { sendDocument, sendNotFound } from './jsonapi.ts';
+import { sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
-import { sendSecret } from './team-tokens.ts';
 import { readTokenBody } from './token-body.ts';
 
 const orgToken = (token: TokenRecord, organization: OrganizationRecord, secret: string | null = null) => tokenResource(token, secret, { organization });

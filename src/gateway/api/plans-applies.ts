@@ -8,6 +8,7 @@
  */
 import type { Request, Response, Router } from 'express';
 import type { PhaseRecord, RunRecord } from '../../store/types.ts';
+import { capabilityUrl, useCapability } from '../capability-standing.ts';
 import type { GatewayContext } from '../context.ts';
 import { sendDocument, sendNotFound } from './jsonapi.ts';
 import { invalid, loadWorkspaceById } from './workspace-facts.ts';
@@ -21,7 +22,7 @@ export function addPlanApplyRoutes(router: Router, ctx: GatewayContext): void {
   router.get('/plans/:id', async (req, res) => {
     const run = await ctx.store.runs.getByPlanId(req.params.id);
     if (!run || !(await visible(req, run))) return sendNotFound(res);
-    sendDocument(res, 200, { data: planResource(run, ctx.capabilities.url('plan-log', run.plan.id)) });
+    sendDocument(res, 200, { data: planResource(run, capabilityUrl(ctx, req, res, 'plan-log', run.plan.id)) });
   });
 
   router.get('/cost-estimates/:id', async (req, res) => {
@@ -34,7 +35,7 @@ export function addPlanApplyRoutes(router: Router, ctx: GatewayContext): void {
   router.get('/applies/:id', async (req, res) => {
     const run = await ctx.store.runs.getByApplyId(req.params.id);
     if (!run || !(await visible(req, run))) return sendNotFound(res);
-    sendDocument(res, 200, { data: applyResource(run, ctx.capabilities.url('apply-log', run.apply.id)) });
+    sendDocument(res, 200, { data: applyResource(run, capabilityUrl(ctx, req, res, 'apply-log', run.apply.id)) });
   });
 }
 
@@ -49,8 +50,9 @@ function nonNegative(req: Request, name: 'offset' | 'limit'): number | undefined
 export function logHandler(ctx: GatewayContext) {
   return async (req: Request, res: Response, token: string) => {
     const kind = ctx.capabilities.kindOf(token);
-    const id = kind === 'plan-log' || kind === 'apply-log' ? ctx.capabilities.verify(token, kind) : undefined;
-    if (!id) return sendNotFound(res);
+    if (kind !== 'plan-log' && kind !== 'apply-log') return sendNotFound(res);
+    const id = await useCapability(ctx, res, token, kind);
+    if (!id) return;
     const run = kind === 'plan-log' ? await ctx.store.runs.getByPlanId(id) : await ctx.store.runs.getByApplyId(id);
     if (!run) return sendNotFound(res);
     const phase = kind === 'plan-log' ? run.plan : run.apply;

@@ -11,6 +11,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { StateVersionRecord } from '../../store/types.ts';
 import { writeStateVersion } from '../../tfe/state-versions.ts';
+import { capabilityUrl, useCapability } from '../capability-standing.ts';
 import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
@@ -35,10 +36,10 @@ const createBody = z.object({
 
 export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void {
   // read-outputs access sees the version and its outputs, never the whole state (no download URL).
-  const downloadUrl = (sv: StateVersionRecord, scope: WorkspaceScope) => (scope.may('workspace:read-state') ? ctx.capabilities.url('state-download', sv.id) : null);
-  const document = (sv: StateVersionRecord, req: Request, scope: WorkspaceScope) => {
+  const downloadUrl = (sv: StateVersionRecord, req: Request, res: Response, scope: WorkspaceScope) => (scope.may('workspace:read-state') ? capabilityUrl(ctx, req, res, 'state-download', sv.id) : null);
+  const document = (sv: StateVersionRecord, req: Request, res: Response, scope: WorkspaceScope) => {
     const include = queryString(req.query as Record<string, unknown>, 'include')?.split(',') ?? [];
-    const doc: Record<string, unknown> = { data: stateVersionResource(sv, downloadUrl(sv, scope)) };
+    const doc: Record<string, unknown> = { data: stateVersionResource(sv, downloadUrl(sv, req, res, scope)) };
     if (include.includes('outputs')) doc.included = sv.outputs.map(stateOutputResource);
     return doc;
   };
@@ -71,14 +72,14 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
       if (r.code === 'stale') throw new TfeError('stale', r.detail);
       throw invalid(`/data/attributes/${r.field}`, r.detail);
     }
-    sendDocument(res, result.created ? 201 : 200, document(result.stateVersion, req, scope));
+    sendDocument(res, result.created ? 201 : 200, document(result.stateVersion, req, res, scope));
   });
 
   const list = async (req: Request, res: Response, scope: WorkspaceScope | undefined) => {
     if (!scope || !scope.may('workspace:read-state-outputs')) return sendNotFound(res);
     const page = readPage(req);
     const result = await ctx.store.stateVersions.listByWorkspace(scope.workspace.id, page);
-    sendDocument(res, 200, { data: result.items.map((sv) => stateVersionResource(sv, downloadUrl(sv, scope))), meta: paginationMeta(page, result.total) });
+    sendDocument(res, 200, { data: result.items.map((sv) => stateVersionResource(sv, downloadUrl(sv, req, res, scope))), meta: paginationMeta(page, result.total) });
   };
 
   router.get('/state-versions', async (req, res) => {
@@ -100,7 +101,7 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
     const sv = await ctx.store.stateVersions.get(req.params.id);
     const scope = await readable(req, sv);
     if (!sv || !scope) return sendNotFound(res);
-    sendDocument(res, 200, document(sv, req, scope));
+    sendDocument(res, 200, document(sv, req, res, scope));
   });
 
   router.get('/state-versions/:id/outputs', async (req, res) => {
@@ -114,7 +115,7 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
     if (!scope || !scope.may('workspace:read-state-outputs') || !scope.workspace.currentStateVersionId) return sendNotFound(res);
     const sv = await ctx.store.stateVersions.get(scope.workspace.currentStateVersionId);
     if (!sv) return sendNotFound(res);
-    sendDocument(res, 200, document(sv, req, scope));
+    sendDocument(res, 200, document(sv, req, res, scope));
   });
 
   router.get('/state-version-outputs/:id', async (req, res) => {
@@ -127,8 +128,9 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
 /** GET <hosted-state-download-url>: the exact bytes that were uploaded. */
 export function downloadHandler(ctx: GatewayContext) {
   return async (_req: Request, res: Response, token: string) => {
-    const id = ctx.capabilities.verify(token, 'state-download');
-    const state = id && (await ctx.store.stateVersions.getState(id));
+    const id = await useCapability(ctx, res, token, 'state-download');
+    if (!id) return;
+    const state = await ctx.store.stateVersions.getState(id);
     if (!state) return sendNotFound(res);
     res.status(200).setHeader('Content-Type', 'application/json');
     res.setHeader('Cache-Control', 'no-store');

@@ -7,22 +7,16 @@
  *   GET             /api/v2/organizations/:name/team-tokens         every team token of the organization
  * The secret is in the 201 only, with Cache-Control: no-store; later reads say `token: null`.
  */
-import type { Response, Router } from 'express';
+import type { Router } from 'express';
 import type { TeamRecord, TokenRecord } from '../../store/types.ts';
 import { TfeError } from '../../tfe/errors.ts';
 import { principalUser } from '../../tfe/principal.ts';
 import { createDescribedTeamToken, deleteSingularToken, generateTeamToken } from '../../tfe/tokens.ts';
 import type { GatewayContext } from '../context.ts';
 import { organizationFor, teamFor } from '../../tfe/access.ts';
-import { paginationLinks, paginationMeta, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
+import { paginationLinks, paginationMeta, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
 import { readTokenBody } from './token-body.ts';
-
-/** T5: the one response that carries a secret must not be cached anywhere. */
-export function sendSecret(res: Response, data: unknown): void {
-  res.setHeader('Cache-Control', 'no-store');
-  sendDocument(res, 201, { data });
-}
 
 const teamToken = (token: TokenRecord, team: TeamRecord, secret: string | null = null) => tokenResource(token, secret, { team });
 

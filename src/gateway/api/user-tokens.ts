@@ -1,7 +1,8 @@
 /**
  * User API tokens, TFE's paths and shapes:
  *   POST/GET /api/v2/users/:id/authentication-tokens, GET/DELETE /api/v2/authentication-tokens/:id
- * A user manages only their own tokens; anything else is 404 (rule T7).
+ * A user manages only their own tokens; anything else is 404 (rule T7). The secret is in the 201
+ * only, with Cache-Control: no-store (sendSecret, as team and organization tokens).
  */
 import type { Router } from 'express';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { authorize } from '../../tfe/authorize.ts';
 import type { Principal } from '../../tfe/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { generateTokenSecret, hashTokenSecret } from '../tokens.ts';
-import { ApiInputError, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
+import { ApiInputError, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
 
 const createTokenBody = z.object({
@@ -70,7 +71,8 @@ export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
       description: body.data.attributes.description ?? null,
       expiredAt,
     });
-    sendDocument(res, 201, { data: tokenResource(token, secret) });
+    // The secret is in this response only (T5): regression, it was the one token response without no-store.
+    sendSecret(res, tokenResource(token, secret));
   });
 
   router.get('/users/:id/authentication-tokens', async (req, res) => {

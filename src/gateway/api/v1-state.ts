@@ -9,6 +9,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { md5Hex, writeStateVersion } from '../../tfe/state-versions.ts';
 import { authenticateToken } from '../auth.ts';
+import { withinRateLimit } from '../rate-limit.ts';
 import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
 import { extractBearer } from '../tokens.ts';
@@ -35,6 +36,8 @@ export function v1StateRouter(ctx: GatewayContext): Router {
     if (!secret) return sendError(res, 401, 'unauthorized', 'the Authorization header must be "Bearer <token>"');
     const result = await authenticateToken(ctx, secret, 'v1');
     if (!result.ok) return sendError(res, 401, 'unauthorized', result.detail);
+    // The same per-token limit as /api/v2 (regression: the v1 API was never counted).
+    if (!withinRateLimit(ctx.rateLimiter, result.principal, req, res)) return;
     req.principal = result.principal;
     next();
   });

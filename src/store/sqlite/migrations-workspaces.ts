@@ -3,7 +3,7 @@
  * owns cascades with it, and team access with its team; columns are those the store filters,
  * orders or keeps unique on, the rest of each record is JSON in `record`.
  */
-import type { Migration } from './migrations.ts';
+import type { Migration } from './migration.ts';
 
 export const WORKSPACES_MIGRATION: Migration = {
   version: 2,

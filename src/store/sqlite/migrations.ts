@@ -17,13 +17,10 @@
  * Conventions: times are INTEGER epoch milliseconds, booleans INTEGER 0/1, lists and free-form
  * attribute maps TEXT holding JSON, ids TEXT as the API shows them.
  */
+import type { Migration } from './migration.ts';
 import { WORKSPACES_MIGRATION } from './migrations-workspaces.ts';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration } from './migration.ts';
 
 export const GATEWAY_MIGRATIONS: readonly Migration[] = [
   {

@@ -18,7 +18,6 @@ export class SqliteSessions implements SessionStore {
   private readonly purgeLive;
   private readonly purgePending;
   private readonly purgeTombstones;
-  private readonly pending;
 
   constructor(private readonly c: SqliteContext) {
     const db = c.db;
@@ -38,7 +37,6 @@ export class SqliteSessions implements SessionStore {
     this.purgeLive = db.prepare<[number]>('DELETE FROM sessions WHERE ended = 0 AND user_id IS NOT NULL AND expires_at < ?');
     this.purgePending = db.prepare<[number]>('DELETE FROM sessions WHERE ended = 0 AND user_id IS NULL AND expires_at < ?');
     this.purgeTombstones = db.prepare<[number]>('DELETE FROM sessions WHERE ended = 1 AND expires_at < ?');
-    this.pending = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions WHERE ended = 0 AND user_id IS NULL');
   }
 
   async get(sid: string) {
@@ -69,8 +67,5 @@ export class SqliteSessions implements SessionStore {
         return n;
       }).immediate(),
     );
-  }
-  async countPending() {
-    return call(this.c, () => this.pending.get()!.n);
   }
 }

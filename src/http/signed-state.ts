@@ -1,0 +1,56 @@
+/**
+ * Short-lived state a server hands to the browser instead of keeping it (DESIGN 5: an anonymous
+ * request stores nothing): a compact JWS (RFC 7515) over JSON claims, HS256, with `iat`/`exp`
+ * stamped from the caller's clock so a ManualClock can expire it. jose does the encoding and the
+ * constant-time MAC check; this module only fixes the algorithm, the time source and the result
+ * shape, so no caller can forget `algorithms` or read a token whose MAC was not checked.
+ *
+ * One key per purpose (stateKey): a token minted for one job (say, a pending login) must never
+ * verify where another kind is expected, and separate keys make that structural.
+ */
+import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+
+export type StateKey = KeyObject;
+
+export type StateClaims = Record<string, string | number | boolean | null>;
+
+export type VerifiedState<C extends StateClaims = StateClaims> =
+  | { ok: true; claims: C; expiresAt: number }
+  /** expired: a genuine token past its `exp`; invalid: anything else (tampered, other key, garbage). */
+  | { ok: false; reason: 'expired' | 'invalid' };
+
+/** Far above any state we mint; a longer value is refused before any parsing. */
+const MAX_TOKEN_CHARS = 8192;
+const RESERVED = new Set(['iat', 'exp', 'nbf', 'iss', 'aud', 'sub', 'jti']);
+
+/** HKDF-SHA256 (RFC 5869) of a long-lived secret into a 256-bit HS256 key for one purpose. */
+export function stateKey(secret: string, purpose: string): StateKey {
+  if (secret.length < 32) throw new RangeError('a state secret needs at least 32 characters');
+  return createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'samlgate signed state', purpose, 32)));
+}
+
+/** `claims` plus iat = now and exp = now + ttlMs (JWT NumericDate, whole seconds). */
+export async function signState(key: StateKey, claims: StateClaims, ttlMs: number, now: number): Promise<string> {
+  for (const name of Object.keys(claims)) if (RESERVED.has(name)) throw new TypeError(`claim ${name} is set by signState itself`);
+  if (!Number.isFinite(ttlMs) || ttlMs < 1000) throw new RangeError('ttlMs must be at least one second');
+  return new SignJWT(claims as JWTPayload)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt(Math.floor(now / 1000))
+    .setExpirationTime(Math.floor((now + ttlMs) / 1000))
+    .sign(key);
+}
+
+/** Checks MAC and expiry against `now`; never throws for a bad token. */
+export async function verifyState<C extends StateClaims = StateClaims>(key: StateKey, token: string, now: number): Promise<VerifiedState<C>> {
+  if (token.length === 0 || token.length > MAX_TOKEN_CHARS) return { ok: false, reason: 'invalid' };
+  try {
+    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], currentDate: new Date(now), requiredClaims: ['exp', 'iat'] });
+    const { iat: _iat, exp, ...claims } = payload;
+    return { ok: true, claims: claims as C, expiresAt: exp! * 1000 };
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
+    if (err instanceof errors.JOSEError) return { ok: false, reason: 'invalid' };
+    throw err;
+  }
+}
