@@ -45,6 +45,8 @@ export const holdsQueue = (r: RunRecord) => !r.planOnly && !FINAL_RUN_STATUSES.h
 export interface MemoryParents {
   organizationExists(id: string): boolean;
   teamExists(id: string): boolean;
+  /** Called when a workspace goes (directly or with its organization): the resources section's cascade. */
+  workspaceDeleted?(id: string): void;
 }
 
 class WsState {
@@ -81,6 +83,7 @@ class WsState {
 
   deleteWorkspace(id: string) {
     this.workspaces.delete(id);
+    this.parents.workspaceDeleted?.(id);
     for (const [k, v] of this.teamAccess) if (v.workspaceId === id) this.teamAccess.delete(k);
     for (const [k, v] of this.cvs) if (v.workspaceId === id) (this.cvs.delete(k), this.slugs.delete(k));
     for (const [k, v] of this.runs) {
@@ -374,7 +377,11 @@ export interface MemoryCascades {
   teamDeleted(id: string): void;
 }
 
-export function createMemoryWorkspaceStores(parents: MemoryParents = { organizationExists: () => true, teamExists: () => true }): { stores: WorkspaceStores; cascades: MemoryCascades } {
+export function createMemoryWorkspaceStores(parents: MemoryParents = { organizationExists: () => true, teamExists: () => true }): {
+  stores: WorkspaceStores;
+  cascades: MemoryCascades;
+  workspaceExists(id: string): boolean;
+} {
   const s = new WsState(parents);
   return {
     stores: {
@@ -386,5 +393,6 @@ export function createMemoryWorkspaceStores(parents: MemoryParents = { organizat
       variables: new MemoryVariables(s),
     },
     cascades: { organizationDeleted: (id) => s.organizationDeleted(id), teamDeleted: (id) => s.teamDeleted(id) },
+    workspaceExists: (id) => s.workspaces.has(id),
   };
 }

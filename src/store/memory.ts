@@ -36,6 +36,7 @@ import {
   type UserRecord,
   type UserStore,
 } from './types.ts';
+import { createMemoryResourceStore } from './memory-resources.ts';
 import { createMemoryWorkspaceStores, type MemoryCascades } from './memory-workspaces.ts';
 
 // Records are copied in and out so callers cannot mutate stored state by accident, as they
@@ -688,8 +689,23 @@ class MemorySettings implements SettingsStore {
 
 export function createMemoryStore(): Store {
   const s = new MemoryState();
-  const workspaces = createMemoryWorkspaceStores({ organizationExists: (id) => s.orgs.has(id), teamExists: (id) => s.teams.has(id) });
-  s.cascades = workspaces.cascades;
+  // The resources section dies with organizations and workspaces; the workspace half calls it
+  // when a workspace goes, and the organization delete below reaches it through cascades.
+  let workspaceExists = (_id: string) => false;
+  const resources = createMemoryResourceStore({ organizationExists: (id) => s.orgs.has(id), workspaceExists: (id) => workspaceExists(id) });
+  const workspaces = createMemoryWorkspaceStores({
+    organizationExists: (id) => s.orgs.has(id),
+    teamExists: (id) => s.teams.has(id),
+    workspaceDeleted: (id) => resources.cascades.workspaceDeleted(id),
+  });
+  workspaceExists = workspaces.workspaceExists;
+  s.cascades = {
+    organizationDeleted: (id) => {
+      workspaces.cascades.organizationDeleted(id);
+      resources.cascades.organizationDeleted(id);
+    },
+    teamDeleted: (id) => workspaces.cascades.teamDeleted(id),
+  };
   return {
     kind: 'memory',
     users: new MemoryUsers(s),
@@ -701,6 +717,7 @@ export function createMemoryStore(): Store {
     replay: new MemoryReplayCache(s),
     settings: new MemorySettings(s),
     ...workspaces.stores,
+    resources: resources.store,
     async close() {},
   };
 }

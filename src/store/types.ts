@@ -380,6 +380,8 @@ export interface SettingsStore {
 
 export * from './types-workspaces.ts';
 import type { WorkspaceStores } from './types-workspaces.ts';
+export * from './types-resources.ts';
+import type { ResourceStore } from './types-resources.ts';
 
 /** `WorkspaceStores` adds workspaces, teamAccess, configurationVersions, runs, stateVersions, variables. */
 export interface Store extends WorkspaceStores {
@@ -393,6 +395,8 @@ export interface Store extends WorkspaceStores {
   sessions: SessionStore;
   replay: ReplayCache;
   settings: SettingsStore;
+  /** Policies, SSH keys, agent pools, variable sets, projects...: see types-resources.ts. */
+  resources: ResourceStore;
   close(): Promise<void>;
 }
 

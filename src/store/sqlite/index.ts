@@ -11,6 +11,7 @@ import { SqliteOrgMemberships } from './memberships.ts';
 import { GATEWAY_MIGRATIONS } from './migrations.ts';
 import { SqliteOrganizations } from './organizations.ts';
 import { SqliteReplayCache } from './replay.ts';
+import { SqliteResources } from './resources.ts';
 import { SqliteSessions } from './sessions.ts';
 import { SqliteSettings } from './settings.ts';
 import { SqliteTeams } from './teams.ts';
@@ -44,6 +45,7 @@ export function createSqliteStore(file: string): SqliteStore {
     replay: new SqliteReplayCache(c),
     settings: new SqliteSettings(c),
     ...createSqliteWorkspaceStores(c),
+    resources: new SqliteResources(c),
     close: closeOnce(db),
   };
 }

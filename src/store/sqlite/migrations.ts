@@ -18,6 +18,7 @@
  * attribute maps TEXT holding JSON, ids TEXT as the API shows them.
  */
 import type { Migration } from './migration.ts';
+import { RESOURCES_MIGRATION } from './migrations-resources.ts';
 import { WORKSPACES_MIGRATION } from './migrations-workspaces.ts';
 
 export type { Migration } from './migration.ts';
@@ -148,4 +149,5 @@ CREATE TABLE settings (
     name: 'users.unconfirmed_email (PATCH /account/update keeps a new email here until the next login)',
     sql: `ALTER TABLE users ADD COLUMN unconfirmed_email TEXT;`,
   },
+  RESOURCES_MIGRATION,
 ];
