@@ -17,6 +17,7 @@ import { RunScheduler } from '../tfe/run-scheduler.ts';
 import { accessLog } from '../http/access-log.ts';
 import { allowedHostnames, hostCheck } from '../http/host-check.ts';
 import { addAccountRoutes } from './api/account.ts';
+import { addResourceApiRoutes } from './api/resource-routes.ts';
 import { addWorkspaceApiRoutes, archivistRouter } from './api/workspace-routes.ts';
 import { v1StateRouter } from './api/v1-state.ts';
 import { CAPABILITY_PATH, CapabilityUrls, redactCapability } from './capability-urls.ts';
@@ -219,6 +220,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   addTeamMemberRoutes(api, ctx);
   addTeamTokenRoutes(api, ctx);
   addWorkspaceApiRoutes(api, ctx);
+  addResourceApiRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
   app.use('/api/v2', apiPrelude, api);
 
