@@ -5,7 +5,7 @@
  */
 export interface ExpectedFailure {
   /** The branch that owns the fix ('store': the SQLite store, src/store/sqlite/). */
-  owner: 'org' | 'workspaces' | 'store';
+  owner: 'org' | 'workspaces' | 'resources' | 'store';
   reason: string;
   /** Only with these stores ('directory': SQLite in a --data directory); both when absent. */
   stores?: ('directory' | 'memory')[];

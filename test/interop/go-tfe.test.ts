@@ -24,11 +24,11 @@ import { startLiveGateway, type LiveGateway } from '../support/live-gateway.ts';
 type Store = 'directory' | 'memory';
 import { EXPECTED_FAILURES } from './go-tfe-expected-failures.ts';
 
-type Owner = 'org' | 'workspaces';
+type Owner = 'org' | 'workspaces' | 'resources';
 
 interface Group {
   group: string;
-  issue: 7 | 10;
+  issue: 7 | 10 | 16;
   owner: Owner;
   /** The Go test-name prefix of this go-tfe file; every test with it is in `tests` or `excluded`. */
   prefix: string;
@@ -37,7 +37,7 @@ interface Group {
   excluded?: Record<string, string>;
 }
 
-/** The groups issues 7 and 10 name, with go-tfe's real test function names. */
+/** The groups issues 7, 10 and 16 name, with go-tfe's real test function names (16: one group per resource family, appended at the end). */
 export const GROUPS: Group[] = [
   { group: 'users (current user)', issue: 7, owner: 'org', prefix: 'TestUsers', tests: ['TestUsersReadCurrent', 'TestUsersUpdate'] },
   {
