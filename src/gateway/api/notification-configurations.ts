@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { ResourceRecord } from '../../store/types-resources.ts';
 import { applyNotificationInput, NOTIFICATION_TYPE, type NotificationAttributes, type NotificationInput } from '../../tfe/notification-configurations.ts';
 import { invalid } from '../../tfe/errors.ts';
+import { membershipUserId } from '../../tfe/memberships.ts';
 import type { GatewayContext } from '../context.ts';
 import { deliver } from '../notification-delivery.ts';
 import { iso, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
@@ -88,13 +89,15 @@ export function addNotificationConfigurationRoutes(router: Router, ctx: GatewayC
     return scope ? { scope, nc } : undefined;
   };
 
-  /** Email users must be people of the workspace's organization (TFE). */
+  /** Email users must be people of the workspace's organization (TFE): members, invited ones included, or team members. */
   const checkUsers = async (scope: WorkspaceScope, ids: string[]) => {
+    if (!ids.length) return;
+    const memberships = (await ctx.store.orgMemberships.listByOrganization(scope.organization.id, { number: 1, size: 1_000_000 })).items;
+    const known = new Set(memberships.map(membershipUserId));
     for (const id of ids) {
-      const user = await ctx.store.users.get(id);
-      const membership = user && (await ctx.store.orgMemberships.getByEmail(scope.organization.id, user.email));
-      const inTeam = user && (await ctx.store.teams.teamsOfUser(user.id)).some((t) => t.organizationId === scope.organization.id);
-      if (!membership && !inTeam) throw invalid('users', `Users ${id} is not a member of the organization`);
+      if (known.has(id)) continue;
+      const inTeam = (await ctx.store.teams.teamsOfUser(id)).some((t) => t.organizationId === scope.organization.id);
+      if (!inTeam) throw invalid('users', `Users ${id} is not a member of the organization`);
     }
   };
 
