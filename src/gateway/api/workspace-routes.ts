@@ -8,6 +8,7 @@ import type { GatewayContext } from '../context.ts';
 import { addConfigurationVersionRoutes, SLUG_LIMIT, uploadHandler } from './configuration-versions.ts';
 import { sendNotFound } from './jsonapi.ts';
 import { addPlanApplyRoutes, logHandler } from './plans-applies.ts';
+import { moduleUploadHandler } from './registry-modules.ts';
 import { addRunRoutes } from './runs.ts';
 import { addStateVersionRoutes, downloadHandler } from './state-versions.ts';
 import { addTeamWorkspaceRoutes } from './team-workspaces.ts';
@@ -29,7 +30,9 @@ export function archivistRouter(ctx: GatewayContext): Router {
   const upload = uploadHandler(ctx);
   const download = downloadHandler(ctx);
   const logs = logHandler(ctx);
-  router.put('/:token', express.raw({ type: () => true, limit: SLUG_LIMIT }), (req, res) => upload(req, res, req.params.token));
+  const moduleUpload = moduleUploadHandler(ctx);
+  router.put('/:token', express.raw({ type: () => true, limit: SLUG_LIMIT }), (req, res) =>
+    ctx.capabilities.kindOf(req.params.token) === 'module-upload' ? moduleUpload(req, res, req.params.token) : upload(req, res, req.params.token));
   router.get('/:token', (req, res) => {
     const kind = ctx.capabilities.kindOf(req.params.token);
     if (kind === 'state-download') return download(req, res, req.params.token);
