@@ -124,6 +124,16 @@ export const GROUPS: Group[] = [
   },
   { group: 'state version outputs', issue: 10, owner: 'workspaces', prefix: 'TestStateVersionOutputs', tests: ['TestStateVersionOutputsRead'] },
   { group: 'variables', issue: 10, owner: 'workspaces', prefix: 'TestVariables', tests: ['TestVariablesList', 'TestVariablesCreate', 'TestVariablesRead', 'TestVariablesUpdate', 'TestVariablesDelete'] },
+  { group: 'policies', issue: 16, owner: 'resources', prefix: 'TestPolicies', tests: ['TestPoliciesList', 'TestPoliciesCreate', 'TestPoliciesRead', 'TestPoliciesUpdate', 'TestPoliciesDelete', 'TestPoliciesUpload', 'TestPoliciesDownload'] },
+  {
+    group: 'policy sets',
+    issue: 16,
+    owner: 'resources',
+    prefix: 'TestPolicySets',
+    tests: ['TestPolicySetsList', 'TestPolicySetsCreate', 'TestPolicySetsRead', 'TestPolicySetsUpdate', 'TestPolicySetsAddPolicies', 'TestPolicySetsRemovePolicies', 'TestPolicySetsAddWorkspaces', 'TestPolicySetsRemoveWorkspaces', 'TestPolicySetsDelete'],
+  },
+  { group: 'policy set parameters', issue: 16, owner: 'resources', prefix: 'TestPolicySetParameters', tests: ['TestPolicySetParametersList', 'TestPolicySetParametersCreate', 'TestPolicySetParametersRead', 'TestPolicySetParametersUpdate', 'TestParametersDelete'] },
+  { group: 'policy checks', issue: 16, owner: 'resources', prefix: 'TestPolicyChecks', tests: ['TestPolicyChecksList', 'TestPolicyChecksRead', 'TestPolicyChecksOverride', 'TestPolicyChecksLogs'] },
 ];
 
 /** TestUsersUpdate renames the token's user and renames it back: nothing else may run meanwhile. */

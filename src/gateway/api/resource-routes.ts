@@ -7,8 +7,11 @@
  */
 import type { Router } from 'express';
 import type { GatewayContext } from '../context.ts';
+import { addPolicyRoutes } from './policies.ts';
+import { addPolicyCheckRoutes } from './policy-checks.ts';
 
 export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void {
   void router;
   void ctx;
+  addPolicyRoutes(router, ctx); addPolicyCheckRoutes(router, ctx);
 }
