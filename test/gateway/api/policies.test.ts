@@ -201,6 +201,40 @@ for (const store of ['memory', 'sqlite'] as const) {
 /** TFE: the organization token manages policies (it can do everything an owners-team token can at organization level but manage teams). */
 const ORG_TOKEN_MAY = true;
 
+describe('policy code upload and auto-apply through a check', () => {
+  it('policy code that is not UTF-8 is refused with a 422 that says so, and the stored code is unchanged', async () => {
+    const w = await seedWorkspaceWorld();
+    const p = await newPolicy(w, 'bytes');
+    await upload(w, p.id, 'main = rule { true }');
+    const res = await w.api('put', `/api/v2/policies/${p.id}/upload`, w.tokens.carol).set('Content-Type', 'application/octet-stream').send(Buffer.from([0xff, 0xfe, 0x00])).expect(422);
+    assert.equal(errorOf(res).detail, 'policy code must be UTF-8 text (Sentinel or Rego source)');
+    assert.equal((await w.api('get', `/api/v2/policies/${p.id}/download`, w.tokens.carol).expect(200)).text, 'main = rule { true }');
+  });
+
+  it('only a caller with manage-policies uploads code: a plain member gets 404 and the code stays', async () => {
+    const w = await seedWorkspaceWorld();
+    const p = await newPolicy(w, 'guarded');
+    await upload(w, p.id, 'main = rule { true }');
+    await w.api('put', `/api/v2/policies/${p.id}/upload`, w.tokens.alice).set('Content-Type', 'application/octet-stream').send(Buffer.from('# samlgate: fail')).expect(404);
+    await w.api('delete', `/api/v2/policies/${p.id}`, w.tokens.developers).expect(404);
+    assert.equal((await w.api('get', `/api/v2/policies/${p.id}/download`, w.tokens.alice).expect(200)).text, 'main = rule { true }');
+  });
+
+  it('an auto-apply run whose policy check passes applies on its own', async () => {
+    const w = await seedWorkspaceWorld();
+    const ws = await createWorkspace(w, 'auto', w.tokens.carol);
+    const p = await newPolicy(w, 'ok', 'hard-mandatory');
+    await upload(w, p.id, 'main = rule { true }');
+    await w.api('post', `/api/v2/organizations/${w.org.name}/policy-sets`, w.tokens.carol, setBody({ name: 'all', global: true }, { policies: many('policies', [p.id]) })).expect(201);
+    await uploadedCv(w, ws, w.tokens.carol);
+    const run = await queue(w, ws, w.tokens.carol, { 'auto-apply': true });
+    await w.settle();
+    const read = (await w.api('get', `/api/v2/runs/${run.id}`, w.tokens.carol)).body.data;
+    assert.equal(read.attributes.status, 'applied');
+    assert.ok(read.attributes['status-timestamps']['policy-checked-at']);
+  });
+});
+
 describe('can-update-sentinel truth rows', () => {
   it('the organization flag equals whether POST /organizations/:name/policies is allowed, for every principal', async () => {
     const w = await seedWorkspaceWorld();
