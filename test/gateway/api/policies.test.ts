@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createSqliteStore } from '../../../src/store/sqlite/index.ts';
+import { afterPlan, checksOfRun } from '../../../src/tfe/policy-checks.ts';
 import { createWorkspace, queue, seedWorkspaceWorld, uploadedCv, type Seeded } from '../../support/workspaces.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'samlgate-policies-'));
@@ -232,6 +233,23 @@ describe('policy code upload and auto-apply through a check', () => {
     const read = (await w.api('get', `/api/v2/runs/${run.id}`, w.tokens.carol)).body.data;
     assert.equal(read.attributes.status, 'applied');
     assert.ok(read.attributes['status-timestamps']['policy-checked-at']);
+  });
+});
+
+describe('the plan-finished hook', () => {
+  it('a plan step retried after a lost compare-and-set records one policy check, not two', async () => {
+    const w = await seedWorkspaceWorld();
+    const ws = await createWorkspace(w, 'retry', w.tokens.carol);
+    const p = await newPolicy(w, 'once');
+    await w.api('post', `/api/v2/organizations/${w.org.name}/policy-sets`, w.tokens.carol, setBody({ name: 'g', global: true }, { policies: many('policies', [p.id]) })).expect(201);
+    await uploadedCv(w, ws, w.tokens.carol);
+    const queued = await queue(w, ws, w.tokens.carol);
+    const run = (await w.h.store.runs.get(queued.id))!;
+    const first = await afterPlan(w.h.store, run, { status: 'planned' }, w.h.clock.now());
+    const second = await afterPlan(w.h.store, run, { status: 'planned' }, w.h.clock.now());
+    assert.equal(first.status, 'policy_checked');
+    assert.equal(second.status, 'policy_checked');
+    assert.equal((await checksOfRun(w.h.store, run)).length, 1);
   });
 });
 
