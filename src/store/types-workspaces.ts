@@ -176,6 +176,8 @@ export type RunStatus =
   | 'planned'
   | 'cost_estimating'
   | 'cost_estimated'
+  | 'policy_checked'
+  | 'policy_override'
   | 'confirmed'
   | 'apply_queued'
   | 'applying'

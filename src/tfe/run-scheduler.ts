@@ -12,6 +12,7 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { FINAL_RUN_STATUSES, type RunRecord, type Store } from '../store/types.ts';
+import { afterPlan } from './policy-checks.ts';
 import { nextStep } from './runs.ts';
 import { changeSetFor } from './synthetic-plan.ts';
 import { LATEST_TERRAFORM_VERSION } from './terraform-versions.ts';
@@ -80,11 +81,13 @@ export class RunScheduler {
     const { store, clock } = this.o;
     const [workspace, cv] = await Promise.all([store.workspaces.get(run.workspaceId), store.configurationVersions.get(run.configurationVersionId)]);
     if (!workspace) return false;
-    const patch = nextStep(run, {
+    const step = nextStep(run, {
       now: clock.now(),
       terraformVersion: workspace.settings.terraformVersion || LATEST_TERRAFORM_VERSION,
       change: changeSetFor(cv?.resourceAddresses ?? null, run.isDestroy),
     });
+    // The plan-finished step passes through the policy check when policy sets apply (policy-checks.ts).
+    const patch = step && (await afterPlan(store, run, step, clock.now()));
     if (!patch) {
       // A pending run whose queue is free (e.g. after a restart between steps) starts here.
       if (run.status === 'pending') return (await store.runs.promoteNext(run.workspaceId, clock.now())) !== undefined;

@@ -24,9 +24,9 @@ export const FORCE_CANCEL_COOL_OFF_MS = 60 * 60_000;
  * plan does not close that window (go-tfe confirms as soon as it sees `planned`): confirming
  * during it skips the rest of the estimate.
  */
-export const CONFIRMABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['planned', 'cost_estimating', 'cost_estimated']);
-export const DISCARDABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'planned', 'cost_estimating', 'cost_estimated']);
-export const CANCELABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'confirmed', 'apply_queued', 'applying']);
+export const CONFIRMABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['planned', 'cost_estimating', 'cost_estimated', 'policy_checked']);
+export const DISCARDABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'planned', 'cost_estimating', 'cost_estimated', 'policy_checked', 'policy_override']);
+export const CANCELABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'policy_checked', 'policy_override', 'confirmed', 'apply_queued', 'applying']);
 /** States in which a worker is busy, so a cancel takes effect at its next step (not at once). */
 const RUNNING: ReadonlySet<RunStatus> = new Set<RunStatus>(['planning', 'applying']);
 
@@ -108,6 +108,7 @@ export function nextStep(run: RunRecord, i: StepInputs): RunPatch | null {
     case 'cost_estimating':
       return { status: 'cost_estimated', statusTimestamps: stamp(run, 'cost-estimated-at', now) };
     case 'cost_estimated':
+    case 'policy_checked':
       // Auto-apply confirms on its own; otherwise the run waits for POST .../actions/apply.
       return run.autoApply ? confirmNow(run, now) : null;
     case 'confirmed':

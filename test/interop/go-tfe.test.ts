@@ -141,6 +141,17 @@ export const GROUPS: Group[] = [
     tests: ['TestRegistryModulesCreate', 'TestRegistryModulesCreateVersion', 'TestRegistryModulesRead', 'TestRegistryModulesDelete', 'TestRegistryModulesDeleteProvider', 'TestRegistryModulesDeleteVersion'],
     excluded: { TestRegistryModulesCreateWithVCSConnection: 'go-tfe skips it without GITHUB_REGISTRY_MODULE_IDENTIFIER (a real GitHub repository and OAuth token); VCS-connected modules are not simulated' },
   },
+
+  { group: 'policies', issue: 16, owner: 'resources', prefix: 'TestPolicies', tests: ['TestPoliciesList', 'TestPoliciesCreate', 'TestPoliciesRead', 'TestPoliciesUpdate', 'TestPoliciesDelete', 'TestPoliciesUpload', 'TestPoliciesDownload'] },
+  {
+    group: 'policy sets',
+    issue: 16,
+    owner: 'resources',
+    prefix: 'TestPolicySets',
+    tests: ['TestPolicySetsList', 'TestPolicySetsCreate', 'TestPolicySetsRead', 'TestPolicySetsUpdate', 'TestPolicySetsAddPolicies', 'TestPolicySetsRemovePolicies', 'TestPolicySetsAddWorkspaces', 'TestPolicySetsRemoveWorkspaces', 'TestPolicySetsDelete'],
+  },
+  { group: 'policy set parameters', issue: 16, owner: 'resources', prefix: 'TestPolicySetParameters', tests: ['TestPolicySetParametersList', 'TestPolicySetParametersCreate', 'TestPolicySetParametersRead', 'TestPolicySetParametersUpdate', 'TestParametersDelete'] },
+  { group: 'policy checks', issue: 16, owner: 'resources', prefix: 'TestPolicyChecks', tests: ['TestPolicyChecksList', 'TestPolicyChecksRead', 'TestPolicyChecksOverride', 'TestPolicyChecksLogs'] },
 ];
 
 /** TestUsersUpdate renames the token's user and renames it back: nothing else may run meanwhile. */

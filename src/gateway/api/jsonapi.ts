@@ -75,6 +75,9 @@ export const iso = (ms: number | null | undefined): string | null => (ms === nul
  * read and listeners even on an empty GET, and GETs are the hot path); a body that is not JSON is
  * a 415 that says what to send, instead of a confusing "data: expected object" from the schema.
  */
+/** The one /api/v2 path whose body is not JSON (PUT /policies/:id/upload, relative to /api/v2). */
+const RAW_BODY_PATH = /^\/policies\/[^/]+\/upload$/;
+
 export function jsonApiBodyParser(): RequestHandler {
   const types = [JSONAPI, 'application/json'];
   // Not body-parser's strict mode: it reports `null`, `1` or `"x"` as a JSON syntax error, which
@@ -83,6 +86,8 @@ export function jsonApiBodyParser(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const length = req.headers['content-length'];
     if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return next();
+    // A policy upload's body is Sentinel/Rego source, not JSON: its route reads it raw.
+    if (req.method === 'PUT' && RAW_BODY_PATH.test(req.path)) return next();
     if (!req.is(types)) {
       return sendError(res, 415, 'unsupported media type', `send the request body as JSON with "Content-Type: ${JSONAPI}" (got ${req.headers['content-type'] ?? 'no Content-Type'})`);
     }

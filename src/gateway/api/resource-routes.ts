@@ -9,12 +9,14 @@ import type { Router } from 'express';
 import type { GatewayContext } from '../context.ts';
 import { addNotificationConfigurationRoutes } from './notification-configurations.ts';
 import { addRegistryRoutes } from './registry-modules.ts';
+import { addPolicyCheckRoutes } from './policy-checks.ts';
+import { addPolicyRoutes } from './policies.ts';
 import { addRunTriggerRoutes } from './run-triggers.ts';
 
 export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void {
-  void router;
-  void ctx;
   addNotificationConfigurationRoutes(router, ctx);
   addRunTriggerRoutes(router, ctx);
   addRegistryRoutes(router, ctx);
+  addPolicyRoutes(router, ctx);
+  addPolicyCheckRoutes(router, ctx);
 }

@@ -10,6 +10,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { FINAL_RUN_STATUSES, type ConfigurationVersionRecord, type RunRecord } from '../../store/types.ts';
 import type { Action } from '../../tfe/authorize.ts';
+import { checksOfRun } from '../../tfe/policy-checks.ts';
 import { queueRun } from '../../tfe/run-queue.ts';
 import { cancelRun, confirmRun, discardRun, forceCancelRun, type ActionResult } from '../../tfe/runs.ts';
 import { TfeError } from '../../tfe/errors.ts';
@@ -48,11 +49,11 @@ const createBody = z.object({
 const commentBody = z.object({ comment: z.string().max(4096).nullish() }).passthrough();
 
 const KNOWN_STATUSES: ReadonlySet<string> = new Set<RunRecord['status']>([
-  'pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'confirmed', 'apply_queued', 'applying',
+  'pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'policy_checked', 'policy_override', 'confirmed', 'apply_queued', 'applying',
   'applied', 'planned_and_finished', 'discarded', 'canceled', 'force_canceled', 'errored',
 ]);
 
-const ACTIVE_STATUSES = ['pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'confirmed', 'apply_queued', 'applying'] as const;
+const ACTIVE_STATUSES = ['pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'policy_checked', 'policy_override', 'confirmed', 'apply_queued', 'applying'] as const;
 
 export function addRunRoutes(router: Router, ctx: GatewayContext): void {
   /** Pending runs count their place behind the active ones (TFE `position-in-queue`). */
@@ -64,7 +65,7 @@ export function addRunRoutes(router: Router, ctx: GatewayContext): void {
     const at = newestFirst.findIndex((r) => r.id === run.id);
     return at < 0 ? 0 : newestFirst.length - 1 - at;
   };
-  const resource = async (run: RunRecord, scope: WorkspaceScope) => runResource(run, scope.facts, ctx.clock.now(), await positionOf(run));
+  const resource = async (run: RunRecord, scope: WorkspaceScope) => runResource(run, scope.facts, ctx.clock.now(), await positionOf(run), (await checksOfRun(ctx.store, run)).map((c) => c.id));
 
   const loadRun = async (req: Request) => {
     const run = await ctx.store.runs.get(req.params.id as string);

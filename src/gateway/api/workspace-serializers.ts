@@ -208,7 +208,7 @@ export function costEstimateResource(run: RunRecord) {
   };
 }
 
-export function runResource(run: RunRecord, facts: WorkspaceFacts, now: number, positionInQueue: number) {
+export function runResource(run: RunRecord, facts: WorkspaceFacts, now: number, positionInQueue: number, policyCheckIds: string[] = []) {
   const createdByType = run.createdBy?.kind === 'user' ? 'users' : null;
   return {
     id: run.id,
@@ -248,7 +248,7 @@ export function runResource(run: RunRecord, facts: WorkspaceFacts, now: number, 
       plan: rel('plans', run.plan.id),
       apply: rel('applies', run.apply.id),
       'cost-estimate': rel('cost-estimates', costEstimateId(run)),
-      'policy-checks': { data: [] },
+      'policy-checks': { data: policyCheckIds.map((id) => ({ id, type: 'policy-checks' })) },
       'run-events': { data: [] },
       'created-by': rel(createdByType ?? 'users', createdByType ? run.createdBy!.id : null),
     },
