@@ -51,7 +51,7 @@ import { addAdminSamlSettingsRoutes } from './api/admin-saml-settings.ts';
 import { addAdminOrganizationRoutes } from './api/admin-organizations.ts';
 import { sendTfeError } from './api/tfe-errors.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { generateTokenSecret, hashTokenSecret } from './tokens.ts';
+import { generateTokenSecret, hashTokenSecret } from '../tfe/token-secrets.ts';
 import { orgWebRoutes } from './org-web-routes.ts';
 import { Timeline } from './timeline.ts';
 import { assetRoutes } from '../http/assets.ts';

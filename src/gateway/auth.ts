@@ -1,7 +1,7 @@
 /**
  * Who is calling: a bearer token (API automation) or the browser session (the UI calling the API,
  * as TFE's UI does). Produces req.principal or answers 401. Token validity itself is decided by
- * decideTokenValidity() (token-policy.ts); this module only gathers the facts.
+ * decideTokenValidity() (src/tfe/token-validity.ts); this module only gathers the facts.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -9,10 +9,10 @@ import type { UserRecord } from '../store/types.ts';
 import type { Principal } from '../tfe/principal.ts';
 import type { GatewayContext } from './context.ts';
 import { sendError } from './api/jsonapi.ts';
-import { decideTokenValidity, type Api } from './token-policy.ts';
+import { decideTokenValidity, type Api } from '../tfe/token-validity.ts';
 import { withinRateLimit } from './rate-limit.ts';
 import { sessionStillLive } from './web-session-middleware.ts';
-import { extractBearer, hashesEqual, hashTokenSecret, TOKEN_SHAPE } from './tokens.ts';
+import { extractBearer, hashesEqual, hashTokenSecret, TOKEN_SHAPE } from '../tfe/token-secrets.ts';
 
 export type { Principal };
 

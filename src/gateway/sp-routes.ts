@@ -16,7 +16,7 @@ import { refusedLoginPage } from './views/saml-debug.ts';
 import { inspectLoginResponse } from '../saml/verify/response.ts';
 import { decodePostedMessage } from '../saml/verify/transport.ts';
 import { findingFromRejection } from '../saml/verify/findings.ts';
-import { syncUserAtLogin } from './users.ts';
+import { syncUserAtLogin } from '../tfe/users.ts';
 import { syncOrganizationsAtLogin } from '../tfe/login-sync.ts';
 import { userAttributeNames } from '../tfe/saml-settings.ts';
 import { reservedUserId } from '../tfe/memberships.ts';

@@ -6,7 +6,7 @@ import { Router, type Request } from 'express';
 import type { GatewayContext } from './context.ts';
 import { createUserToken } from './api/user-tokens.ts';
 import { pageContext } from './sp-routes.ts';
-import { setSuspended } from './users.ts';
+import { setSuspended } from '../tfe/users.ts';
 import { sessionLiveUntil } from './web-session.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
 import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';

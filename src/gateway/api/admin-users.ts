@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import { maySite } from '../../tfe/access.ts';
 import { principalUser } from '../../tfe/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { setSuspended } from '../users.ts';
+import { setSuspended } from '../../tfe/users.ts';
 import type { UserFilter } from '../../store/types.ts';
 import { ApiInputError, paginationLinks, paginationMeta, readPage, sendDocument, sendError, sendNotFound } from './jsonapi.ts';
 import { adminUserResource } from './serializers.ts';

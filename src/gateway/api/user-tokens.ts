@@ -10,7 +10,7 @@ import type { TokenRecord, UserRecord } from '../../store/types.ts';
 import { authorize } from '../../tfe/authorize.ts';
 import type { Principal } from '../../tfe/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { generateTokenSecret, hashTokenSecret } from '../tokens.ts';
+import { generateTokenSecret, hashTokenSecret } from '../../tfe/token-secrets.ts';
 import { ApiInputError, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
 

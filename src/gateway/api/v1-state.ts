@@ -4,7 +4,7 @@
  *   PUT /api/v1/terraform/state/:org/:workspace   raw state JSON; Content-MD5 checked if sent; ?force=true
  * Bound to the same state versions as /api/v2. Authenticated by `X-Atlas-Token` (or Bearer) with
  * USER tokens only: team and organization tokens are refused by the one token policy
- * (token-policy.ts, api 'v1'), and user tokens stay under rules S2-S4 here too.
+ * (src/tfe/token-validity.ts, api 'v1'), and user tokens stay under rules S2-S4 here too.
  */
 import express, { Router, type Request, type Response } from 'express';
 import { md5Hex, writeStateVersion } from '../../tfe/state-versions.ts';
@@ -12,7 +12,7 @@ import { authenticateToken } from '../auth.ts';
 import { withinRateLimit } from '../rate-limit.ts';
 import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
-import { extractBearer } from '../tokens.ts';
+import { extractBearer } from '../../tfe/token-secrets.ts';
 import { sendError, sendErrors, sendNotFound } from './jsonapi.ts';
 import { holderOf, loadWorkspaceByName } from './workspace-facts.ts';
 
