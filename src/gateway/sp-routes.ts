@@ -10,7 +10,7 @@ import { logoutRequestXml } from '../saml/logout.ts';
 import { receiveLogoutRequest, receiveLogoutResponse } from './slo.ts';
 import type { GatewayContext } from './context.ts';
 import { authnRequestRedirectUrl } from './authn-request.ts';
-import { verifyLoginResponse, type VerifyOptions } from './acs.ts';
+import { loginRefusalAsRejection, verifyLoginResponse, type VerifyOptions } from './acs.ts';
 import type { LoginAttempt } from './login-attempts.ts';
 import { refusedLoginPage } from './views/saml-debug.ts';
 import { inspectLoginResponse } from '../saml/verify/response.ts';
@@ -221,7 +221,8 @@ export function spRoutes(ctx: GatewayContext): Router {
       };
       ctx.logger.info({ userId: user.id, username: user.username, serviceAccount: user.isServiceAccount }, 'SAML login');
       res.redirect(303, used?.returnTo ?? '/');
-    } catch (err) {
+    } catch (caught) {
+      const err = loginRefusalAsRejection(caught);
       if (!(err instanceof SamlRejection)) throw err;
       ctx.logger.warn({ code: err.code, detail: err.detail }, 'SAML response rejected');
       ctx.rejections.add({ at: now, code: err.code, detail: err.detail });

@@ -8,11 +8,10 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import { md5Hex, writeStateVersion } from '../../tfe/state-versions.ts';
-import { authenticateToken } from '../auth.ts';
+import { authenticateToken, extractBearer } from '../auth.ts';
 import { withinRateLimit } from '../rate-limit.ts';
 import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
-import { extractBearer } from '../../tfe/token-secrets.ts';
 import { sendError, sendErrors, sendNotFound } from './jsonapi.ts';
 import { holderOf, loadWorkspaceByName } from './workspace-facts.ts';
 
