@@ -13,6 +13,7 @@ import { principalOfTokenHash } from './auth.ts';
 import type { CapabilityKind, Minter } from './capability-urls.ts';
 import type { GatewayContext } from './context.ts';
 import { decideSessionUserStanding } from '../tfe/token-validity.ts';
+import { principalOf } from './api/principal.ts';
 
 /** The credential of the API call that is handing out a URL. */
 export function minterOf(principal: Principal): Minter {
@@ -25,7 +26,7 @@ export function minterOf(principal: Principal): Minter {
  */
 export function capabilityUrl(ctx: GatewayContext, req: Request, res: Response, kind: CapabilityKind, id: string): string {
   markSecret(res);
-  return ctx.capabilities.url(kind, id, minterOf(req.principal!));
+  return ctx.capabilities.url(kind, id, minterOf(principalOf(req)));
 }
 
 /** Whether the minter would still be let in; the 401 detail when not. */

@@ -13,6 +13,7 @@ import type { GatewayContext } from '../context.ts';
 import { createUserToken } from '../../tfe/tokens.ts';
 import { paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
+import { principalOf } from './principal.ts';
 
 const createTokenBody = z.object({
   data: z.object({
@@ -34,7 +35,7 @@ async function ownTokenOwner(ctx: GatewayContext, principal: Principal, userId: 
 
 export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
   router.post('/users/:id/authentication-tokens', async (req, res) => {
-    const owner = await ownTokenOwner(ctx, req.principal!, req.params.id as string);
+    const owner = await ownTokenOwner(ctx, principalOf(req), req.params.id as string);
     if (!owner) return sendNotFound(res);
     const body = parseBody(req, createTokenBody);
     const expiredAtRaw = body.data.attributes['expired-at'];
@@ -50,7 +51,7 @@ export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.get('/users/:id/authentication-tokens', async (req, res) => {
-    if (!(await ownTokenOwner(ctx, req.principal!, req.params.id as string))) return sendNotFound(res);
+    if (!(await ownTokenOwner(ctx, principalOf(req), req.params.id as string))) return sendNotFound(res);
     // Paginated (TFE: page[number]/page[size], 20 by default): one user with 20,001 tokens once
     // got a single 5.4 MB answer.
     const page = readPage(req);
@@ -64,13 +65,13 @@ export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
 
   router.get('/authentication-tokens/:id', async (req, res) => {
     const token = await ctx.store.tokens.get(req.params.id);
-    if (!token || token.kind !== 'user' || !(await ownTokenOwner(ctx, req.principal!, token.ownerId))) return sendNotFound(res);
+    if (!token || token.kind !== 'user' || !(await ownTokenOwner(ctx, principalOf(req), token.ownerId))) return sendNotFound(res);
     sendDocument(res, 200, { data: tokenResource(token) });
   });
 
   router.delete('/authentication-tokens/:id', async (req, res) => {
     const token = await ctx.store.tokens.get(req.params.id);
-    if (!token || token.kind !== 'user' || !(await ownTokenOwner(ctx, req.principal!, token.ownerId))) return sendNotFound(res);
+    if (!token || token.kind !== 'user' || !(await ownTokenOwner(ctx, principalOf(req), token.ownerId))) return sendNotFound(res);
     await ctx.store.tokens.delete(token.id);
     ctx.logger.info({ tokenId: token.id }, 'user token revoked');
     res.status(204).end();
