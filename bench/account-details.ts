@@ -44,7 +44,7 @@ async function serveSubject(): Promise<void> {
   const { randomIds } = await import('../src/ids.ts');
   const { silentLogger } = await import('../src/log.ts');
   const { createGateway } = await import('../src/gateway/app.ts');
-  const { generateTokenSecret, hashTokenSecret } = await import('../src/gateway/tokens.ts');
+  const { generateTokenSecret, hashTokenSecret } = await import('../src/tfe/token-secrets.ts');
   const { loadSigningCredentials } = await import('../src/saml/keys.ts');
   const { builtInIdpTrust, createHttpServer, HTTP_LIMITS } = await import('../src/server.ts');
   const { openStore } = await import('../src/store/open.ts');
@@ -207,7 +207,7 @@ async function compiledGatewayRss(seconds: number): Promise<{ rssMb: number; cou
   }
   const { dataDirWith } = await import('./token-db.ts');
   const { openStore } = await import('../src/store/open.ts');
-  const { generateTokenSecret, hashTokenSecret } = await import('../src/gateway/tokens.ts');
+  const { generateTokenSecret, hashTokenSecret } = await import('../src/tfe/token-secrets.ts');
   const { randomIds } = await import('../src/ids.ts');
   const { freePort } = await import('../src/util/free-port.ts');
   const dir = dataDirWith(TOKEN_COUNT, path.join(os.tmpdir(), `samlgate-bench-rss-${process.pid}`));

@@ -13,6 +13,7 @@ import type { DecryptionOptions } from '../saml/verify/decrypt.ts';
 import { checkLoginResponse, type CheckedResponse } from '../saml/verify/response.ts';
 import { decodePostedMessage } from '../saml/verify/transport.ts';
 import type { ReplayCache } from '../store/types.ts';
+import { LoginRefused } from '../tfe/users.ts';
 
 export interface VerifyOptions {
   sp: { entityId: string; acsUrl: string };
@@ -120,4 +121,14 @@ export async function verifyLoginResponse(encoded: unknown, pendingRequestIds: r
     reject('E_REPLAY', `assertion ${login.assertionId} from ${login.issuer} was already used to log in; each assertion is accepted once (replayed or double-posted form): start a new login`);
   }
   return login;
+}
+
+/**
+ * The one place the login's domain refusals become SAML rejection codes: a LoginRefused of the
+ * user sync (src/tfe/users.ts: suspended, S4; username owned by another email, S5) is E_USER.
+ * Anything else is returned unchanged.
+ */
+export function loginRefusalAsRejection(err: unknown): unknown {
+  if (err instanceof LoginRefused) return new SamlRejection('E_USER', err.message);
+  return err;
 }

@@ -51,7 +51,7 @@ import { addAdminSamlSettingsRoutes } from './api/admin-saml-settings.ts';
 import { addAdminOrganizationRoutes } from './api/admin-organizations.ts';
 import { sendTfeError } from './api/tfe-errors.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { generateTokenSecret, hashTokenSecret } from './tokens.ts';
+import { mintTokenSecret } from '../tfe/token-secrets.ts';
 import { orgWebRoutes } from './org-web-routes.ts';
 import { Timeline } from './timeline.ts';
 import { assetRoutes } from '../http/assets.ts';
@@ -107,10 +107,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       store: o.store,
       clock: o.clock,
       ids: o.ids,
-      mintSecret: () => {
-        const secret = generateTokenSecret(o.ids);
-        return { secret, hash: hashTokenSecret(secret) };
-      },
+      mintSecret: () => mintTokenSecret(o.ids),
     },
     samlSettings: new SamlSettingsService(o.store.settings, defaultSamlSettings({
       apiTokenTimeoutMs: gw.apiTokenTimeout,

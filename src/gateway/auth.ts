@@ -1,7 +1,7 @@
 /**
  * Who is calling: a bearer token (API automation) or the browser session (the UI calling the API,
  * as TFE's UI does). Produces req.principal or answers 401. Token validity itself is decided by
- * decideTokenValidity() (token-policy.ts); this module only gathers the facts.
+ * decideTokenValidity() (src/tfe/token-validity.ts); this module only gathers the facts.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -9,10 +9,10 @@ import type { UserRecord } from '../store/types.ts';
 import type { Principal } from '../tfe/principal.ts';
 import type { GatewayContext } from './context.ts';
 import { sendError } from './api/jsonapi.ts';
-import { decideTokenValidity, type Api } from './token-policy.ts';
+import { decideTokenValidity, type Api } from '../tfe/token-validity.ts';
 import { withinRateLimit } from './rate-limit.ts';
 import { sessionStillLive } from './web-session-middleware.ts';
-import { extractBearer, hashesEqual, hashTokenSecret, TOKEN_SHAPE } from './tokens.ts';
+import { hashesEqual, hashTokenSecret, TOKEN_SHAPE } from '../tfe/token-secrets.ts';
 
 export type { Principal };
 
@@ -35,6 +35,16 @@ export function csrfTokenMatches(expected: string | undefined, given: unknown): 
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * `Authorization: Bearer <secret>` (v2) or `X-Atlas-Token: <secret>` (legacy v1). Header parsing,
+ * so it stays with the HTTP adapter; the secret's format and hash are src/tfe/token-secrets.ts.
+ */
+export function extractBearer(authorization: string | undefined): string | null {
+  if (!authorization) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match ? match[1]! : null;
 }
 
 /** Resolves a token secret to a principal, or the 401 detail explaining why not. */

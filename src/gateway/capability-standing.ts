@@ -1,6 +1,6 @@
 /**
  * Using a capability URL: the signature and expiry (capability-urls.ts), then the standing of the
- * credential that obtained it, judged NOW by the one token policy (token-policy.ts). Without the
+ * credential that obtained it, judged NOW by the one token policy (src/tfe/token-validity.ts). Without the
  * second check a URL handed to a user kept working for its hour after the user was suspended
  * (S4) or their SSO session ended (S2): a bearer secret outliving the credential it came from.
  * Refusals answer as the API would answer that credential: 404 for a URL that is not valid,
@@ -12,7 +12,8 @@ import { markSecret, sendError, sendNotFound } from './api/jsonapi.ts';
 import { principalOfTokenHash } from './auth.ts';
 import type { CapabilityKind, Minter } from './capability-urls.ts';
 import type { GatewayContext } from './context.ts';
-import { decideSessionUserStanding } from './token-policy.ts';
+import { decideSessionUserStanding } from '../tfe/token-validity.ts';
+import { principalOf } from './api/principal.ts';
 
 /** The credential of the API call that is handing out a URL. */
 export function minterOf(principal: Principal): Minter {
@@ -25,7 +26,7 @@ export function minterOf(principal: Principal): Minter {
  */
 export function capabilityUrl(ctx: GatewayContext, req: Request, res: Response, kind: CapabilityKind, id: string): string {
   markSecret(res);
-  return ctx.capabilities.url(kind, id, minterOf(req.principal!));
+  return ctx.capabilities.url(kind, id, minterOf(principalOf(req)));
 }
 
 /** Whether the minter would still be let in; the 401 detail when not. */

@@ -10,13 +10,13 @@ import { logoutRequestXml } from '../saml/logout.ts';
 import { receiveLogoutRequest, receiveLogoutResponse } from './slo.ts';
 import type { GatewayContext } from './context.ts';
 import { authnRequestRedirectUrl } from './authn-request.ts';
-import { verifyLoginResponse, type VerifyOptions } from './acs.ts';
+import { loginRefusalAsRejection, verifyLoginResponse, type VerifyOptions } from './acs.ts';
 import type { LoginAttempt } from './login-attempts.ts';
 import { refusedLoginPage } from './views/saml-debug.ts';
 import { inspectLoginResponse } from '../saml/verify/response.ts';
 import { decodePostedMessage } from '../saml/verify/transport.ts';
 import { findingFromRejection } from '../saml/verify/findings.ts';
-import { syncUserAtLogin } from './users.ts';
+import { syncUserAtLogin } from '../tfe/users.ts';
 import { syncOrganizationsAtLogin } from '../tfe/login-sync.ts';
 import { userAttributeNames } from '../tfe/saml-settings.ts';
 import { reservedUserId } from '../tfe/memberships.ts';
@@ -221,7 +221,8 @@ export function spRoutes(ctx: GatewayContext): Router {
       };
       ctx.logger.info({ userId: user.id, username: user.username, serviceAccount: user.isServiceAccount }, 'SAML login');
       res.redirect(303, used?.returnTo ?? '/');
-    } catch (err) {
+    } catch (caught) {
+      const err = loginRefusalAsRejection(caught);
       if (!(err instanceof SamlRejection)) throw err;
       ctx.logger.warn({ code: err.code, detail: err.detail }, 'SAML response rejected');
       ctx.rejections.add({ at: now, code: err.code, detail: err.detail });

@@ -6,14 +6,14 @@
  * http://localhost:10000-10010/login for the redirect.
  *
  * The browser step is the ordinary SAML login (/session), then a consent page; the token endpoint
- * hands out an ordinary user token made by createUserToken(), so it obeys rules S2-S4 exactly like a
+ * hands out an ordinary user token made by createUserToken() (src/tfe/tokens.ts), so it obeys rules S2-S4 exactly like a
  * token created on the tokens page: it gets 401 once the SSO session ends, unless the user is a
  * flagged service account.
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { GatewayContext } from './context.ts';
 import { csrfTokenMatches } from './auth.ts';
-import { createUserToken } from './api/user-tokens.ts';
+import { createUserToken } from '../tfe/tokens.ts';
 import { pageContext } from './sp-routes.ts';
 import {
   AuthorizationCodes,
@@ -171,7 +171,8 @@ export function terraformTokenEndpoint(ctx: GatewayContext, codes: Authorization
     }
     const user = await ctx.store.users.get(result.grant.userId);
     if (!user || user.isSuspended) return oauthError(res, 400, 'invalid_grant', 'the user who authorized this code may no longer sign in');
-    const { token, secret } = await createUserToken(ctx, user.id, { description: 'terraform login', expiredAt: null });
+    const { token, secret } = await createUserToken(ctx.tfe, user.id, { description: 'terraform login', expiredAt: null });
+    ctx.logger.info({ tokenId: token.id, userId: user.id }, 'user token created');
     result.markRedeemed(token.id);
     res.status(200).set('Cache-Control', 'no-store').set('Pragma', 'no-cache').json({ access_token: secret, token_type: 'bearer' });
   });

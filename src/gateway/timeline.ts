@@ -10,7 +10,7 @@
  * refusals of one token for one reason are counted on one entry instead of added.
  */
 import type { TokenKind } from '../store/types.ts';
-import type { TokenDenial } from './token-policy.ts';
+import type { TokenDenial } from '../tfe/token-validity.ts';
 import type { SessionEnd } from './web-session.ts';
 
 export type SessionEndReason = SessionEnd | 'sign-out' | 'suspended';

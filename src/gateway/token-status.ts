@@ -1,6 +1,6 @@
 /**
  * "Will this token work?" for the token pages: works now or not, until when, since when and
- * why. It never decides validity itself: it asks decideTokenValidity() (token-policy.ts: rules
+ * why. It never decides validity itself: it asks decideTokenValidity() (src/tfe/token-validity.ts: rules
  * S2-S4, T4 and T5) with the facts the API would see, at now and at the instants where a fact
  * changes (the token's own expiry, the end of the owner's web session, the SSO API token
  * timeout). Each rule is a "now >= instant" threshold, so the first of those instants the policy
@@ -9,7 +9,7 @@
  */
 import type { TokenRecord, UserRecord } from '../store/types.ts';
 import type { GatewayContext } from './context.ts';
-import { decideTokenValidity, needsWebSession, type TokenDenial, type TokenFacts } from './token-policy.ts';
+import { decideTokenValidity, needsWebSession, type TokenDenial, type TokenFacts } from '../tfe/token-validity.ts';
 
 export type TokenStatus =
   | {

@@ -4,9 +4,9 @@
  */
 import { Router, type Request } from 'express';
 import type { GatewayContext } from './context.ts';
-import { createUserToken } from './api/user-tokens.ts';
+import { createUserToken } from '../tfe/tokens.ts';
 import { pageContext } from './sp-routes.ts';
-import { setSuspended } from './users.ts';
+import { setSuspended } from '../tfe/users.ts';
 import { sessionLiveUntil } from './web-session.ts';
 import { accountPage, adminUsersPage, anonymousHome, messagePage, tokensPage } from './views/pages.ts';
 import { loginAttemptPage, loginAttemptsPage, loginNote } from './views/saml-debug.ts';
@@ -71,7 +71,8 @@ export function webRoutes(ctx: GatewayContext): Router {
 
   router.post('/app/settings/tokens', form, signedIn, csrf, async (req, res) => {
     const description = typeof req.body.description === 'string' && req.body.description.trim() !== '' ? req.body.description.trim().slice(0, 255) : null;
-    const created = await createUserToken(ctx, req.webUser!.id, { description, expiredAt: null });
+    const created = await createUserToken(ctx.tfe, req.webUser!.id, { description, expiredAt: null });
+    ctx.logger.info({ tokenId: created.token.id, userId: req.webUser!.id }, 'user token created');
     const result = await ctx.store.tokens.listByOwner('user', req.webUser!.id, { number: 1, size: TOKENS_PER_PAGE });
     const tokens = result.items;
     // The secret is rendered once, in this response only; no-store keeps it out of caches.

@@ -1,5 +1,5 @@
 /**
- * The storage interface. Domain code (src/gateway/users.ts, src/tfe/) talks only to this; the
+ * The storage interface. Domain code (src/tfe/users.ts, src/tfe/) talks only to this; the
  * in-memory store (`--data :memory:`) and the SQLite store (the default) implement it, and the
  * contract suite in test/store/ runs against both, so PostgreSQL/Redis back ends can plug into
  * the same tests later.
@@ -60,7 +60,7 @@ export interface UserRecord {
 export interface LoginInput {
   /** NameID, the email address (matched case-insensitively). */
   email: string;
-  /** Already sanitized (src/gateway/users.ts). */
+  /** Already sanitized (src/tfe/users.ts). */
   username: string;
   isSiteAdmin: boolean;
   isServiceAccount: boolean;

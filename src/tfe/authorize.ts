@@ -2,9 +2,9 @@
  * Who may do what: the ONE module that decides it (DESIGN T2, T3, T7). Handlers never compare
  * roles themselves; they gather the facts (the principal, the teams it acts through in the
  * target organization, the target) and ask authorize(). Forbidden becomes 404 at the HTTP edge
- * (T7), never 403; token problems (401) are decided earlier, by src/gateway/token-policy.ts.
+ * (T7), never 403; token problems (401) are decided earlier, by src/tfe/token-validity.ts.
  *
- * Pure and synchronous, tested table-first (test/tfe/authorize.test.ts), like token-policy.ts.
+ * Pure and synchronous, tested table-first (test/tfe/authorize.test.ts), like token-validity.ts.
  * The `permissions` objects TFE returns (organization, workspace) are derived from the same
  * decisions, so what the API says a token may do and what it lets the token do cannot disagree.
  */

@@ -1,6 +1,6 @@
 /**
  * What a SAML login changes in the organization model (rule S5), after the user record itself
- * is synced (src/gateway/users.ts): pending invitations for the email activate, MemberOf sets team
+ * is synced (src/tfe/users.ts): pending invitations for the email activate, MemberOf sets team
  * membership in every organization when team management is on (TFE maps SAML groups to teams
  * by name, or by sso-team-id, in any organization) when the assertion carries the groups
  * attribute, and the login gets its S1 limits.

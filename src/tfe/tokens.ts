@@ -1,5 +1,9 @@
 /**
- * Team and organization tokens (DESIGN T1, T5; TFE "Team Tokens" and "Organization Tokens" APIs).
+ * Every token kind's one create path (DESIGN T1, T5; TFE's user, team and organization token
+ * APIs): one record shape, one secret minter (deps.mintSecret, src/tfe/token-secrets.ts), one
+ * expiry check. Whether a stored token may be used is src/tfe/token-validity.ts.
+ * - User tokens: several per user; a user mints only their own (the front doors check who may
+ *   manage them, T7), so the minting invariant below holds by construction.
  * - T1: none by default; one organization token and one legacy token per team: generating again
  *   replaces it in one store step (replaceSingular), so the old secret is refused at once.
  * - Described team tokens (`/teams/:id/authentication-tokens`, TFE >= 1.1): several per team,
@@ -36,7 +40,7 @@ function checkExpiry(deps: TfeDeps, expiredAt: number | null | undefined) {
   }
 }
 
-function record(deps: TfeDeps, kind: 'team' | 'organization', ownerId: string, input: TokenInput, singular: boolean): NewToken {
+function record(deps: TfeDeps, kind: TokenRecord['kind'], ownerId: string, input: TokenInput, singular: boolean): NewToken {
   const { secret, hash } = deps.mintSecret();
   return {
     secret,
@@ -68,6 +72,14 @@ async function organizationOf(deps: TfeDeps, team: TeamRecord): Promise<Organiza
   const org = await deps.store.organizations.get(team.organizationId);
   if (!org) throw new TfeError('not-found', `team ${team.id} has no organization`);
   return org;
+}
+
+/** A user API token of `userId`, minted by that user (TFE: POST /users/:id/authentication-tokens, the token page, terraform login). */
+export async function createUserToken(deps: TfeDeps, userId: string, input: { description: string | null; expiredAt: number | null }): Promise<NewToken> {
+  checkExpiry(deps, input.expiredAt);
+  const created = record(deps, 'user', userId, { ...input, createdById: userId }, false);
+  await deps.store.tokens.create(created.token);
+  return created;
 }
 
 /** T1: the team's one legacy token, created or regenerated. `replaced`: the id that died. */

@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/log.ts';
 import { startServices, type Services } from '../../src/server.ts';
 import { freePort } from '../../src/util/free-port.ts';
 import { scriptedLogin } from '../../src/client/login.ts';
-import { setSuspended } from '../../src/gateway/users.ts';
+import { setSuspended } from '../../src/tfe/users.ts';
 
 const CLI = path.join(PACKAGE_ROOT, 'src', 'cli.ts');
 

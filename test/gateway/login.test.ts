@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
-import { syncUserAtLogin } from '../../src/gateway/users.ts';
+import { syncUserAtLogin } from '../../src/tfe/users.ts';
 import { createHarness } from '../support/harness.ts';
 
 describe('login through the built-in IdP', () => {

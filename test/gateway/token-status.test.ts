@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tokenStatus } from '../../src/gateway/token-status.ts';
-import { decideTokenValidity, type TokenFacts } from '../../src/gateway/token-policy.ts';
+import { decideTokenValidity, type TokenFacts } from '../../src/tfe/token-validity.ts';
 import type { TokenRecord, UserRecord } from '../../src/store/types.ts';
 
 const NOW = Date.parse('2026-01-10T12:00:00Z');

@@ -6,7 +6,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
-import { hashTokenSecret, generateTokenSecret } from '../../src/gateway/tokens.ts';
+import { hashTokenSecret, generateTokenSecret } from '../../src/tfe/token-secrets.ts';
 import { randomIds } from '../../src/ids.ts';
 import type { Logger } from '../../src/log.ts';
 import type { OrganizationRecord, Store, TeamRecord, TokenKind } from '../../src/store/types.ts';

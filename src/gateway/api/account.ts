@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { organizationServiceUser, teamServiceUser } from '../../tfe/service-user.ts';
 import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { serviceUserResource, userResource } from './serializers.ts';
+import { principalOf } from './principal.ts';
 
 const updateBody = z.object({
   data: z.object({
@@ -19,7 +20,7 @@ const updateBody = z.object({
 
 export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
   router.get('/account/details', (req, res) => {
-    const p = req.principal!;
+    const p = principalOf(req);
     // T6: team and organization tokens get a synthetic service user naming what they authenticate.
     if (p.kind === 'team') return sendDocument(res, 200, { data: serviceUserResource(teamServiceUser(p.team, p.organization)) });
     if (p.kind === 'organization') return sendDocument(res, 200, { data: serviceUserResource(organizationServiceUser(p.organization)) });
@@ -37,7 +38,7 @@ export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
    * `unconfirmed-email` left by older versions.
    */
   router.patch('/account/update', async (req, res) => {
-    const p = req.principal!;
+    const p = principalOf(req);
     if (p.kind !== 'user') return sendNotFound(res);
     const a = parseBody(req, updateBody).data.attributes;
     const refused = [];
@@ -65,7 +66,7 @@ export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
 
   router.get('/users/:id', async (req, res) => {
     // Users may read themselves; site admins anyone. Others: 404, as TFE (rule T7).
-    const p = req.principal!;
+    const p = principalOf(req);
     const user = p.kind === 'user' && p.user.id === req.params.id ? p.user : await ctx.store.users.get(req.params.id);
     if (!user || !authorize({ principal: p, teams: [], user }, 'user:read')) return sendNotFound(res);
     sendDocument(res, 200, { data: userResource(user, p) });

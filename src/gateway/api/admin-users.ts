@@ -6,10 +6,11 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import { maySite } from '../../tfe/access.ts';
 import { principalUser } from '../../tfe/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { setSuspended } from '../users.ts';
+import { setSuspended } from '../../tfe/users.ts';
 import type { UserFilter } from '../../store/types.ts';
 import { ApiInputError, paginationLinks, paginationMeta, readPage, sendDocument, sendError, sendNotFound } from './jsonapi.ts';
 import { adminUserResource } from './serializers.ts';
+import { principalOf } from './principal.ts';
 
 /** TFE's boolean filters take "true"/"false"; anything else is a 422 naming the parameter. */
 function boolFilter(value: unknown, name: string): boolean | undefined {
@@ -56,7 +57,7 @@ export function addAdminUserRoutes(router: Router, ctx: GatewayContext): void {
         if (result.reason === 'last-site-admin') return sendError(res, 422, 'unprocessable entity', 'this is the last active site admin: make another user a site admin (SiteAdmin=true or site-admins in MemberOf at their next login) before suspending this one');
         return sendError(res, 400, 'bad request', `user is already ${action === 'suspend' ? 'suspended' : 'active'}`);
       }
-      ctx.logger.info({ userId: result.user.id, by: principalUser(req.principal!)?.id }, `user ${action}ed`);
+      ctx.logger.info({ userId: result.user.id, by: principalUser(principalOf(req))?.id }, `user ${action}ed`);
       sendDocument(res, 200, { data: adminUserResource(result.user) });
     });
   }

@@ -16,6 +16,7 @@ import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { invalid, loadWorkspaceById, readPage, paginationMeta } from './workspace-facts.ts';
 import { configurationVersionResource } from './workspace-serializers.ts';
+import { principalOf } from './principal.ts';
 
 const createBody = z.object({
   data: z
@@ -38,7 +39,7 @@ export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContex
   const resource = (req: Request, res: Response) => (cv: ConfigurationVersionRecord) => configurationVersionResource(cv, capabilityUrl(ctx, req, res, 'cv-upload', cv.id));
 
   router.post('/workspaces/:id/configuration-versions', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope || !scope.may('workspace:create-configuration-version')) return sendNotFound(res);
     const a = parseBody(req, createBody).data.attributes;
     const now = ctx.clock.now();
@@ -61,7 +62,7 @@ export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContex
   });
 
   router.get('/workspaces/:id/configuration-versions', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope) return sendNotFound(res);
     const page = readPage(req);
     const result = await ctx.store.configurationVersions.listByWorkspace(scope.workspace.id, page);
@@ -70,7 +71,7 @@ export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContex
 
   router.get('/configuration-versions/:id', async (req, res) => {
     const cv = await ctx.store.configurationVersions.get(req.params.id);
-    if (!cv || !(await loadWorkspaceById(ctx, req.principal!, cv.workspaceId))) return sendNotFound(res);
+    if (!cv || !(await loadWorkspaceById(ctx, principalOf(req), cv.workspaceId))) return sendNotFound(res);
     sendDocument(res, 200, { data: resource(req, res)(cv) });
   });
 }

@@ -16,6 +16,7 @@ import type { GatewayContext } from '../context.ts';
 import { factsFor, organizationFor } from '../../tfe/access.ts';
 import { ApiInputError, includes, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { membershipResource, userResource } from './serializers.ts';
+import { principalOf } from './principal.ts';
 
 const inviteBody = z.object({
   data: z.object({
@@ -51,7 +52,7 @@ async function membershipFor(ctx: GatewayContext, principal: Principal, id: stri
 
 export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayContext): void {
   router.get('/organizations/:name/organization-memberships', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:read');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:read');
     if (!found) return sendNotFound(res);
     const page = readPage(req);
     const status = req.query['filter[status]'];
@@ -67,7 +68,7 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
     const data = [];
     const included = [];
     for (const m of result.items) {
-      const parts = await membershipParts(ctx, req.principal!, m, found.org, include);
+      const parts = await membershipParts(ctx, principalOf(req), m, found.org, include);
       data.push(parts.data);
       included.push(...parts.included);
     }
@@ -80,22 +81,22 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
   });
 
   router.post('/organizations/:name/organization-memberships', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:manage-memberships');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:manage-memberships');
     if (!found) return sendNotFound(res);
     const body = parseBody(req, inviteBody).data;
     const teamIds = body.relationships?.teams?.data.map((t) => t.id) ?? [];
     const m = await inviteMember(ctx.tfe, found.org, body.attributes.email, teamIds);
     ctx.logger.info({ membershipId: m.id, organization: found.org.name, status: m.status }, 'organization membership created');
     // TFE's create response carries the user, as a read with include=user does.
-    const parts = await membershipParts(ctx, req.principal!, m, found.org, new Set(['user']));
+    const parts = await membershipParts(ctx, principalOf(req), m, found.org, new Set(['user']));
     sendDocument(res, 201, { data: parts.data, included: parts.included });
   });
 
   router.get('/organization-memberships/:id', async (req, res) => {
-    const found = await membershipFor(ctx, req.principal!, req.params.id, 'organization:read');
+    const found = await membershipFor(ctx, principalOf(req), req.params.id, 'organization:read');
     if (!found) return sendNotFound(res);
     const include = includes(req);
-    const parts = await membershipParts(ctx, req.principal!, found.m, found.org, include);
+    const parts = await membershipParts(ctx, principalOf(req), found.m, found.org, include);
     sendDocument(res, 200, { data: parts.data, ...(include.size > 0 ? { included: parts.included } : {}) });
   });
 
@@ -107,7 +108,7 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
    */
   for (const action of ['accept', 'decline'] as const) {
     router.post(`/organization-memberships/:id/actions/${action}`, async (req, res) => {
-      const p = req.principal!;
+      const p = principalOf(req);
       // authorize('membership:answer-invitation'), inside the domain functions: only the invited user.
       if (p.kind !== 'user') return sendNotFound(res);
       const m = action === 'accept' ? await acceptInvitation(ctx.tfe, p, req.params.id) : await declineInvitation(ctx.tfe, p, req.params.id);
@@ -121,7 +122,7 @@ export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayCont
   }
 
   router.delete('/organization-memberships/:id', async (req, res) => {
-    const found = await membershipFor(ctx, req.principal!, req.params.id, 'organization:manage-memberships');
+    const found = await membershipFor(ctx, principalOf(req), req.params.id, 'organization:manage-memberships');
     if (!found) return sendNotFound(res);
     await deleteMembership(ctx.tfe, found.m);
     ctx.logger.info({ membershipId: found.m.id }, 'organization membership deleted');

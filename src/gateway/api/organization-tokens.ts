@@ -14,21 +14,22 @@ import { organizationFor } from '../../tfe/access.ts';
 import { sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
 import { readTokenBody } from './token-body.ts';
+import { principalOf } from './principal.ts';
 
 const orgToken = (token: TokenRecord, organization: OrganizationRecord, secret: string | null = null) => tokenResource(token, secret, { organization });
 
 export function addOrganizationTokenRoutes(router: Router, ctx: GatewayContext): void {
   router.post('/organizations/:name/authentication-token', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:manage-token');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:manage-token');
     if (!found) return sendNotFound(res);
     const { expiredAt } = readTokenBody(req);
-    const created = await generateOrganizationToken(ctx.tfe, req.principal!, found.org, { expiredAt, createdById: principalUser(req.principal!)?.id ?? null });
+    const created = await generateOrganizationToken(ctx.tfe, principalOf(req), found.org, { expiredAt, createdById: principalUser(principalOf(req))?.id ?? null });
     ctx.logger.info({ organization: found.org.name, tokenId: created.token.id, replaced: created.replaced }, created.replaced ? 'organization token regenerated' : 'organization token created');
     sendSecret(res, orgToken(created.token, found.org, created.secret));
   });
 
   router.get('/organizations/:name/authentication-token', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:manage-token');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:manage-token');
     if (!found) return sendNotFound(res);
     const token = await ctx.store.tokens.getSingular('organization', found.org.id);
     if (!token) return sendNotFound(res);
@@ -36,7 +37,7 @@ export function addOrganizationTokenRoutes(router: Router, ctx: GatewayContext):
   });
 
   router.delete('/organizations/:name/authentication-token', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:manage-token');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:manage-token');
     if (!found) return sendNotFound(res);
     if (!(await deleteSingularToken(ctx.tfe, 'organization', found.org.id))) return sendNotFound(res);
     ctx.logger.info({ organization: found.org.name }, 'organization token revoked');

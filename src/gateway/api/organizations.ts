@@ -13,6 +13,7 @@ import type { GatewayContext } from '../context.ts';
 import { factsFor, organizationFor } from '../../tfe/access.ts';
 import { paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { entitlementSetResource, organizationResource } from './serializers.ts';
+import { principalOf } from './principal.ts';
 
 const minutes = z.number({ error: 'must be a number of minutes' }).int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(525_600, 'must be at most 525600 minutes (a year)');
 
@@ -52,7 +53,7 @@ export function organizationDocument(ctx: GatewayContext, org: OrganizationRecor
 
 export function addOrganizationRoutes(router: Router, ctx: GatewayContext): void {
   router.get('/organizations', async (req, res) => {
-    const p = req.principal!;
+    const p = principalOf(req);
     const page = readPage(req);
     const q = typeof req.query.q === 'string' ? req.query.q : undefined;
     // TFE lists the organizations the caller belongs to (site admins use /admin/organizations).
@@ -69,7 +70,7 @@ export function addOrganizationRoutes(router: Router, ctx: GatewayContext): void
   });
 
   router.post('/organizations', async (req, res) => {
-    const p = req.principal!;
+    const p = principalOf(req);
     if (!authorize({ principal: p, teams: [] }, 'organization:create')) return sendNotFound(res);
     const a = parseBody(req, createBody).data.attributes as Attrs & { name: string; email: string };
     const creator = p.kind === 'user' ? { id: p.user.id, email: p.user.email } : null;
@@ -86,13 +87,13 @@ export function addOrganizationRoutes(router: Router, ctx: GatewayContext): void
   });
 
   router.get('/organizations/:name', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:read');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:read');
     if (!found) return sendNotFound(res);
     sendDocument(res, 200, { data: organizationDocument(ctx, found.org, found.facts) });
   });
 
   router.patch('/organizations/:name', async (req: Request, res: Response) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name as string, 'organization:update');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name as string, 'organization:update');
     if (!found) return sendNotFound(res);
     const a = parseBody(req, updateBody).data.attributes as Attrs;
     if (AUTHENTICATION_ATTRIBUTES.some((k) => a[k] !== undefined) && !authorize(found.facts, 'organization:update-authentication')) return sendNotFound(res);
@@ -109,7 +110,7 @@ export function addOrganizationRoutes(router: Router, ctx: GatewayContext): void
   });
 
   router.delete('/organizations/:name', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:destroy');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:destroy');
     if (!found) return sendNotFound(res);
     await deleteOrganization(ctx.tfe, found.org);
     ctx.logger.info({ organization: found.org.name }, 'organization deleted');
@@ -117,7 +118,7 @@ export function addOrganizationRoutes(router: Router, ctx: GatewayContext): void
   });
 
   router.get('/organizations/:name/entitlement-set', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:read');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:read');
     if (!found) return sendNotFound(res);
     sendDocument(res, 200, { data: entitlementSetResource(found.org) });
   });

@@ -13,11 +13,12 @@ import type { GatewayContext } from '../context.ts';
 import { sendDocument, sendNotFound } from './jsonapi.ts';
 import { invalid, loadWorkspaceById } from './workspace-facts.ts';
 import { applyResource, costEstimateResource, planResource, runIdOfCostEstimate } from './workspace-serializers.ts';
+import { principalOf } from './principal.ts';
 
 const PHASE_OVER: ReadonlySet<PhaseRecord['status']> = new Set<PhaseRecord['status']>(['finished', 'canceled', 'errored', 'unreachable']);
 
 export function addPlanApplyRoutes(router: Router, ctx: GatewayContext): void {
-  const visible = async (req: Request, run: RunRecord | undefined) => run !== undefined && (await loadWorkspaceById(ctx, req.principal!, run.workspaceId)) !== undefined;
+  const visible = async (req: Request, run: RunRecord | undefined) => run !== undefined && (await loadWorkspaceById(ctx, principalOf(req), run.workspaceId)) !== undefined;
 
   router.get('/plans/:id', async (req, res) => {
     const run = await ctx.store.runs.getByPlanId(req.params.id);

@@ -18,6 +18,7 @@ import type { GatewayContext } from '../context.ts';
 import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { holderOf, invalid, loadWorkspaceById, readPage, paginationMeta, queryString, type WorkspaceScope } from './workspace-facts.ts';
 import { runResource } from './workspace-serializers.ts';
+import { principalOf } from './principal.ts';
 
 const addresses = z.array(z.string().min(1).max(1024)).max(1000);
 const relationship = z.object({ data: z.object({ id: z.string({ error: 'must be an id' }).min(1), type: z.string().optional() }).nullable() });
@@ -69,13 +70,13 @@ export function addRunRoutes(router: Router, ctx: GatewayContext): void {
 
   const loadRun = async (req: Request) => {
     const run = await ctx.store.runs.get(req.params.id as string);
-    const scope = run && (await loadWorkspaceById(ctx, req.principal!, run.workspaceId));
+    const scope = run && (await loadWorkspaceById(ctx, principalOf(req), run.workspaceId));
     return run && scope ? { run, scope } : undefined;
   };
 
   router.post('/runs', async (req, res) => {
     const { attributes: a, relationships: r } = parseBody(req, createBody).data;
-    const scope = await loadWorkspaceById(ctx, req.principal!, r.workspace.data.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), r.workspace.data.id);
     if (!scope || !scope.may('workspace:queue-run')) return sendNotFound(res);
     if (a['is-destroy'] && !scope.workspace.settings.allowDestroyPlan) {
       throw invalid('/data/attributes/is-destroy', 'destroy plans are not allowed on this workspace (allow-destroy-plan is false)');
@@ -98,7 +99,7 @@ export function addRunRoutes(router: Router, ctx: GatewayContext): void {
     const run = await queueRun(ctx, {
       workspace: scope.workspace,
       configurationVersion: cv,
-      createdBy: holderOf(req.principal!),
+      createdBy: holderOf(principalOf(req)),
       source: 'tfe-api',
       message: a.message,
       isDestroy: a['is-destroy'],
@@ -120,7 +121,7 @@ export function addRunRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.get('/workspaces/:id/runs', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope) return sendNotFound(res);
     const q = req.query as Record<string, unknown>;
     const page = readPage(req);

@@ -17,6 +17,7 @@ import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { holderOf, invalid, loadWorkspaceById, loadWorkspaceByName, readPage, paginationMeta, queryString, type WorkspaceScope } from './workspace-facts.ts';
 import { stateOutputResource, stateVersionResource } from './workspace-serializers.ts';
+import { principalOf } from './principal.ts';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -45,10 +46,10 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
   };
 
   router.post('/workspaces/:id/state-versions', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope || !scope.may('workspace:create-state-version')) return sendNotFound(res);
     const { attributes: a, relationships } = parseBody(req, createBody).data;
-    const holder = holderOf(req.principal!);
+    const holder = holderOf(principalOf(req));
     const lock = scope.workspace.lockedBy;
     if (!lock || lock.kind !== holder.kind || lock.id !== holder.id) {
       throw new TfeError('locked', lock ? 'the workspace is locked by someone else; a state version can only be created by the holder of the lock' : 'lock the workspace (POST /api/v2/workspaces/:id/actions/lock) before creating a state version');
@@ -88,12 +89,12 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
     const ws = queryString(q, 'filter[workspace][name]', ['filter', 'workspace', 'name']);
     if (!org) throw invalid('/filter/organization/name', 'filter[organization][name] is required');
     if (!ws) throw invalid('/filter/workspace/name', 'filter[workspace][name] is required');
-    await list(req, res, await loadWorkspaceByName(ctx, req.principal!, org, ws));
+    await list(req, res, await loadWorkspaceByName(ctx, principalOf(req), org, ws));
   });
-  router.get('/workspaces/:id/state-versions', async (req, res) => list(req, res, await loadWorkspaceById(ctx, req.principal!, req.params.id)));
+  router.get('/workspaces/:id/state-versions', async (req, res) => list(req, res, await loadWorkspaceById(ctx, principalOf(req), req.params.id)));
 
   const readable = async (req: Request, sv: StateVersionRecord | undefined) => {
-    const scope = sv && (await loadWorkspaceById(ctx, req.principal!, sv.workspaceId));
+    const scope = sv && (await loadWorkspaceById(ctx, principalOf(req), sv.workspaceId));
     return scope && scope.may('workspace:read-state-outputs') ? scope : undefined;
   };
 
@@ -111,7 +112,7 @@ export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void
   });
 
   router.get('/workspaces/:id/current-state-version', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope || !scope.may('workspace:read-state-outputs') || !scope.workspace.currentStateVersionId) return sendNotFound(res);
     const sv = await ctx.store.stateVersions.get(scope.workspace.currentStateVersionId);
     if (!sv) return sendNotFound(res);

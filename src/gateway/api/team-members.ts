@@ -11,6 +11,7 @@ import { addMembersByUsername, changeMembershipsOfTeam, removeMembersByUsername 
 import type { GatewayContext } from '../context.ts';
 import { teamFor } from '../../tfe/access.ts';
 import { parseBody, sendNotFound } from './jsonapi.ts';
+import { principalOf } from './principal.ts';
 
 const list = (type: string) =>
   z.object({
@@ -22,7 +23,7 @@ const membershipsBody = list('organization-memberships');
 export function addTeamMemberRoutes(router: Router, ctx: GatewayContext): void {
   for (const method of ['post', 'delete'] as const) {
     router[method]('/teams/:id/relationships/users', async (req, res) => {
-      const found = await teamFor(ctx, req.principal!, req.params.id, 'team:manage-members');
+      const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-members');
       if (!found) return sendNotFound(res);
       const usernames = parseBody(req, usersBody).data.map((d) => d.id);
       if (method === 'post') await addMembersByUsername(ctx.tfe, found.team, usernames);
@@ -32,7 +33,7 @@ export function addTeamMemberRoutes(router: Router, ctx: GatewayContext): void {
     });
 
     router[method]('/teams/:id/relationships/organization-memberships', async (req, res) => {
-      const found = await teamFor(ctx, req.principal!, req.params.id, 'team:manage-members');
+      const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-members');
       if (!found) return sendNotFound(res);
       const ids = parseBody(req, membershipsBody).data.map((d) => d.id);
       await changeMembershipsOfTeam(ctx.tfe, found.team, ids, method === 'post');

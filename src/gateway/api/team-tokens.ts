@@ -17,21 +17,22 @@ import { organizationFor, teamFor } from '../../tfe/access.ts';
 import { paginationLinks, paginationMeta, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
 import { readTokenBody } from './token-body.ts';
+import { principalOf } from './principal.ts';
 
 const teamToken = (token: TokenRecord, team: TeamRecord, secret: string | null = null) => tokenResource(token, secret, { team });
 
 export function addTeamTokenRoutes(router: Router, ctx: GatewayContext): void {
   router.post('/teams/:id/authentication-token', async (req, res) => {
-    const found = await teamFor(ctx, req.principal!, req.params.id, 'team:manage-token');
+    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-token');
     if (!found) return sendNotFound(res);
     const input = readTokenBody(req);
-    const created = await generateTeamToken(ctx.tfe, req.principal!, found.team, { ...input, createdById: principalUser(req.principal!)?.id ?? null });
+    const created = await generateTeamToken(ctx.tfe, principalOf(req), found.team, { ...input, createdById: principalUser(principalOf(req))?.id ?? null });
     ctx.logger.info({ teamId: found.team.id, tokenId: created.token.id, replaced: created.replaced }, created.replaced ? 'team token regenerated' : 'team token created');
     sendSecret(res, teamToken(created.token, found.team, created.secret));
   });
 
   router.get('/teams/:id/authentication-token', async (req, res) => {
-    const found = await teamFor(ctx, req.principal!, req.params.id, 'team:manage-token');
+    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-token');
     if (!found) return sendNotFound(res);
     const token = await ctx.store.tokens.getSingular('team', found.team.id);
     if (!token) return sendNotFound(res);
@@ -39,7 +40,7 @@ export function addTeamTokenRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.delete('/teams/:id/authentication-token', async (req, res) => {
-    const found = await teamFor(ctx, req.principal!, req.params.id, 'team:manage-token');
+    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-token');
     if (!found) return sendNotFound(res);
     if (!(await deleteSingularToken(ctx.tfe, 'team', found.team.id))) return sendNotFound(res);
     ctx.logger.info({ teamId: found.team.id }, 'team token revoked');
@@ -47,17 +48,17 @@ export function addTeamTokenRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.post('/teams/:id/authentication-tokens', async (req, res) => {
-    const found = await teamFor(ctx, req.principal!, req.params.id, 'team:manage-token');
+    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-token');
     if (!found) return sendNotFound(res);
     const input = readTokenBody(req);
     if (!input.description) throw new TfeError('invalid', 'description is required for team tokens created here (the legacy /authentication-token endpoint takes none)', 'description');
-    const created = await createDescribedTeamToken(ctx.tfe, req.principal!, found.team, { ...input, description: input.description, createdById: principalUser(req.principal!)?.id ?? null });
+    const created = await createDescribedTeamToken(ctx.tfe, principalOf(req), found.team, { ...input, description: input.description, createdById: principalUser(principalOf(req))?.id ?? null });
     ctx.logger.info({ teamId: found.team.id, tokenId: created.token.id }, 'team token created');
     sendSecret(res, teamToken(created.token, found.team, created.secret));
   });
 
   router.get('/teams/:id/authentication-tokens', async (req, res) => {
-    const found = await teamFor(ctx, req.principal!, req.params.id, 'team:manage-token');
+    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-token');
     if (!found) return sendNotFound(res);
     const page = readPage(req);
     const result = await ctx.store.tokens.listByOwner('team', found.team.id, page);
@@ -70,7 +71,7 @@ export function addTeamTokenRoutes(router: Router, ctx: GatewayContext): void {
 
   for (const method of ['get', 'delete'] as const) {
     router[method]('/teams/:id/authentication-tokens/:tokenId', async (req, res) => {
-      const found = await teamFor(ctx, req.principal!, req.params.id, 'team:manage-token');
+      const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-token');
       if (!found) return sendNotFound(res);
       const token = await ctx.store.tokens.get(req.params.tokenId);
       if (!token || token.kind !== 'team' || token.ownerId !== found.team.id) return sendNotFound(res);
@@ -82,7 +83,7 @@ export function addTeamTokenRoutes(router: Router, ctx: GatewayContext): void {
   }
 
   router.get('/organizations/:name/team-tokens', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:list-team-tokens');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:list-team-tokens');
     if (!found) return sendNotFound(res);
     const page = readPage(req);
     const result = await ctx.store.tokens.listTeamTokensOfOrganization(found.org.id, page);

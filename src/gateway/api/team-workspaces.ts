@@ -14,6 +14,7 @@ import type { GatewayContext } from '../context.ts';
 import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { invalid, loadWorkspaceById, readPage, paginationMeta, queryString } from './workspace-facts.ts';
 import { teamAccessResource } from './workspace-serializers.ts';
+import { principalOf } from './principal.ts';
 
 const LEVELS = ['read', 'plan', 'write', 'admin', 'custom'] as const;
 
@@ -65,7 +66,7 @@ export function addTeamWorkspaceRoutes(router: Router, ctx: GatewayContext): voi
   const load = async (req: Request) => {
     const record = await ctx.store.teamAccess.get(req.params.id as string);
     if (!record) return undefined;
-    const scope = await loadWorkspaceById(ctx, req.principal!, record.workspaceId);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), record.workspaceId);
     const team = scope && (await ctx.store.teams.get(record.teamId));
     return scope && team ? { record, scope } : undefined;
   };
@@ -75,7 +76,7 @@ export function addTeamWorkspaceRoutes(router: Router, ctx: GatewayContext): voi
     const workspaceId = queryString(q, 'filter[workspace][id]', ['filter', 'workspace', 'id']);
     if (!workspaceId) throw invalid('/filter/workspace/id', 'filter[workspace][id] is required: team access is listed per workspace');
     const page = readPage(req);
-    const scope = await loadWorkspaceById(ctx, req.principal!, workspaceId);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), workspaceId);
     if (!scope) return sendNotFound(res);
     const result = await ctx.store.teamAccess.listByWorkspace(workspaceId, page);
     sendDocument(res, 200, { data: result.items.map(teamAccessResource), meta: paginationMeta(page, result.total) });
@@ -83,7 +84,7 @@ export function addTeamWorkspaceRoutes(router: Router, ctx: GatewayContext): voi
 
   router.post('/team-workspaces', async (req, res) => {
     const { attributes: a, relationships: r } = parseBody(req, createBody).data;
-    const scope = await loadWorkspaceById(ctx, req.principal!, r.workspace.data.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), r.workspace.data.id);
     if (!scope || !scope.may('workspace:manage-team-access')) return sendNotFound(res);
     const team = await ctx.store.teams.get(r.team.data.id);
     if (!team || team.organizationId !== scope.organization.id) {

@@ -16,6 +16,7 @@ import type { GatewayContext } from '../context.ts';
 import { organizationFor, teamFor, withScene } from '../../tfe/access.ts';
 import { includes, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { membershipResource, teamResource, userResource, type TeamView } from './serializers.ts';
+import { principalOf } from './principal.ts';
 
 /** TFE team names: letters, numbers, spaces, `-`, `_` and `.`. */
 const TEAM_NAME = /^[A-Za-z0-9 _.-]{1,255}$/;
@@ -73,7 +74,7 @@ export async function teamDocumentParts(ctx: GatewayContext, team: TeamRecord, o
 
 export function addTeamRoutes(router: Router, ctx: GatewayContext): void {
   router.get('/organizations/:name/teams', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'organization:read');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:read');
     if (!found) return sendNotFound(res);
     const page = readPage(req);
     const names = typeof req.query['filter[names]'] === 'string' ? (req.query['filter[names]'] as string).split(',') : undefined;
@@ -100,7 +101,7 @@ export function addTeamRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.post('/organizations/:name/teams', async (req, res) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.name, 'team:create');
+    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'team:create');
     if (!found) return sendNotFound(res);
     const a = parseBody(req, createBody).data.attributes as z.output<typeof teamAttributes>;
     const team = await createTeam(ctx.tfe, found.org, { ...toInput(a), name: a.name });
@@ -110,7 +111,7 @@ export function addTeamRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.get('/teams/:id', async (req, res) => {
-    const found = await teamFor(ctx, req.principal!, req.params.id, 'team:read');
+    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:read');
     if (!found) return sendNotFound(res);
     const include = includes(req);
     const parts = await teamDocumentParts(ctx, found.team, found.org, found.facts, include);
@@ -118,7 +119,7 @@ export function addTeamRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.patch('/teams/:id', async (req, res) => {
-    const found = await teamFor(ctx, req.principal!, req.params.id, 'team:update');
+    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:update');
     if (!found) return sendNotFound(res);
     const a = parseBody(req, updateBody).data.attributes as Partial<z.output<typeof teamAttributes>>;
     const team = await updateTeam(ctx.tfe, found.team, toInput(a));
@@ -127,10 +128,10 @@ export function addTeamRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.delete('/teams/:id', async (req, res) => {
-    const visible = await teamFor(ctx, req.principal!, req.params.id, 'team:update');
+    const visible = await teamFor(ctx, principalOf(req), req.params.id, 'team:update');
     // The owners team is never deleted: say so to those who manage it, 404 to everyone else.
     if (visible?.team.isOwners) throw new TfeError('invalid', 'the owners team cannot be deleted: every organization keeps one');
-    const found = await teamFor(ctx, req.principal!, req.params.id, 'team:destroy');
+    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:destroy');
     if (!found) return sendNotFound(res);
     await deleteTeam(ctx.tfe, found.team);
     ctx.logger.info({ teamId: found.team.id }, 'team deleted');

@@ -4,17 +4,17 @@
  *   PUT /api/v1/terraform/state/:org/:workspace   raw state JSON; Content-MD5 checked if sent; ?force=true
  * Bound to the same state versions as /api/v2. Authenticated by `X-Atlas-Token` (or Bearer) with
  * USER tokens only: team and organization tokens are refused by the one token policy
- * (token-policy.ts, api 'v1'), and user tokens stay under rules S2-S4 here too.
+ * (src/tfe/token-validity.ts, api 'v1'), and user tokens stay under rules S2-S4 here too.
  */
 import express, { Router, type Request, type Response } from 'express';
 import { md5Hex, writeStateVersion } from '../../tfe/state-versions.ts';
-import { authenticateToken } from '../auth.ts';
+import { authenticateToken, extractBearer } from '../auth.ts';
 import { withinRateLimit } from '../rate-limit.ts';
 import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
-import { extractBearer } from '../tokens.ts';
 import { sendError, sendErrors, sendNotFound } from './jsonapi.ts';
 import { holderOf, loadWorkspaceByName } from './workspace-facts.ts';
+import { principalOf } from './principal.ts';
 
 export const V1_STATE_PATH = '/api/v1/terraform/state/:org/:workspace';
 
@@ -43,7 +43,7 @@ export function v1StateRouter(ctx: GatewayContext): Router {
   });
 
   router.get(V1_STATE_PATH, async (req, res) => {
-    const scope = await loadWorkspaceByName(ctx, req.principal!, req.params.org, req.params.workspace);
+    const scope = await loadWorkspaceByName(ctx, principalOf(req), req.params.org, req.params.workspace);
     if (!scope || !scope.may('workspace:read-state')) return sendNotFound(res);
     const id = scope.workspace.currentStateVersionId;
     const [sv, state] = id ? await Promise.all([ctx.store.stateVersions.get(id), ctx.store.stateVersions.getState(id)]) : [undefined, undefined];
@@ -54,9 +54,9 @@ export function v1StateRouter(ctx: GatewayContext): Router {
   });
 
   router.put(V1_STATE_PATH, express.raw({ type: () => true, limit: '10mb' }), async (req, res) => {
-    const scope = await loadWorkspaceByName(ctx, req.principal!, req.params.org, req.params.workspace);
+    const scope = await loadWorkspaceByName(ctx, principalOf(req), req.params.org, req.params.workspace);
     if (!scope || !scope.may('workspace:create-state-version')) return sendNotFound(res);
-    const holder = holderOf(req.principal!);
+    const holder = holderOf(principalOf(req));
     const lock = scope.workspace.lockedBy;
     if (lock && (lock.kind !== holder.kind || lock.id !== holder.id)) {
       throw new TfeError('locked', 'the workspace is locked by someone else; the state can only be written by the holder of the lock');

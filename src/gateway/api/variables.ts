@@ -11,6 +11,7 @@ import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { invalid, loadWorkspaceById, readPage, paginationMeta } from './workspace-facts.ts';
 import { variableResource } from './workspace-serializers.ts';
+import { principalOf } from './principal.ts';
 
 /** Terraform variable names and environment variable names alike: no whitespace, no "=". */
 const KEY = /^[^\s=]{1,128}$/;
@@ -37,14 +38,14 @@ const keyTaken = (key: string) => invalid('/data/attributes/key', `Key has alrea
 
 export function addVariableRoutes(router: Router, ctx: GatewayContext): void {
   const load = async (req: Request) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id as string);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id as string);
     if (!scope) return undefined;
     const variable = await ctx.store.variables.get(req.params.varId as string);
     return variable && variable.workspaceId === scope.workspace.id ? { scope, variable } : undefined;
   };
 
   router.get('/workspaces/:id/vars', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope || !scope.may('workspace:read-variables')) return sendNotFound(res);
     const page = readPage(req);
     const result = await ctx.store.variables.listByWorkspace(scope.workspace.id, page);
@@ -52,7 +53,7 @@ export function addVariableRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.post('/workspaces/:id/vars', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope || !scope.may('workspace:manage-variables')) return sendNotFound(res);
     const a = parseBody(req, createBody).data.attributes;
     const record: VariableRecord = {

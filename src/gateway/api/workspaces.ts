@@ -29,6 +29,7 @@ import {
   type WorkspaceScope,
 } from './workspace-facts.ts';
 import { includedOrganization, workspaceResource } from './workspace-serializers.ts';
+import { principalOf } from './principal.ts';
 
 const attributes = z
   .object({
@@ -107,15 +108,15 @@ function sendWorkspace(res: Response, req: Request, status: number, scope: { wor
 }
 
 export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
-  const byName = (req: Request) => loadWorkspaceByName(ctx, req.principal!, req.params.org as string, req.params.name as string);
-  const byId = (req: Request) => loadWorkspaceById(ctx, req.principal!, req.params.id as string);
+  const byName = (req: Request) => loadWorkspaceByName(ctx, principalOf(req), req.params.org as string, req.params.name as string);
+  const byId = (req: Request) => loadWorkspaceById(ctx, principalOf(req), req.params.id as string);
 
   router.get('/organizations/:org/workspaces', async (req, res) => {
-    const org = await loadOrganization(ctx, req.principal!, req.params.org);
+    const org = await loadOrganization(ctx, principalOf(req), req.params.org);
     if (!org) return sendNotFound(res);
     const page = readPage(req);
     const search = queryString(req.query as Record<string, unknown>, 'search[name]', ['search', 'name']);
-    const p = req.principal!;
+    const p = principalOf(req);
     const all = seesAllWorkspaces(p, org.teams, org.organization.id);
     const access: TeamAccessRecord[] = all || org.teams.length === 0 ? [] : await ctx.store.teamAccess.forTeams(org.teams.map((t) => t.id));
     const result = await ctx.store.workspaces.listByOrganization(org.organization.id, page, { search, ids: all ? undefined : [...new Set(access.map((a) => a.workspaceId))] });
@@ -128,8 +129,8 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.post('/organizations/:org/workspaces', async (req, res) => {
-    const org: OrgScope | undefined = await loadOrganization(ctx, req.principal!, req.params.org);
-    const facts = org && { principal: req.principal!, teams: org.teams, organization: org.organization, teamAccess: [] };
+    const org: OrgScope | undefined = await loadOrganization(ctx, principalOf(req), req.params.org);
+    const facts = org && { principal: principalOf(req), teams: org.teams, organization: org.organization, teamAccess: [] };
     if (!org || !facts || !authorize(facts, 'workspace:create')) return sendNotFound(res);
     const a = parseBody(req, body(true)).data.attributes;
     const name = a.name!;
@@ -177,7 +178,7 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
     const scope = await byId(req);
     if (!scope || !scope.may('workspace:lock')) return sendNotFound(res);
     const { reason } = parseBody(req, lockBody);
-    const result = await ctx.store.workspaces.lock(scope.workspace.id, holderOf(req.principal!), reason ?? null);
+    const result = await ctx.store.workspaces.lock(scope.workspace.id, holderOf(principalOf(req)), reason ?? null);
     if (!result.ok) {
       if (result.reason === 'not-found') return sendNotFound(res);
       throw new TfeError('locked', 'Unable to lock workspace. The workspace is already locked.');
@@ -188,7 +189,7 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
   const unlock = (force: boolean) => async (req: Request, res: Response) => {
     const scope = await byId(req);
     if (!scope || !scope.may(force ? 'workspace:force-unlock' : 'workspace:lock')) return sendNotFound(res);
-    const result = await ctx.store.workspaces.unlock(scope.workspace.id, holderOf(req.principal!), force);
+    const result = await ctx.store.workspaces.unlock(scope.workspace.id, holderOf(principalOf(req)), force);
     if (!result.ok) {
       if (result.reason === 'not-found') return sendNotFound(res);
       if (result.reason === 'already') throw new TfeError('locked', 'Unable to unlock workspace. The workspace is not locked.');

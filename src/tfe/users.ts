@@ -1,12 +1,26 @@
 /**
  * User records as the gateway keeps them: created and synced at SAML login (rules S5, F2),
- * suspended by admins (S4). No HTTP here; handlers call these functions.
+ * suspended by admins (S4). No HTTP and no SAML codes here: a refused login is a LoginRefused,
+ * which the ACS maps to its rejection code (src/gateway/acs.ts, loginRefusalAsRejection).
  */
 import type { Clock } from '../clock.ts';
 import type { IdGenerator } from '../ids.ts';
-import { reject } from '../saml/rejection.ts';
 import type { LoginFinding, Store, SuspendResult, UserRecord } from '../store/types.ts';
 import type { KeyedMutex } from '../util/keyed-mutex.ts';
+
+/** Why a verified assertion may still not log its user in: suspended (S4), or a username owned by another email (S5). */
+export type LoginRefusalReason = 'user-suspended' | 'username-taken';
+
+/** The login sync's domain error; `message` is the operator-facing detail. */
+export class LoginRefused extends Error {
+  constructor(
+    readonly reason: LoginRefusalReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LoginRefused';
+  }
+}
 
 export interface LoginFacts {
   /** NameID: TFE uses it as the email address. */
@@ -44,7 +58,7 @@ export interface UserDeps {
  * and only here (F2): changes at the IdP take effect at this moment, in either direction.
  * The store does it in one atomic step (a suspension committed meanwhile wins); the per-user lock
  * only saves concurrent logins of one user from racing to create it twice.
- * Throws SamlRejection E_USER for a suspended user (S4) or a username owned by someone else.
+ * Throws LoginRefused for a suspended user (S4) or a username owned by someone else.
  */
 export async function syncUserAtLogin(deps: UserDeps, facts: LoginFacts): Promise<UserRecord> {
   const email = facts.nameId.trim();
@@ -62,9 +76,9 @@ export async function syncUserAtLogin(deps: UserDeps, facts: LoginFacts): Promis
     });
     if (result.ok) return result.user;
     if (result.reason === 'suspended') {
-      reject('E_USER', `user ${result.user.username} (${email}) is suspended; a site admin can unsuspend them with POST /api/v2/admin/users/${result.user.id}/actions/unsuspend`);
+      throw new LoginRefused('user-suspended', `user ${result.user.username} (${email}) is suspended; a site admin can unsuspend them with POST /api/v2/admin/users/${result.user.id}/actions/unsuspend`);
     }
-    reject('E_USER', `username ${username} (from ${facts.username ? 'the Username attribute' : 'the NameID'}) already belongs to ${result.owner.email}, but this assertion is for ${email}: give the users distinct Username attributes at the IdP`);
+    throw new LoginRefused('username-taken', `username ${username} (from ${facts.username ? 'the Username attribute' : 'the NameID'}) already belongs to ${result.owner.email}, but this assertion is for ${email}: give the users distinct Username attributes at the IdP`);
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IdGenerator } from '../ids.ts';
+import type { MintedSecret } from './deps.ts';
 
 export const TOKEN_SHAPE = /^[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9]{67}$/;
 
@@ -16,16 +17,15 @@ export function hashTokenSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
+/** A new secret and the hash the store keeps: the one minter behind every token kind (TfeDeps.mintSecret). */
+export function mintTokenSecret(ids: IdGenerator): MintedSecret {
+  const secret = generateTokenSecret(ids);
+  return { secret, hash: hashTokenSecret(secret) };
+}
+
 /** Constant-time comparison of two hex hashes of equal length. */
 export function hashesEqual(a: string, b: string): boolean {
   const ba = Buffer.from(a, 'hex');
   const bb = Buffer.from(b, 'hex');
   return ba.length === bb.length && timingSafeEqual(ba, bb);
-}
-
-/** `Authorization: Bearer <secret>` (v2) or `X-Atlas-Token: <secret>` (legacy v1). */
-export function extractBearer(authorization: string | undefined): string | null {
-  if (!authorization) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  return match ? match[1]! : null;
 }

@@ -1,7 +1,7 @@
 /** decideTokenValidity is the one place rules S2-S4 and T4 live; this table is its specification. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideSessionUserStanding, decideTokenValidity, needsWebSession, type TokenFacts } from '../../src/gateway/token-policy.ts';
+import { decideSessionUserStanding, decideTokenValidity, needsWebSession, type TokenFacts } from '../../src/tfe/token-validity.ts';
 import type { TokenRecord, UserRecord } from '../../src/store/types.ts';
 
 const NOW = Date.parse('2026-01-10T12:00:00Z');

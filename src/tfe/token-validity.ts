@@ -1,6 +1,6 @@
 /**
  * Whether a token may be used right now: rules S2-S4 and T4 of DESIGN.md in ONE pure function,
- * tested table-first (test/gateway/token-policy.test.ts). The auth middleware gathers the facts
+ * tested table-first (test/tfe/token-validity.test.ts). The auth middleware gathers the facts
  * (token, owner, live web session) and this decides; no other code decides token validity. The
  * same S2/S4 rules judge a user who acted through the browser session, when a capability URL
  * the UI was handed is used later (decideSessionUserStanding).
