@@ -16,6 +16,7 @@ import type { GatewayContext } from '../context.ts';
 import { deliver } from '../notification-delivery.ts';
 import { iso, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { loadWorkspaceById, type WorkspaceScope } from './workspace-facts.ts';
+import { principalOf } from './principal.ts';
 
 type Nc = ResourceRecord<NotificationAttributes>;
 
@@ -85,7 +86,7 @@ export function addNotificationConfigurationRoutes(router: Router, ctx: GatewayC
   const load = async (req: Request): Promise<{ scope: WorkspaceScope; nc: Nc } | undefined> => {
     const nc = await ctx.store.resources.get<NotificationAttributes>(NOTIFICATION_TYPE, req.params.id as string);
     if (!nc || !nc.workspaceId) return undefined;
-    const scope = await loadWorkspaceById(ctx, req.principal!, nc.workspaceId);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), nc.workspaceId);
     return scope ? { scope, nc } : undefined;
   };
 
@@ -102,7 +103,7 @@ export function addNotificationConfigurationRoutes(router: Router, ctx: GatewayC
   };
 
   router.get('/workspaces/:id/notification-configurations', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope) return sendNotFound(res);
     const page = readPage(req);
     const result = await ctx.store.resources.list<NotificationAttributes>(NOTIFICATION_TYPE, { workspaceId: scope.workspace.id }, page);
@@ -110,7 +111,7 @@ export function addNotificationConfigurationRoutes(router: Router, ctx: GatewayC
   });
 
   router.post('/workspaces/:id/notification-configurations', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope || !scope.may('workspace:update')) return sendNotFound(res);
     const attrs = applyNotificationInput(inputOf(parseBody(req, body)));
     await checkUsers(scope, attrs.emailUserIds);

@@ -21,6 +21,7 @@ import {
 import type { GatewayContext } from '../context.ts';
 import { ApiInputError, iso, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { queryString } from './workspace-facts.ts';
+import { principalOf } from './principal.ts';
 
 const WRITE: Action = 'organization:manage-policies';
 const READ: Action = 'organization:read';
@@ -162,14 +163,14 @@ function decodeCode(body: unknown): string {
 }
 
 export function addPolicyRoutes(router: Router, ctx: GatewayContext): void {
-  const orgByName = (req: Request, action: Action) => organizationFor(ctx, req.principal!, req.params.org as string, action);
+  const orgByName = (req: Request, action: Action) => organizationFor(ctx, principalOf(req), req.params.org as string, action);
 
   /** A record of `type` and its organization, if the caller may take `action` there. */
   const load = async <A>(req: Request, type: string, id: string, action: Action) => {
     const record = await ctx.store.resources.get<A>(type, id);
     if (!record) return undefined;
     const org = await ctx.store.organizations.get(record.organizationId);
-    const found = org && (await organizationFor(ctx, req.principal!, org.name, action));
+    const found = org && (await organizationFor(ctx, principalOf(req), org.name, action));
     return found ? { record, org: found.org } : undefined;
   };
 

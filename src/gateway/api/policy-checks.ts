@@ -14,6 +14,7 @@ import type { GatewayContext } from '../context.ts';
 import { iso, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { loadWorkspaceById, type WorkspaceScope } from './workspace-facts.ts';
 import { z } from 'zod';
+import { principalOf } from './principal.ts';
 
 const commentBody = z.object({ comment: z.string().max(4096).nullish() }).passthrough();
 
@@ -41,17 +42,17 @@ export function addPolicyCheckRoutes(router: Router, ctx: GatewayContext): void 
 
   const loadCheck = async (req: Request) => {
     const check = await ctx.store.resources.get<PolicyCheckAttrs>(POLICY_CHECK, req.params.id as string);
-    const scope = check?.workspaceId ? await loadWorkspaceById(ctx, req.principal!, check.workspaceId) : undefined;
+    const scope = check?.workspaceId ? await loadWorkspaceById(ctx, principalOf(req), check.workspaceId) : undefined;
     return check && scope ? { check, scope } : undefined;
   };
 
   router.get('/runs/:id/policy-checks', async (req, res) => {
     const run = await ctx.store.runs.get(req.params.id);
-    const scope = run && (await loadWorkspaceById(ctx, req.principal!, run.workspaceId));
+    const scope = run && (await loadWorkspaceById(ctx, principalOf(req), run.workspaceId));
     if (!run || !scope) return sendNotFound(res);
     const page = readPage(req);
     const all = await checksOfRun(ctx.store, run);
-    const may = await canOverride(req.principal!, scope);
+    const may = await canOverride(principalOf(req), scope);
     const items = all.slice((page.number - 1) * page.size, page.number * page.size);
     sendDocument(res, 200, { data: items.map((c) => checkResource(c, may)), meta: paginationMeta(page, all.length) });
   });
@@ -59,7 +60,7 @@ export function addPolicyCheckRoutes(router: Router, ctx: GatewayContext): void 
   router.get('/policy-checks/:id', async (req, res) => {
     const found = await loadCheck(req);
     if (!found) return sendNotFound(res);
-    sendDocument(res, 200, { data: checkResource(found.check, await canOverride(req.principal!, found.scope)) });
+    sendDocument(res, 200, { data: checkResource(found.check, await canOverride(principalOf(req), found.scope)) });
   });
 
   router.get('/policy-checks/:id/output', async (req, res) => {
@@ -70,7 +71,7 @@ export function addPolicyCheckRoutes(router: Router, ctx: GatewayContext): void 
 
   router.post('/policy-checks/:id/actions/override', async (req, res) => {
     const found = await loadCheck(req);
-    if (!found || !(await canOverride(req.principal!, found.scope))) return sendNotFound(res);
+    if (!found || !(await canOverride(principalOf(req), found.scope))) return sendNotFound(res);
     parseBody(req, commentBody);
     const updated = await overrideCheck(ctx.store, found.check, ctx.clock.now());
     ctx.logger.info({ policyCheckId: updated.id, runId: updated.attributes.runId }, 'policy check overridden');

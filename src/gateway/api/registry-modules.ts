@@ -43,6 +43,7 @@ import {
 import { capabilityUrl, useCapability } from '../capability-standing.ts';
 import type { GatewayContext } from '../context.ts';
 import { iso, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
+import { principalOf } from './principal.ts';
 
 type Mod = ResourceRecord<ModuleAttributes>;
 type Ver = ResourceRecord<ModuleVersionAttributes>;
@@ -73,7 +74,7 @@ export const MODULE_TARBALL_LIMIT = 100 * 1024 * 1024;
 
 export function addRegistryRoutes(router: Router, ctx: GatewayContext): void {
   const orgFor = async (req: Request, action: Action) => {
-    const found = await organizationFor(ctx, req.principal!, req.params.org as string, 'organization:read');
+    const found = await organizationFor(ctx, principalOf(req), req.params.org as string, 'organization:read');
     if (!found || !authorize(found.facts, action)) return undefined;
     return found;
   };

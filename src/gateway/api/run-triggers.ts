@@ -16,6 +16,7 @@ import { checkRunTrigger, pairKey, RUN_TRIGGER_TYPE, type RunTriggerAttributes }
 import type { GatewayContext } from '../context.ts';
 import { iso, paginationMeta, parseBody, readPage, sendDocument, sendErrors, sendNotFound } from './jsonapi.ts';
 import { loadWorkspaceById, queryString } from './workspace-facts.ts';
+import { principalOf } from './principal.ts';
 
 type Rt = ResourceRecord<RunTriggerAttributes>;
 
@@ -52,7 +53,7 @@ export function addRunTriggerRoutes(router: Router, ctx: GatewayContext): void {
     const rt = await ctx.store.resources.get<RunTriggerAttributes>(RUN_TRIGGER_TYPE, req.params.id as string);
     const w = rt && (await names(rt));
     if (!rt || !w) return undefined;
-    const scope = await loadWorkspaceById(ctx, req.principal!, w.target.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), w.target.id);
     return scope ? { rt, w, scope } : undefined;
   };
 
@@ -60,7 +61,7 @@ export function addRunTriggerRoutes(router: Router, ctx: GatewayContext): void {
     sendErrors(res, 422, [{ status: '422', title: 'invalid parameter', detail, source: { parameter: 'filter[run-trigger][type]' } }]);
 
   router.get('/workspaces/:id/run-triggers', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope) return sendNotFound(res);
     const kind = queryString(req.query as Record<string, unknown>, 'filter[run-trigger][type]', ['filter', 'run-trigger', 'type']);
     if (kind === undefined) return typeError(res, 'filter[run-trigger][type] is required: inbound or outbound');
@@ -74,7 +75,7 @@ export function addRunTriggerRoutes(router: Router, ctx: GatewayContext): void {
       const w = await names(rt);
       if (!w) continue; // a deleted source: the trigger is gone with it
       // Outbound: only triggers into workspaces the caller can see (T7).
-      if (kind === 'outbound' && !(await loadWorkspaceById(ctx, req.principal!, w.target.id))) continue;
+      if (kind === 'outbound' && !(await loadWorkspaceById(ctx, principalOf(req), w.target.id))) continue;
       shown.push(resource(rt, w));
     }
     const start = (page.number - 1) * page.size;
@@ -82,11 +83,11 @@ export function addRunTriggerRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.post('/workspaces/:id/run-triggers', async (req, res) => {
-    const scope = await loadWorkspaceById(ctx, req.principal!, req.params.id);
+    const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope || !scope.may('workspace:update')) return sendNotFound(res);
     const sourceId = parseBody(req, body).data.relationships.sourceable.data.id;
     // A source the caller cannot read is reported like a missing one (T7).
-    const sourceScope = await loadWorkspaceById(ctx, req.principal!, sourceId);
+    const sourceScope = await loadWorkspaceById(ctx, principalOf(req), sourceId);
     const existing = await ctx.store.resources.listAll<RunTriggerAttributes>(RUN_TRIGGER_TYPE, { workspaceId: scope.workspace.id });
     let live = 0;
     for (const rt of existing) if (await names(rt)) live += 1;
