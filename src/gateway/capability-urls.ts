@@ -16,8 +16,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 
-export type CapabilityKind = 'cv-upload' | 'state-download' | 'plan-log' | 'apply-log';
-const KINDS: ReadonlySet<string> = new Set<CapabilityKind>(['cv-upload', 'state-download', 'plan-log', 'apply-log']);
+export type CapabilityKind = 'cv-upload' | 'state-download' | 'plan-log' | 'apply-log' | 'plan-export-download';
+const KINDS: ReadonlySet<string> = new Set<CapabilityKind>(['cv-upload', 'state-download', 'plan-log', 'apply-log', 'plan-export-download']);
 
 export const CAPABILITY_PATH = '/_archivist/v1/object';
 

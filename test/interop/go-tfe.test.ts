@@ -94,12 +94,12 @@ export const GROUPS: Group[] = [
       'TestWorkspacesLock',
       'TestWorkspacesUnlock',
       'TestWorkspacesForceUnlock',
+      'TestWorkspacesAssignSSHKey',
+      'TestWorkspacesUnassignSSHKey',
     ],
     excluded: {
       TestWorkspacesRemoveVCSConnection: 'needs a GitHub OAuth client (GITHUB_TOKEN); VCS connections are outside issue 10',
       TestWorkspacesRemoveVCSConnectionByID: 'needs a GitHub OAuth client (GITHUB_TOKEN); VCS connections are outside issue 10',
-      TestWorkspacesAssignSSHKey: 'needs the SSH keys API, outside issue 10',
-      TestWorkspacesUnassignSSHKey: 'needs the SSH keys API, outside issue 10',
     },
   },
   {
@@ -124,6 +124,9 @@ export const GROUPS: Group[] = [
   },
   { group: 'state version outputs', issue: 10, owner: 'workspaces', prefix: 'TestStateVersionOutputs', tests: ['TestStateVersionOutputsRead'] },
   { group: 'variables', issue: 10, owner: 'workspaces', prefix: 'TestVariables', tests: ['TestVariablesList', 'TestVariablesCreate', 'TestVariablesRead', 'TestVariablesUpdate', 'TestVariablesDelete'] },
+  { group: 'ssh keys', issue: 16, owner: 'resources', prefix: 'TestSSHKeys', tests: ['TestSSHKeysList', 'TestSSHKeysCreate', 'TestSSHKeysRead', 'TestSSHKeysUpdate', 'TestSSHKeysDelete'] },
+  { group: 'agent pools', issue: 16, owner: 'resources', prefix: 'TestAgentPools', tests: ['TestAgentPoolsList', 'TestAgentPoolsCreate', 'TestAgentPoolsRead', 'TestAgentPoolsUpdate', 'TestAgentPoolsDelete'] },
+  { group: 'plan exports', issue: 16, owner: 'resources', prefix: 'TestPlanExports', tests: ['TestPlanExportsCreate', 'TestPlanExportsRead', 'TestPlanExportsDelete', 'TestPlanExportsDownload'] },
 ];
 
 /** TestUsersUpdate renames the token's user and renames it back: nothing else may run meanwhile. */

@@ -7,8 +7,14 @@
  */
 import type { Router } from 'express';
 import type { GatewayContext } from '../context.ts';
+import { addAgentPoolRoutes } from './agent-pools.ts';
+import { addPlanExportRoutes } from './plan-exports.ts';
+import { addSshKeyRoutes } from './ssh-keys.ts';
 
 export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void {
   void router;
   void ctx;
+  addSshKeyRoutes(router, ctx);
+  addAgentPoolRoutes(router, ctx);
+  addPlanExportRoutes(router, ctx);
 }
