@@ -83,8 +83,8 @@ describe('agent pools', () => {
       await w.api('get', `/api/v2/authentication-tokens/${t.id}`, w.tokens.owners).expect(200),
       await w.api('get', `/api/v2/agent-pools/${p.id}`, w.tokens.owners).expect(200),
     ];
-    assert.equal(later[1].body.data.attributes.token, null);
-    assert.deepEqual(later[0].body.data.map((d: { id: string }) => d.id), [t.id]);
+    assert.equal(later[1]!.body.data.attributes.token, null);
+    assert.deepEqual(later[0]!.body.data.map((d: { id: string }) => d.id), [t.id]);
     for (const text of [...later.map((r) => r.text), ...lines]) assert.ok(!text.includes(secret), 'the agent token secret appeared after creation');
     const stored = JSON.stringify(await w.h.store.resources.get('agent-tokens', t.id));
     assert.ok(!stored.includes(secret) && stored.includes('"secretHash"'), 'only the hash is stored');
