@@ -135,8 +135,10 @@ function sendWorkspaceWithKey(res: Response, scope: NonNullable<Awaited<ReturnTy
   sendDocument(res, 200, { data });
 }
 
-/** The SSH key assigned to a workspace, if any (for the workspace serializer's `ssh-key` relationship). */
-export async function workspaceSshKeyId(ctx: GatewayContext, workspaceId: string): Promise<string | null> {
-  const links = await ctx.store.resources.listAll(WORKSPACE_SSH_KEY_TYPE, { workspaceId });
-  return links.at(-1)?.parentId ?? null;
+/** A workspace resource with its `ssh-key` relationship filled in from the link record, if any. */
+export async function withSshKey<R extends { id: string; relationships: object }>(ctx: GatewayContext, data: R): Promise<R> {
+  const links = await ctx.store.resources.listAll(WORKSPACE_SSH_KEY_TYPE, { workspaceId: data.id });
+  const keyId = links.at(-1)?.parentId ?? null;
+  (data.relationships as Record<string, unknown>)['ssh-key'] = { data: keyId === null ? null : { id: keyId, type: SSH_KEY_TYPE } };
+  return data;
 }

@@ -97,6 +97,20 @@ describe('ssh keys', () => {
     await w.api('patch', rel, w.tokens.alice, { data: { type: 'workspaces', attributes: { id: null } } }).expect(404);
   });
 
+  it('a workspace read and list show the assigned SSH key, and null once unassigned', async () => {
+    const w = await seedWorkspaceWorld();
+    const ws = await createWorkspace(w, 'shows-key', w.tokens.owners);
+    const id = (await w.api('post', keys(w), w.tokens.owners, keyBody({ name: 'k', value: PEM })).expect(201)).body.data.id;
+    const rel = `/api/v2/workspaces/${ws}/relationships/ssh-key`;
+    await w.api('patch', rel, w.tokens.owners, { data: { type: 'workspaces', attributes: { id } } }).expect(200);
+    const read = (await w.api('get', `/api/v2/workspaces/${ws}`, w.tokens.owners).expect(200)).body.data;
+    assert.deepEqual(read.relationships['ssh-key'].data, { id, type: 'ssh-keys' });
+    const listed = (await w.api('get', `/api/v2/organizations/${w.org.name}/workspaces`, w.tokens.owners).expect(200)).body.data.find((d: { id: string }) => d.id === ws);
+    assert.deepEqual(listed.relationships['ssh-key'].data, { id, type: 'ssh-keys' });
+    await w.api('patch', rel, w.tokens.owners, { data: { type: 'workspaces', attributes: { id: null } } }).expect(200);
+    assert.equal((await w.api('get', `/api/v2/workspaces/${ws}`, w.tokens.owners).expect(200)).body.data.relationships['ssh-key'].data, null);
+  });
+
   it('truth rows: can-update-ssh-keys equals whether creating (and reading) SSH keys is allowed', async () => {
     const w = await seedWorkspaceWorld();
     const flags: boolean[] = [];
