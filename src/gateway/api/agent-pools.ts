@@ -28,7 +28,7 @@ import { TfeError } from '../../tfe/errors.ts';
 import type { OrganizationRecord } from '../../store/types.ts';
 import { principalUser } from '../../tfe/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { iso, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
+import { ApiInputError, iso, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { resourceFor } from './resource-access.ts';
 
 const ACTION = 'organization:manage-agent-pools' as const;
@@ -45,6 +45,27 @@ const poolBody = z.object({
 const tokenBody = z.object({
   data: z.object({ type: z.literal('authentication-tokens', { error: 'must be "authentication-tokens"' }).optional(), attributes: z.object({ description: z.unknown() }).partial().default({}) }),
 });
+
+/**
+ * Today's API: `q` (name contains, case-insensitive) and `sort` (name or created-at, `-` for
+ * descending) on the list. An organization has few pools, so this filters in memory.
+ */
+function listQuery(req: Request, all: ResourceRecord<AgentPoolAttributes>[], page: { number: number; size: number }) {
+  const q = req.query.q;
+  const sort = req.query.sort;
+  if (q !== undefined && typeof q !== 'string') throw new ApiInputError([{ status: '422', title: 'invalid parameter', detail: 'q must be one string', source: { parameter: 'q' } }]);
+  if (sort !== undefined && (typeof sort !== 'string' || !SORTS.has(sort))) {
+    throw new ApiInputError([{ status: '422', title: 'invalid parameter', detail: 'sort must be name, -name, created-at or -created-at', source: { parameter: 'sort' } }]);
+  }
+  let items = q ? all.filter((p) => p.attributes.name.toLowerCase().includes(q.toLowerCase())) : all;
+  if (sort) {
+    const field = sort.replace(/^-/, '');
+    const sign = sort.startsWith('-') ? -1 : 1;
+    items = [...items].sort((a, b) => sign * (field === 'name' ? a.attributes.name.localeCompare(b.attributes.name) : a.createdAt - b.createdAt));
+  }
+  return { items: items.slice((page.number - 1) * page.size, page.number * page.size), total: items.length };
+}
+const SORTS: ReadonlySet<string> = new Set(['name', '-name', 'created-at', '-created-at']);
 
 export function addAgentPoolRoutes(router: Router, ctx: GatewayContext): void {
   const loadPool = (req: Request) => resourceFor<AgentPoolAttributes>(ctx, req.principal!, AGENT_POOL_TYPE, req.params.id as string, ACTION);
@@ -85,7 +106,7 @@ export function addAgentPoolRoutes(router: Router, ctx: GatewayContext): void {
     const found = await organizationFor(ctx, req.principal!, req.params.org, ACTION);
     if (!found) return sendNotFound(res);
     const page = readPage(req);
-    const result = await ctx.store.resources.list<AgentPoolAttributes>(AGENT_POOL_TYPE, { organizationId: found.org.id }, page);
+    const result = listQuery(req, await ctx.store.resources.listAll<AgentPoolAttributes>(AGENT_POOL_TYPE, { organizationId: found.org.id }), page);
     const data = [];
     for (const p of result.items) data.push(await poolResource(p, found.org));
     sendDocument(res, 200, { data, links: paginationLinks(`/api/v2/organizations/${encodeURIComponent(found.org.name)}/agent-pools`, page, result.total), meta: paginationMeta(page, result.total) });

@@ -39,6 +39,17 @@ describe('agent pools', () => {
     await w.api('post', pools(w), w.tokens.owners, poolBody({ name: 'linux' })).expect(201);
   });
 
+  it('the list searches by name (q) and sorts (sort), as today\'s API does; a bad sort is a 422', async () => {
+    const w = await seedWorkspaceWorld();
+    for (const name of ['beta', 'alpha-linux', 'gamma-linux']) await w.api('post', pools(w), w.tokens.owners, poolBody({ name })).expect(201);
+    const names = async (query: string) => (await w.api('get', `${pools(w)}?${query}`, w.tokens.owners).expect(200)).body.data.map((d: { attributes: { name: string } }) => d.attributes.name);
+    assert.deepEqual(await names('q=LINUX'), ['alpha-linux', 'gamma-linux']);
+    assert.deepEqual(await names('sort=-name'), ['gamma-linux', 'beta', 'alpha-linux']);
+    assert.deepEqual(await names('sort=name&page%5Bsize%5D=1&page%5Bnumber%5D=2'), ['beta']);
+    const bad = await w.api('get', `${pools(w)}?sort=size`, w.tokens.owners).expect(422);
+    assert.deepEqual(bad.body.errors[0], { status: '422', title: 'invalid parameter', detail: 'sort must be name, -name, created-at or -created-at', source: { parameter: 'sort' } });
+  });
+
   it('bad input is a 422 naming the field', async () => {
     const w = await seedWorkspaceWorld();
     const blank = await w.api('post', pools(w), w.tokens.owners, poolBody({})).expect(422);
