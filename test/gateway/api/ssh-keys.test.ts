@@ -75,6 +75,11 @@ describe('ssh keys', () => {
     await expect422(w, { name: 'k', value: '-----BEGIN PRIVATE KEY-----\nMIIB' }, '/data/attributes/value', /^Value starts like PEM but is not one whole private-key block/);
     await expect422(w, { name: 'k', value: 'x\u0000y' }, '/data/attributes/value', 'Value must be text (a private key in PEM form), without control characters');
     await expect422(w, { name: 'k', value: 'x'.repeat(16 * 1024 + 1) }, '/data/attributes/value', 'Value is at most 16384 characters (a private key in PEM form)');
+    // Whole private keys in the PEM forms ssh and openssl write are accepted.
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    for (const value of [rsa.export({ type: 'pkcs1', format: 'pem' }).toString(), rsa.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'p' }).toString(), `${PEM}\n\n`]) {
+      await w.api('post', keys(w), w.tokens.owners, keyBody({ name: 'ok', value })).expect(201);
+    }
     const bad = await w.api('post', keys(w), w.tokens.owners, { data: { type: 'vars', attributes: { name: 'k', value: PEM } } }).expect(422);
     assert.equal(bad.body.errors[0].detail, 'data.type: must be "ssh-keys"');
   });
