@@ -30,23 +30,19 @@ const assignBody = z.object({
   }),
 });
 
-export function sshKeyResource(k: ResourceRecord<SshKeyAttributes>) {
+/** TFE names an organization by its name in relationships. */
+export function sshKeyResource(k: ResourceRecord<SshKeyAttributes>, orgName: string) {
   return {
     id: k.id,
     type: SSH_KEY_TYPE,
     attributes: { name: k.attributes.name, 'created-at': iso(k.createdAt), 'updated-at': iso(k.updatedAt) },
-    relationships: { organization: { data: { id: k.organizationId, type: 'organizations' } } },
+    relationships: { organization: { data: { id: orgName, type: 'organizations' } } },
     links: { self: `/api/v2/ssh-keys/${k.id}` },
   };
 }
 
 export function addSshKeyRoutes(router: Router, ctx: GatewayContext): void {
   const load = (req: Request) => resourceFor<SshKeyAttributes>(ctx, req.principal!, SSH_KEY_TYPE, req.params.id as string, ACTION);
-  const organizationResource = (k: ResourceRecord<SshKeyAttributes>, orgName: string) => {
-    const r = sshKeyResource(k);
-    r.relationships.organization.data.id = orgName;
-    return r;
-  };
 
   router.get('/organizations/:org/ssh-keys', async (req, res) => {
     const found = await organizationFor(ctx, req.principal!, req.params.org, ACTION);
@@ -54,7 +50,7 @@ export function addSshKeyRoutes(router: Router, ctx: GatewayContext): void {
     const page = readPage(req);
     const result = await ctx.store.resources.list<SshKeyAttributes>(SSH_KEY_TYPE, { organizationId: found.org.id }, page);
     sendDocument(res, 200, {
-      data: result.items.map((k) => organizationResource(k, found.org.name)),
+      data: result.items.map((k) => sshKeyResource(k, found.org.name)),
       links: paginationLinks(`/api/v2/organizations/${encodeURIComponent(found.org.name)}/ssh-keys`, page, result.total),
       meta: paginationMeta(page, result.total),
     });
@@ -77,13 +73,13 @@ export function addSshKeyRoutes(router: Router, ctx: GatewayContext): void {
       attributes: { name: validateSshKeyName(a.name), fingerprint: sshKeyFingerprint(a.value) },
     };
     await ctx.store.resources.create(record);
-    sendDocument(res, 201, { data: organizationResource(record, found.org.name) });
+    sendDocument(res, 201, { data: sshKeyResource(record, found.org.name) });
   });
 
   router.get('/ssh-keys/:id', async (req, res) => {
     const found = await load(req);
     if (!found) return sendNotFound(res);
-    sendDocument(res, 200, { data: organizationResource(found.record, found.org.name) });
+    sendDocument(res, 200, { data: sshKeyResource(found.record, found.org.name) });
   });
 
   router.patch('/ssh-keys/:id', async (req, res) => {
@@ -95,7 +91,7 @@ export function addSshKeyRoutes(router: Router, ctx: GatewayContext): void {
     if (a.value !== undefined) next.fingerprint = sshKeyFingerprint(a.value);
     const updated = await ctx.store.resources.update<SshKeyAttributes>(SSH_KEY_TYPE, found.record.id, { attributes: next, updatedAt: ctx.clock.now() });
     if (!updated) return sendNotFound(res);
-    sendDocument(res, 200, { data: organizationResource(updated, found.org.name) });
+    sendDocument(res, 200, { data: sshKeyResource(updated, found.org.name) });
   });
 
   router.delete('/ssh-keys/:id', async (req, res) => {
