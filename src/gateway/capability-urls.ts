@@ -16,8 +16,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 
-export type CapabilityKind = 'cv-upload' | 'state-download' | 'plan-log' | 'apply-log' | 'module-upload';
-const KINDS: ReadonlySet<string> = new Set<CapabilityKind>(['cv-upload', 'state-download', 'plan-log', 'apply-log', 'module-upload']);
+export type CapabilityKind = 'cv-upload' | 'state-download' | 'plan-log' | 'apply-log' | 'module-upload' | 'plan-export-download';
+const KINDS: ReadonlySet<string> = new Set<CapabilityKind>(['cv-upload', 'state-download', 'plan-log', 'apply-log', 'module-upload', 'plan-export-download']);
 
 export const CAPABILITY_PATH = '/_archivist/v1/object';
 

@@ -94,12 +94,12 @@ export const GROUPS: Group[] = [
       'TestWorkspacesLock',
       'TestWorkspacesUnlock',
       'TestWorkspacesForceUnlock',
+      'TestWorkspacesAssignSSHKey',
+      'TestWorkspacesUnassignSSHKey',
     ],
     excluded: {
       TestWorkspacesRemoveVCSConnection: 'needs a GitHub OAuth client (GITHUB_TOKEN); VCS connections are outside issue 10',
       TestWorkspacesRemoveVCSConnectionByID: 'needs a GitHub OAuth client (GITHUB_TOKEN); VCS connections are outside issue 10',
-      TestWorkspacesAssignSSHKey: 'needs the SSH keys API, outside issue 10',
-      TestWorkspacesUnassignSSHKey: 'needs the SSH keys API, outside issue 10',
     },
   },
   {
@@ -152,6 +152,10 @@ export const GROUPS: Group[] = [
   },
   { group: 'policy set parameters', issue: 16, owner: 'resources', prefix: 'TestPolicySetParameters', tests: ['TestPolicySetParametersList', 'TestPolicySetParametersCreate', 'TestPolicySetParametersRead', 'TestPolicySetParametersUpdate', 'TestParametersDelete'] },
   { group: 'policy checks', issue: 16, owner: 'resources', prefix: 'TestPolicyChecks', tests: ['TestPolicyChecksList', 'TestPolicyChecksRead', 'TestPolicyChecksOverride', 'TestPolicyChecksLogs'] },
+
+  { group: 'ssh keys', issue: 16, owner: 'resources', prefix: 'TestSSHKeys', tests: ['TestSSHKeysList', 'TestSSHKeysCreate', 'TestSSHKeysRead', 'TestSSHKeysUpdate', 'TestSSHKeysDelete'] },
+  { group: 'agent pools', issue: 16, owner: 'resources', prefix: 'TestAgentPools', tests: ['TestAgentPoolsList', 'TestAgentPoolsCreate', 'TestAgentPoolsRead', 'TestAgentPoolsUpdate', 'TestAgentPoolsDelete'] },
+  { group: 'plan exports', issue: 16, owner: 'resources', prefix: 'TestPlanExports', tests: ['TestPlanExportsCreate', 'TestPlanExportsRead', 'TestPlanExportsDelete', 'TestPlanExportsDownload'] },
 ];
 
 /** TestUsersUpdate renames the token's user and renames it back: nothing else may run meanwhile. */

@@ -7,11 +7,14 @@
  */
 import type { Router } from 'express';
 import type { GatewayContext } from '../context.ts';
+import { addAgentPoolRoutes } from './agent-pools.ts';
 import { addNotificationConfigurationRoutes } from './notification-configurations.ts';
-import { addRegistryRoutes } from './registry-modules.ts';
+import { addPlanExportRoutes } from './plan-exports.ts';
 import { addPolicyCheckRoutes } from './policy-checks.ts';
 import { addPolicyRoutes } from './policies.ts';
+import { addRegistryRoutes } from './registry-modules.ts';
 import { addRunTriggerRoutes } from './run-triggers.ts';
+import { addSshKeyRoutes } from './ssh-keys.ts';
 
 export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void {
   addNotificationConfigurationRoutes(router, ctx);
@@ -19,4 +22,7 @@ export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void 
   addRegistryRoutes(router, ctx);
   addPolicyRoutes(router, ctx);
   addPolicyCheckRoutes(router, ctx);
+  addSshKeyRoutes(router, ctx);
+  addAgentPoolRoutes(router, ctx);
+  addPlanExportRoutes(router, ctx);
 }

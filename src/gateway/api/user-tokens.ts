@@ -63,14 +63,17 @@ export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
     });
   });
 
-  router.get('/authentication-tokens/:id', async (req, res) => {
+  // An id that is no API token may be an agent token (agent-pools.ts): pass it on.
+  router.get('/authentication-tokens/:id', async (req, res, next) => {
     const token = await ctx.store.tokens.get(req.params.id);
+    if (!token) return next();
     if (!token || token.kind !== 'user' || !(await ownTokenOwner(ctx, principalOf(req), token.ownerId))) return sendNotFound(res);
     sendDocument(res, 200, { data: tokenResource(token) });
   });
 
-  router.delete('/authentication-tokens/:id', async (req, res) => {
+  router.delete('/authentication-tokens/:id', async (req, res, next) => {
     const token = await ctx.store.tokens.get(req.params.id);
+    if (!token) return next();
     if (!token || token.kind !== 'user' || !(await ownTokenOwner(ctx, principalOf(req), token.ownerId))) return sendNotFound(res);
     await ctx.store.tokens.delete(token.id);
     ctx.logger.info({ tokenId: token.id }, 'user token revoked');

@@ -7,6 +7,7 @@ import express, { Router } from 'express';
 import type { GatewayContext } from '../context.ts';
 import { addConfigurationVersionRoutes, SLUG_LIMIT, uploadHandler } from './configuration-versions.ts';
 import { sendNotFound } from './jsonapi.ts';
+import { planExportDownloadHandler } from './plan-exports.ts';
 import { addPlanApplyRoutes, logHandler } from './plans-applies.ts';
 import { moduleUploadHandler } from './registry-modules.ts';
 import { addRunRoutes } from './runs.ts';
@@ -30,6 +31,7 @@ export function archivistRouter(ctx: GatewayContext): Router {
   const upload = uploadHandler(ctx);
   const download = downloadHandler(ctx);
   const logs = logHandler(ctx);
+  const planExport = planExportDownloadHandler(ctx);
   const moduleUpload = moduleUploadHandler(ctx);
   router.put('/:token', express.raw({ type: () => true, limit: SLUG_LIMIT }), (req, res) =>
     ctx.capabilities.kindOf(req.params.token) === 'module-upload' ? moduleUpload(req, res, req.params.token) : upload(req, res, req.params.token));
@@ -37,6 +39,7 @@ export function archivistRouter(ctx: GatewayContext): Router {
     const kind = ctx.capabilities.kindOf(req.params.token);
     if (kind === 'state-download') return download(req, res, req.params.token);
     if (kind === 'plan-log' || kind === 'apply-log') return logs(req, res, req.params.token);
+    if (kind === 'plan-export-download') return planExport(req, res, req.params.token);
     sendNotFound(res);
   });
   router.use((_req, res) => sendNotFound(res));

@@ -16,6 +16,7 @@ import { createWorkspace, updateWorkspace, WORKSPACE_NAME } from '../../tfe/work
 import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
+import { withSshKey } from './ssh-keys.ts';
 import {
   holderOf,
   invalid,
@@ -101,8 +102,8 @@ function wantsOrganization(req: Request): boolean {
   return include !== undefined && include.split(',').includes('organization');
 }
 
-function sendWorkspace(res: Response, req: Request, status: number, scope: { workspace: WorkspaceRecord; organization: OrganizationRecord; facts: WorkspaceScope['facts'] }) {
-  const doc: Record<string, unknown> = { data: workspaceResource(scope.workspace, scope.organization, { ...scope.facts, workspace: scope.workspace }) };
+async function sendWorkspace(ctx: GatewayContext, res: Response, req: Request, status: number, scope: { workspace: WorkspaceRecord; organization: OrganizationRecord; facts: WorkspaceScope['facts'] }) {
+  const doc: Record<string, unknown> = { data: await withSshKey(ctx, workspaceResource(scope.workspace, scope.organization, { ...scope.facts, workspace: scope.workspace })) };
   if (wantsOrganization(req)) doc.included = [includedOrganization(scope.organization)];
   sendDocument(res, status, doc);
 }
@@ -120,9 +121,9 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
     const all = seesAllWorkspaces(p, org.teams, org.organization.id);
     const access: TeamAccessRecord[] = all || org.teams.length === 0 ? [] : await ctx.store.teamAccess.forTeams(org.teams.map((t) => t.id));
     const result = await ctx.store.workspaces.listByOrganization(org.organization.id, page, { search, ids: all ? undefined : [...new Set(access.map((a) => a.workspaceId))] });
-    const data = result.items.map((w) =>
-      workspaceResource(w, org.organization, { principal: p, teams: org.teams, organization: org.organization, workspace: w, teamAccess: access.filter((a) => a.workspaceId === w.id) }),
-    );
+    const data = await Promise.all(result.items.map((w) =>
+      withSshKey(ctx, workspaceResource(w, org.organization, { principal: p, teams: org.teams, organization: org.organization, workspace: w, teamAccess: access.filter((a) => a.workspaceId === w.id) })),
+    ));
     const doc: Record<string, unknown> = { data, meta: paginationMeta(page, result.total) };
     if (wantsOrganization(req)) doc.included = [includedOrganization(org.organization)];
     sendDocument(res, 200, doc);
@@ -137,13 +138,13 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
     const result = await createWorkspace(ctx, org.organization.id, name, settingsFrom(a));
     if (!result.ok) throw nameTaken(name);
     ctx.logger.info({ workspaceId: result.workspace.id, organization: org.organization.name }, 'workspace created');
-    sendWorkspace(res, req, 201, { workspace: result.workspace, organization: org.organization, facts: { ...facts, workspace: result.workspace } });
+    await sendWorkspace(ctx, res, req, 201, { workspace: result.workspace, organization: org.organization, facts: { ...facts, workspace: result.workspace } });
   });
 
   const show = (load: (req: Request) => Promise<WorkspaceScope | undefined>) => async (req: Request, res: Response) => {
     const scope = await load(req);
     if (!scope) return sendNotFound(res);
-    sendWorkspace(res, req, 200, scope);
+    await sendWorkspace(ctx, res, req, 200, scope);
   };
   router.get('/organizations/:org/workspaces/:name', show(byName));
   router.get('/workspaces/:id', show(byId));
@@ -157,7 +158,7 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
       if (result.reason === 'name-taken') throw nameTaken(a.name!);
       return sendNotFound(res);
     }
-    sendWorkspace(res, req, 200, { ...scope, workspace: result.workspace });
+    await sendWorkspace(ctx, res, req, 200, { ...scope, workspace: result.workspace });
   };
   router.patch('/organizations/:org/workspaces/:name', update(byName));
   router.patch('/workspaces/:id', update(byId));
@@ -183,7 +184,7 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
       if (result.reason === 'not-found') return sendNotFound(res);
       throw new TfeError('locked', 'Unable to lock workspace. The workspace is already locked.');
     }
-    sendWorkspace(res, req, 200, { ...scope, workspace: result.workspace });
+    await sendWorkspace(ctx, res, req, 200, { ...scope, workspace: result.workspace });
   });
 
   const unlock = (force: boolean) => async (req: Request, res: Response) => {
@@ -196,7 +197,7 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
       const by = result.workspace.lockedBy!;
       throw new TfeError('locked', `Unable to unlock workspace. The workspace is locked by ${by.kind} ${by.id}; only the holder may unlock it, or an admin may force-unlock it.`);
     }
-    sendWorkspace(res, req, 200, { ...scope, workspace: result.workspace });
+    await sendWorkspace(ctx, res, req, 200, { ...scope, workspace: result.workspace });
   };
   router.post('/workspaces/:id/actions/unlock', unlock(false));
   router.post('/workspaces/:id/actions/force-unlock', unlock(true));
