@@ -9,6 +9,7 @@
 import { encodeRedirectMessage, decodeRedirectMessage, parseRedirectQuery, signRedirectQuery, verifyRedirectSignature, type RedirectMessageType } from '../saml/sign.ts';
 import { NS, STATUS_SUCCESS } from '../saml/constants.ts';
 import { logoutResponseXml } from '../saml/logout.ts';
+import { childElements, trimmedText } from '../saml/dom.ts';
 import { reject } from '../saml/rejection.ts';
 import { parseXml } from '../saml/xml.ts';
 import type { GatewayContext } from './context.ts';
@@ -18,14 +19,6 @@ const LIMITS = { maxBytes: 64 * 1024, maxDepth: 16 };
 /** How long a LogoutRequest ID is remembered when the request has no NotOnOrAfter. */
 const LOGOUT_REPLAY_TTL_MS = 24 * 3_600_000;
 
-function child(parent: Element, ns: string, localName: string): Element[] {
-  const out: Element[] = [];
-  for (let n = parent.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === localName) out.push(n as Element);
-  }
-  return out;
-}
-
 function receive(ctx: GatewayContext, rawQuery: string, type: RedirectMessageType, expected: 'LogoutRequest' | 'LogoutResponse'): Element {
   const query = parseRedirectQuery(rawQuery, type);
   verifyRedirectSignature(query, ctx.idp.signingCertificates);
@@ -33,7 +26,7 @@ function receive(ctx: GatewayContext, rawQuery: string, type: RedirectMessageTyp
   if (root.namespaceURI !== NS.protocol || root.localName !== expected) reject('E_SCHEMA', `expected a samlp:${expected}, got ${root.localName}`);
   if (root.getAttribute('Version') !== '2.0') reject('E_VERSION', `the ${expected} is not SAML 2.0`);
   if (!root.getAttribute('ID')) reject('E_SCHEMA', `the ${expected} has no ID`);
-  const issuer = child(root, NS.assertion, 'Issuer')[0]?.textContent?.trim();
+  const issuer = trimmedText(childElements(root, NS.assertion, 'Issuer')[0]);
   if (issuer !== ctx.idp.entityId) reject('E_ISSUER', `the ${expected} was issued by ${JSON.stringify(issuer ?? null)}, expected the trusted IdP ${ctx.idp.entityId}`);
   const destination = root.getAttribute('Destination');
   if (destination && destination !== ctx.config.gateway.sloUrl) {
@@ -45,7 +38,7 @@ function receive(ctx: GatewayContext, rawQuery: string, type: RedirectMessageTyp
 /** The IdP's answer to our LogoutRequest. Returns the message for the next page. */
 export function receiveLogoutResponse(ctx: GatewayContext, rawQuery: string): string {
   const root = receive(ctx, rawQuery, 'SAMLResponse', 'LogoutResponse');
-  const status = child(child(root, NS.protocol, 'Status')[0] ?? root, NS.protocol, 'StatusCode')[0]?.getAttribute('Value');
+  const status = childElements(childElements(root, NS.protocol, 'Status')[0] ?? root, NS.protocol, 'StatusCode')[0]?.getAttribute('Value');
   return status === STATUS_SUCCESS ? 'You are signed out of the gateway and the IdP.' : `You are signed out of the gateway; the IdP reported ${status ?? 'no status'} for its own logout.`;
 }
 
@@ -63,10 +56,10 @@ export async function receiveLogoutRequest(ctx: GatewayContext, rawQuery: string
   const expiry = notOnOrAfter ? Date.parse(notOnOrAfter) : NaN;
   if (notOnOrAfter && (!/Z$/.test(notOnOrAfter) || Number.isNaN(expiry))) reject('E_TIME', `the LogoutRequest NotOnOrAfter ${JSON.stringify(notOnOrAfter)} is not a UTC xs:dateTime`);
   if (notOnOrAfter && now >= expiry + skew) reject('E_TIME', `the LogoutRequest expired at ${notOnOrAfter}`);
-  const nameIds = child(root, NS.assertion, 'NameID');
+  const nameIds = childElements(root, NS.assertion, 'NameID');
   const nameId = nameIds.length === 1 ? nameIds[0]!.textContent?.trim() : undefined;
   if (!nameId) reject('E_SUBJECT', 'the LogoutRequest must name exactly one NameID');
-  const sessionIndexes = child(root, NS.protocol, 'SessionIndex').map((e) => e.textContent?.trim() ?? '');
+  const sessionIndexes = childElements(root, NS.protocol, 'SessionIndex').map((e) => e.textContent?.trim() ?? '');
   const id = root.getAttribute('ID')!;
   if (!(await ctx.store.replay.claim(`logout:${ctx.idp.entityId}:${id}`, (notOnOrAfter ? expiry : now + LOGOUT_REPLAY_TTL_MS) + skew, now))) {
     reject('E_REPLAY', `LogoutRequest ${id} was already processed`);

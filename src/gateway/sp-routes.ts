@@ -10,7 +10,7 @@ import { logoutRequestXml } from '../saml/logout.ts';
 import { receiveLogoutRequest, receiveLogoutResponse } from './slo.ts';
 import type { GatewayContext } from './context.ts';
 import { authnRequestRedirectUrl } from './authn-request.ts';
-import { loginRefusalAsRejection, verifyLoginResponse, type VerifyOptions } from './acs.ts';
+import { loginRefusalAsRejection, verifyLoginResponse, type VerifiedLogin, type VerifyOptions } from './acs.ts';
 import type { LoginAttempt } from './login-attempts.ts';
 import { refusedLoginPage } from './views/saml-debug.ts';
 import { inspectLoginResponse } from '../saml/verify/response.ts';
@@ -161,7 +161,84 @@ export function spRoutes(ctx: GatewayContext): Router {
     res.redirect(302, url);
   });
 
+  /**
+   * ACS step 2, after the core verified the response: the pending AuthnRequest it answers, held
+   * to its RelayState and burned once (SP-SECURITY 10.2 step 8). Undefined for an unsolicited
+   * response the core already allowed.
+   */
+  const claimPendingRequest = async (req: Request, pending: PendingLogins['logins'], verified: VerifiedLogin, now: number) => {
+    const used = pending.find((p) => p.requestId === verified.inResponseTo);
+    if (!used) return undefined;
+    // The IdP must echo the RelayState it got (bindings 3.4.3); a missing or different one
+    // means the response was not delivered along with this browser's own request.
+    if (req.body?.RelayState !== used.relayState) {
+      throw new SamlRejection('E_IN_RESPONSE_TO', `the posted RelayState ${req.body?.RelayState === undefined ? 'is missing' : 'does not match the one'} sent with the AuthnRequest this response answers`, { claim: 'RelayState', fix: 'have the IdP return the RelayState of the AuthnRequest unchanged' });
+    }
+    // Single-use request IDs: the cookie is the browser's to keep and post again, so the ID is
+    // burned here, server-side, once a response for it passed every check (a write only a
+    // verified IdP response can cause).
+    if (!(await ctx.store.replay.claim(`authn-request:${used.requestId}`, used.expiresAt, now))) {
+      throw new SamlRejection('E_IN_RESPONSE_TO', `the response answers request ${JSON.stringify(used.requestId)}, which already completed a login: start the login again from /session`);
+    }
+    return used;
+  };
+
+  /** ACS step 3: the user and their organization memberships, as the verification core read them. */
+  const completeLogin = async (verified: VerifiedLogin, teamManagement: boolean) => {
+    // Rule S5 as the verification core read it, with the admin's attribute names (the debug view shows the same).
+    const attrs = verified.user;
+    const user = await syncUserAtLogin(ctx, {
+      nameId: verified.nameId,
+      username: attrs.username,
+      memberOf: attrs.memberOf,
+      siteAdmin: attrs.siteAdmin,
+      isServiceAccount: verified.serviceAccount.flagged,
+      loginFindings: verified.attributeNotes.map(({ code, message, fix }) => ({ code, message, fix })),
+      // An invited email becomes the user its invitation already names.
+      newUserId: reservedUserId(verified.nameId),
+    });
+    const orgSync = await syncOrganizationsAtLogin(ctx.tfe, user, { memberOf: attrs.memberOf, memberOfSent: attrs.memberOfSent, teamManagement, ceiling: ctx.policy });
+    // Near-misses are loud: the log, the account and admin pages, and the debug view.
+    for (const f of verified.attributeNotes) {
+      ctx.logger.warn({ userId: user.id, code: f.code }, `SAML attribute near-miss: ${f.message}; fix: ${f.fix}`);
+    }
+    return { user, limits: orgSync.limits };
+  };
+
+  /** ACS step 4: a new session for the user; the used login leaves the cookie, other tabs' logins stay. */
+  const startSession = async (req: Request, res: Response, login: { pending: PendingLogins['logins']; used: PendingLogins['logins'][number] | undefined; verified: VerifiedLogin; userId: string; limits: NonNullable<typeof req.session.login>['limits']; now: number }) => {
+    const { verified, now } = login;
+    await ctx.pendingLogins.write(req, res, login.pending.filter((p) => p !== login.used), now);
+    // A fresh session id at login defeats session fixation.
+    await regenerateSession(req);
+    req.session.csrfToken = ctx.ids.random(32);
+    req.session.login = {
+      userId: login.userId,
+      loginAt: now,
+      lastSeenAt: now,
+      samlNotOnOrAfter: verified.sessionNotOnOrAfter,
+      sessionIndex: verified.sessionIndex,
+      nameId: verified.nameId,
+      limits: login.limits,
+    };
+  };
+
+  /** A refused response: logged, counted, and shown (with the findings when SAML debug is on). */
+  const sendRefusal = (req: Request, res: Response, err: SamlRejection, now: number) => {
+    ctx.logger.warn({ code: err.code, detail: err.detail }, 'SAML response rejected');
+    ctx.rejections.add({ at: now, code: err.code, detail: err.detail });
+    const status = err.code === 'E_TRANSPORT' ? 400 : 403;
+    if (debugOn()) {
+      const fix = err.fix ?? findingFromRejection(err).fix;
+      const attempt = recordAttempt(req.body?.SAMLResponse, now, { outcome: 'refused', code: err.code, detail: err.detail, fix, userId: null }, err);
+      return res.status(status).type('html').send(refusedLoginPage(pageContext(ctx, req), { code: err.code, detail: err.detail, fix, attemptId: attempt?.id ?? null, isAdmin: Boolean(req.webUser?.isSiteAdmin) }));
+    }
+    res.status(status).type('html').send(messagePage(pageContext(ctx, req), 'Sign-in failed', err.publicMessage));
+  };
+
   const acsBody = express.urlencoded({ extended: false, limit: ACS_BODY_LIMIT, parameterLimit: 10 });
+  // The ACS in named steps: verify the response (acs.ts and the shared core), claim the request
+  // it answers, complete the login, start the session, redirect.
   router.post('/users/saml/auth', acsBody, async (req, res) => {
     if (needsSameSiteRelay(req)) return sendRelayPage(res, gw.acsUrl, req.body, ctx.ids.random(22));
     const now = ctx.clock.now();
@@ -173,66 +250,16 @@ export function spRoutes(ctx: GatewayContext): Router {
       const verified = await verifyLoginResponse(req.body?.SAMLResponse, pending.map((p) => p.requestId), verifyOptions()).catch((err) => {
         throw withCookieProblem(err, cookie);
       });
-      const used = pending.find((p) => p.requestId === verified.inResponseTo);
-      if (used) {
-        // The IdP must echo the RelayState it got (bindings 3.4.3); a missing or different one
-        // means the response was not delivered along with this browser's own request.
-        if (req.body?.RelayState !== used.relayState) {
-          throw new SamlRejection('E_IN_RESPONSE_TO', `the posted RelayState ${req.body?.RelayState === undefined ? 'is missing' : 'does not match the one'} sent with the AuthnRequest this response answers`, { claim: 'RelayState', fix: 'have the IdP return the RelayState of the AuthnRequest unchanged' });
-        }
-        // Single-use request IDs (SP-SECURITY 10.2 step 8): the cookie is the browser's to keep and
-        // post again, so the ID is burned here, server-side, once a response for it passed every
-        // check (a write only a verified IdP response can cause).
-        if (!(await ctx.store.replay.claim(`authn-request:${used.requestId}`, used.expiresAt, now))) {
-          throw new SamlRejection('E_IN_RESPONSE_TO', `the response answers request ${JSON.stringify(used.requestId)}, which already completed a login: start the login again from /session`);
-        }
-      }
-      // Rule S5 as the verification core read it, with the admin's attribute names (the debug view shows the same).
-      const attrs = verified.user;
-      const user = await syncUserAtLogin(ctx, {
-        nameId: verified.nameId,
-        username: attrs.username,
-        memberOf: attrs.memberOf,
-        siteAdmin: attrs.siteAdmin,
-        isServiceAccount: verified.serviceAccount.flagged,
-        loginFindings: verified.attributeNotes.map(({ code, message, fix }) => ({ code, message, fix })),
-        // An invited email becomes the user its invitation already names.
-        newUserId: reservedUserId(verified.nameId),
-      });
-      const orgSync = await syncOrganizationsAtLogin(ctx.tfe, user, { memberOf: attrs.memberOf, memberOfSent: attrs.memberOfSent, teamManagement: saml['team-management-enabled'], ceiling: ctx.policy });
-      // Near-misses are loud: the log, the account and admin pages, and the debug view.
-      for (const f of verified.attributeNotes) {
-        ctx.logger.warn({ userId: user.id, code: f.code }, `SAML attribute near-miss: ${f.message}; fix: ${f.fix}`);
-      }
+      const used = await claimPendingRequest(req, pending, verified, now);
+      const { user, limits } = await completeLogin(verified, saml['team-management-enabled']);
       recordAttempt(req.body?.SAMLResponse, now, { outcome: 'accepted', code: null, detail: null, fix: null, userId: user.id }, null);
-      // The used login leaves the cookie; other tabs' logins stay.
-      await ctx.pendingLogins.write(req, res, pending.filter((p) => p !== used), now);
-      // A fresh session id at login defeats session fixation.
-      await regenerateSession(req);
-      req.session.csrfToken = ctx.ids.random(32);
-      req.session.login = {
-        userId: user.id,
-        loginAt: now,
-        lastSeenAt: now,
-        samlNotOnOrAfter: verified.sessionNotOnOrAfter,
-        sessionIndex: verified.sessionIndex,
-        nameId: verified.nameId,
-        limits: orgSync.limits,
-      };
+      await startSession(req, res, { pending, used, verified, userId: user.id, limits, now });
       ctx.logger.info({ userId: user.id, username: user.username, serviceAccount: user.isServiceAccount }, 'SAML login');
       res.redirect(303, used?.returnTo ?? '/');
     } catch (caught) {
       const err = loginRefusalAsRejection(caught);
       if (!(err instanceof SamlRejection)) throw err;
-      ctx.logger.warn({ code: err.code, detail: err.detail }, 'SAML response rejected');
-      ctx.rejections.add({ at: now, code: err.code, detail: err.detail });
-      const status = err.code === 'E_TRANSPORT' ? 400 : 403;
-      if (debugOn()) {
-        const fix = err.fix ?? findingFromRejection(err).fix;
-        const attempt = recordAttempt(req.body?.SAMLResponse, now, { outcome: 'refused', code: err.code, detail: err.detail, fix, userId: null }, err);
-        return res.status(status).type('html').send(refusedLoginPage(pageContext(ctx, req), { code: err.code, detail: err.detail, fix, attemptId: attempt?.id ?? null, isAdmin: Boolean(req.webUser?.isSiteAdmin) }));
-      }
-      res.status(status).type('html').send(messagePage(pageContext(ctx, req), 'Sign-in failed', err.publicMessage));
+      sendRefusal(req, res, err, now);
     }
   });
 

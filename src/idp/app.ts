@@ -89,6 +89,57 @@ function readCertificateFile(file: string, what: string): Certificate {
  * `secret` keys the IdP's CSRF tokens and pending-login cookies (DIR/idp-secret, so both survive
  * a restart); without one (`--data :memory:`, tests) a fresh one per process.
  */
+/** Step 1 of createIdp: the Express app with the IdP's transport middleware (log, Host, headers, assets). */
+function idpExpressApp(config: Config, logger: Logger) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy.idp);
+  app.set('etag', false);
+  const requestLog = accessLog(logger);
+  if (requestLog) app.use(requestLog);
+  app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [config.idp.baseUrl], listenHost: config.host, extra: config.allowedHosts }), what: 'IdP', publicUrlFlag: '--idp-public-url' }));
+  app.use(securityHeaders({ scriptHashes: SCRIPT_HASHES, extra: [['Cache-Control', 'no-store']] }));
+  app.use(assetRoutes());
+  return app;
+}
+
+/** SP metadata URLs from the config, fetched once at start; a failure is logged, never thrown. */
+function registerRemoteServiceProviders(remote: ReturnType<typeof serviceProvidersFromConfig>['remote'], serviceProviders: ServiceProviderRegistry, logger: Logger): Promise<void> {
+  return Promise.all(
+    remote.map(async ({ url, settings }) => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        if (!res.ok) throw new MetadataError(`HTTP ${res.status}`);
+        const sp = serviceProviders.register(spFromMetadata(await res.text(), settings, 'config'));
+        logger.info({ event: 'idp.sp.registered', entityId: sp.entityId, from: url }, 'service provider registered from metadata URL');
+      } catch (err) {
+        logger.error({ event: 'idp.sp.metadata-failed', url, reason: (err as Error).message }, `cannot load SP metadata from ${url}: ${(err as Error).message}; register it later with POST /api/service-providers`);
+      }
+    }),
+  ).then(() => undefined);
+}
+
+const sendHtml = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
+
+function notFound(_req: Request, res: Response): void {
+  sendHtml(res, 404, errorPage('Not found', 'There is no such page on the test IdP.', 'Go to the <a href="/login">login page</a> or the <a href="/directory">directory</a>.'));
+}
+
+/** Last step of createIdp: SAML problems are the SP's configuration talking: show the detail, with 400 (never a 500 or a stack). */
+function idpErrorHandler(logger: Logger) {
+  return (err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof SamlRejection) {
+      logger.warn({ event: 'idp.request.rejected', code: err.code, detail: err.detail }, 'SAML request rejected');
+      return sendHtml(res, 400, errorPage('The SAML request was refused', `${err.detail} (code ${err.code})`, 'Fix the service provider\'s SAML settings (its metadata, keys or URLs), then start the login again there.'));
+    }
+    if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+      return sendHtml(res, err.status, errorPage('Bad request', err.status === 413 ? 'The request is too large.' : 'The request could not be read.', 'Go back and try again.'));
+    }
+    logger.error({ err }, 'IdP internal error');
+    sendHtml(res, 500, errorPage('Internal error', 'The test IdP hit an unexpected error; see its log.', 'Report it with the log line; start the login again meanwhile.'));
+  };
+}
+
 export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; logger: Logger; secret?: string }): Idp {
   const { config, clock, ids } = o;
   const idpConfig = config.idp;
@@ -111,30 +162,11 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
   const metadataXml = idpMetadata({ entityId: idpConfig.entityId, ssoUrl: `${idpConfig.baseUrl}/sso`, sloUrl, signingCertificates });
   const lookupSp = (entityId: string) => serviceProviders.get(entityId);
 
-  const ready = Promise.all(
-    configured.remote.map(async ({ url, settings }) => {
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-        if (!res.ok) throw new MetadataError(`HTTP ${res.status}`);
-        const sp = serviceProviders.register(spFromMetadata(await res.text(), settings, 'config'));
-        logger.info({ event: 'idp.sp.registered', entityId: sp.entityId, from: url }, 'service provider registered from metadata URL');
-      } catch (err) {
-        logger.error({ event: 'idp.sp.metadata-failed', url, reason: (err as Error).message }, `cannot load SP metadata from ${url}: ${(err as Error).message}; register it later with POST /api/service-providers`);
-      }
-    }),
-  ).then(() => undefined);
+  const ready = registerRemoteServiceProviders(configured.remote, serviceProviders, logger);
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy.idp);
-  app.set('etag', false);
-  const requestLog = accessLog(logger);
-  if (requestLog) app.use(requestLog);
-  app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [idpConfig.baseUrl], listenHost: config.host, extra: config.allowedHosts }), what: 'IdP', publicUrlFlag: '--idp-public-url' }));
-  app.use(securityHeaders({ scriptHashes: SCRIPT_HASHES, extra: [['Cache-Control', 'no-store']] }));
-  app.use(assetRoutes());
+  const app = idpExpressApp(config, logger);
 
-  const html = (res: Response, status: number, body: string) => res.status(status).type('html').send(body);
+  const html = sendHtml;
 
   function currentSession(req: Request): IdpSession | undefined {
     const s = sessions.get(readCookie(req, IDP_SESSION_COOKIE));
@@ -488,20 +520,8 @@ export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; l
   app.use(adminPages({ directory, serviceProviders, ring, admin, csrf, clock, logger, signingCertificates, csrfRefused }));
   app.use('/api', adminApi({ directory, serviceProviders, ring, admin, logger }));
 
-  app.use((_req, res) => html(res, 404, errorPage('Not found', 'There is no such page on the test IdP.', 'Go to the <a href="/login">login page</a> or the <a href="/directory">directory</a>.')));
-
-  // SAML problems are the SP's configuration talking: show the detail, with 400 (never a 500 or a stack).
-  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof SamlRejection) {
-      logger.warn({ event: 'idp.request.rejected', code: err.code, detail: err.detail }, 'SAML request rejected');
-      return html(res, 400, errorPage('The SAML request was refused', `${err.detail} (code ${err.code})`, 'Fix the service provider\'s SAML settings (its metadata, keys or URLs), then start the login again there.'));
-    }
-    if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
-      return html(res, err.status, errorPage('Bad request', err.status === 413 ? 'The request is too large.' : 'The request could not be read.', 'Go back and try again.'));
-    }
-    logger.error({ err }, 'IdP internal error');
-    html(res, 500, errorPage('Internal error', 'The test IdP hit an unexpected error; see its log.', 'Report it with the log line; start the login again meanwhile.'));
-  });
+  app.use(notFound);
+  app.use(idpErrorHandler(logger));
 
   return {
     app,

@@ -4,6 +4,7 @@
  * the IdP's error page shows: this is a test tool, and the person reading it configured the SP.
  */
 import { BINDING, NS } from '../saml/constants.ts';
+import { firstChildElement, trimmedText } from '../saml/dom.ts';
 import { reject } from '../saml/rejection.ts';
 import {
   decodePostMessage,
@@ -42,13 +43,6 @@ export interface LogoutRequestInfo {
 
 export type SpLookup = (entityId: string) => SpTrust | undefined;
 
-function firstChild(parent: Element, ns: string, localName: string): Element | null {
-  for (let n = parent.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === localName) return n as Element;
-  }
-  return null;
-}
-
 /** Root element, Version, ID and Issuer: common to every protocol request (SAML core 3.2.1). */
 function readRequestEnvelope(doc: Document, expected: 'AuthnRequest' | 'LogoutRequest', lookup: SpLookup): { root: Element; id: string; sp: SpTrust } {
   const root = doc.documentElement as Element;
@@ -58,7 +52,7 @@ function readRequestEnvelope(doc: Document, expected: 'AuthnRequest' | 'LogoutRe
   if (root.getAttribute('Version') !== '2.0') reject('E_VERSION', `the ${expected} has Version ${JSON.stringify(root.getAttribute('Version'))}; only SAML 2.0 is supported`);
   const id = root.getAttribute('ID');
   if (!id) reject('E_SCHEMA', `the ${expected} has no ID`);
-  const issuer = firstChild(root, NS.assertion, 'Issuer')?.textContent?.trim();
+  const issuer = trimmedText(firstChildElement(root, NS.assertion, 'Issuer'));
   if (!issuer) reject('E_ISSUER', `the ${expected} has no saml:Issuer, so the IdP cannot tell which service provider sent it`);
   const sp = lookup(issuer);
   if (!sp) reject('E_ISSUER', `the ${expected} comes from ${JSON.stringify(issuer)}, which is not a registered service provider: register its metadata with POST /api/service-providers or in idp.serviceProviders`);
@@ -108,6 +102,6 @@ export function readAuthnRequest(m: ReceivedMessage & { id: string }): AuthnRequ
 }
 
 export function readLogoutRequest(m: ReceivedMessage & { id: string }): LogoutRequestInfo {
-  const nameId = firstChild(m.root, NS.assertion, 'NameID')?.textContent?.trim() ?? null;
+  const nameId = trimmedText(firstChildElement(m.root, NS.assertion, 'NameID')) ?? null;
   return { id: m.id, issuer: m.sp.entityId, nameId };
 }

@@ -12,6 +12,7 @@ import type { IdGenerator } from '../ids.ts';
 import { NS, STATUS_SUCCESS } from '../saml/constants.ts';
 import type { SigningCredentials } from '../saml/keys.ts';
 import { logoutResponseXml } from '../saml/logout.ts';
+import { firstChildElement, trimmedText } from '../saml/dom.ts';
 import { reject } from '../saml/rejection.ts';
 import {
   decodePostMessage,
@@ -91,13 +92,6 @@ export interface ReceivedLogoutResponse {
   status: string;
 }
 
-function firstChild(parent: Element, ns: string, localName: string): Element | null {
-  for (let n = parent.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === localName) return n as Element;
-  }
-  return null;
-}
-
 /**
  * A LogoutResponse from an SP, over Redirect (rawQuery) or POST (samlResponse). When the SP has
  * a signing certificate the message must be signed by it (SP-SECURITY SLO1); an SP registered
@@ -126,14 +120,14 @@ export function readLogoutResponse(
   const root = doc.documentElement as Element;
   if (root.namespaceURI !== NS.protocol || root.localName !== 'LogoutResponse') reject('E_SCHEMA', `expected a samlp:LogoutResponse, got ${root.localName}`);
   if (root.getAttribute('Version') !== '2.0') reject('E_VERSION', 'the LogoutResponse is not SAML 2.0');
-  const issuer = firstChild(root, NS.assertion, 'Issuer')?.textContent?.trim();
+  const issuer = trimmedText(firstChildElement(root, NS.assertion, 'Issuer'));
   if (!issuer) reject('E_ISSUER', 'the LogoutResponse has no saml:Issuer');
   const sp = lookup(issuer);
   if (!sp) reject('E_ISSUER', `the LogoutResponse comes from ${JSON.stringify(issuer)}, which is not a registered service provider`);
   if (sp.signingCertificate) verify(sp, doc);
   const inResponseTo = root.getAttribute('InResponseTo');
   if (!inResponseTo) reject('E_IN_RESPONSE_TO', 'the LogoutResponse has no InResponseTo');
-  const status = firstChild(firstChild(root, NS.protocol, 'Status') ?? root, NS.protocol, 'StatusCode')?.getAttribute('Value') ?? '(none)';
+  const status = firstChildElement(firstChildElement(root, NS.protocol, 'Status') ?? root, NS.protocol, 'StatusCode')?.getAttribute('Value') ?? '(none)';
   return { inResponseTo, issuer, status, sp, relayState };
 }
 

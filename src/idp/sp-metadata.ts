@@ -4,6 +4,7 @@
  * 2.4.1.1) and the SingleLogoutService binding, Redirect preferred, else POST.
  */
 import { BINDING, NS } from '../saml/constants.ts';
+import { childElements } from '../saml/dom.ts';
 import { certificateFromBase64, type Certificate } from '../saml/keys.ts';
 import { MetadataError, parseSpMetadata } from '../saml/metadata.ts';
 import type { SpTrust } from '../saml/trust.ts';
@@ -17,20 +18,12 @@ export interface SpMetadataFacts {
   sloBinding: SloBinding;
 }
 
-function children(parent: Element, localName: string): Element[] {
-  const out: Element[] = [];
-  for (let n = parent.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && (n as Element).namespaceURI === NS.metadata && (n as Element).localName === localName) out.push(n as Element);
-  }
-  return out;
-}
-
 function spDescriptor(doc: Document, entityId: string): Element | null {
   const stack: Element[] = [doc.documentElement];
   while (stack.length) {
     const el = stack.pop()!;
-    if (el.localName === 'EntityDescriptor' && el.getAttribute('entityID') === entityId) return children(el, 'SPSSODescriptor')[0] ?? null;
-    for (const c of children(el, 'EntityDescriptor')) stack.push(c);
+    if (el.localName === 'EntityDescriptor' && el.getAttribute('entityID') === entityId) return childElements(el, NS.metadata, 'SPSSODescriptor')[0] ?? null;
+    for (const c of childElements(el, NS.metadata, 'EntityDescriptor')) stack.push(c);
   }
   return null;
 }
@@ -40,7 +33,7 @@ export function readSpMetadata(xml: string): SpMetadataFacts {
   const descriptor = spDescriptor(parseXml(xml.trim(), { maxBytes: 1024 * 1024, maxDepth: 32 }), trust.entityId);
   if (!descriptor) throw new MetadataError(`the metadata of ${trust.entityId} has no SPSSODescriptor`);
   let encryptionCertificate: Certificate | null = null;
-  for (const kd of children(descriptor, 'KeyDescriptor')) {
+  for (const kd of childElements(descriptor, NS.metadata, 'KeyDescriptor')) {
     const use = kd.getAttribute('use');
     if (use && use !== 'encryption') continue;
     const text = kd.getElementsByTagNameNS(NS.dsig, 'X509Certificate')[0]?.textContent;
@@ -57,7 +50,7 @@ export function readSpMetadata(xml: string): SpMetadataFacts {
   let sloBinding: SloBinding = 'redirect';
   let sloUrl = trust.sloUrl;
   if (!sloUrl) {
-    const post = children(descriptor, 'SingleLogoutService').find((e) => e.getAttribute('Binding') === BINDING.post);
+    const post = childElements(descriptor, NS.metadata, 'SingleLogoutService').find((e) => e.getAttribute('Binding') === BINDING.post);
     const location = post?.getAttribute('Location');
     if (location) {
       if (!/^https?:\/\//i.test(location)) throw new MetadataError(`SingleLogoutService Location ${JSON.stringify(location)} is not an http(s) URL`);

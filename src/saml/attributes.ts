@@ -7,6 +7,7 @@
  * its NameFormat and each value's kind, and let policy functions decide.
  */
 import { NS } from './constants.ts';
+import { attr as attribute, CDATA_SECTION_NODE, childElements, ELEMENT_NODE, TEXT_NODE } from './dom.ts';
 
 export type AttributeValue =
   /** xsiType: the AttributeValue's xsi:type QName as written (`xs:boolean`), when it has one (ATTR2). */
@@ -23,21 +24,6 @@ export interface SamlAttribute {
   values: AttributeValue[];
   /** 0-based index of the AttributeStatement it came from (ATTR6). */
   statement: number;
-}
-
-const ELEMENT_NODE = 1;
-const TEXT_NODE = 3;
-const CDATA_SECTION_NODE = 4;
-
-function childElements(parent: Element, ns: string, localName: string): Element[] {
-  const out: Element[] = [];
-  for (let node = parent.firstChild; node; node = node.nextSibling) {
-    if (node.nodeType === ELEMENT_NODE) {
-      const el = node as Element;
-      if (el.namespaceURI === ns && el.localName === localName) out.push(el);
-    }
-  }
-  return out;
 }
 
 function readValue(el: Element): AttributeValue {
@@ -62,9 +48,9 @@ export function readAttributes(assertion: Element): SamlAttribute[] {
   childElements(assertion, NS.assertion, 'AttributeStatement').forEach((statement, index) => {
     for (const attr of childElements(statement, NS.assertion, 'Attribute')) {
       out.push({
-        name: attr.hasAttribute('Name') ? attr.getAttribute('Name') : null,
-        nameFormat: attr.hasAttribute('NameFormat') ? attr.getAttribute('NameFormat') : null,
-        friendlyName: attr.hasAttribute('FriendlyName') ? attr.getAttribute('FriendlyName') : null,
+        name: attribute(attr, 'Name'),
+        nameFormat: attribute(attr, 'NameFormat'),
+        friendlyName: attribute(attr, 'FriendlyName'),
         values: childElements(attr, NS.assertion, 'AttributeValue').map(readValue),
         statement: index,
       });
@@ -82,4 +68,3 @@ export function countEncryptedAttributes(assertion: Element): number {
   return n;
 }
 
-export { childElements };

@@ -4,6 +4,7 @@
  * metadata pasted by a user gets the same DTD/PI/size refusals as a SAML message.
  */
 import { BINDING, NAMEID_FORMAT, NS } from './constants.ts';
+import { childElements } from './dom.ts';
 import { certificateFromBase64, type Certificate } from './keys.ts';
 import { SamlError, SamlRejection } from './rejection.ts';
 import type { IdpTrust, SpTrust } from './trust.ts';
@@ -70,14 +71,6 @@ export function spMetadataXml(o: { entityId: string; acsUrl: string; sloUrl: str
 
 const METADATA_LIMITS = { maxBytes: 1024 * 1024, maxDepth: 32 };
 
-function children(parent: Element, ns: string, localName: string): Element[] {
-  const out: Element[] = [];
-  for (let n = parent.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === localName) out.push(n as Element);
-  }
-  return out;
-}
-
 function parseMetadataDocument(xml: string, role: 'IDPSSODescriptor' | 'SPSSODescriptor'): { entity: Element; descriptor: Element } {
   if (typeof xml !== 'string' || xml.trim() === '') throw new MetadataError('metadata is empty');
   let doc: Document;
@@ -90,7 +83,7 @@ function parseMetadataDocument(xml: string, role: 'IDPSSODescriptor' | 'SPSSODes
   let entity: Element = doc.documentElement;
   if (entity.namespaceURI === NS.metadata && entity.localName === 'EntitiesDescriptor') {
     // Aggregates are fine when exactly one entity plays the role we need.
-    const matching = children(entity, NS.metadata, 'EntityDescriptor').filter((e) => children(e, NS.metadata, role).length > 0);
+    const matching = childElements(entity, NS.metadata, 'EntityDescriptor').filter((e) => childElements(e, NS.metadata, role).length > 0);
     if (matching.length !== 1) throw new MetadataError(`metadata is an EntitiesDescriptor with ${matching.length} entities that have an ${role}; provide the EntityDescriptor of one entity`);
     entity = matching[0]!;
   }
@@ -98,7 +91,7 @@ function parseMetadataDocument(xml: string, role: 'IDPSSODescriptor' | 'SPSSODes
     throw new MetadataError(`not an EntityDescriptor: the root element is {${entity.namespaceURI ?? ''}}${entity.localName} (expected md:EntityDescriptor in ${NS.metadata})`);
   }
   if (!entity.getAttribute('entityID')) throw new MetadataError('the EntityDescriptor has no entityID');
-  const descriptors = children(entity, NS.metadata, role);
+  const descriptors = childElements(entity, NS.metadata, role);
   if (descriptors.length === 0) throw new MetadataError(`the metadata of ${entity.getAttribute('entityID')} has no ${role} (is it the ${role === 'IDPSSODescriptor' ? 'SP' : 'IdP'}'s metadata?)`);
   if (descriptors.length > 1) throw new MetadataError(`the metadata has ${descriptors.length} ${role} elements; expected one`);
   return { entity, descriptor: descriptors[0]! };
@@ -107,7 +100,7 @@ function parseMetadataDocument(xml: string, role: 'IDPSSODescriptor' | 'SPSSODes
 /** Certificates of KeyDescriptors usable for signing (use="signing" or no use, metadata 2.4.1.1). */
 function signingCertificates(descriptor: Element): Certificate[] {
   const certs: Certificate[] = [];
-  for (const kd of children(descriptor, NS.metadata, 'KeyDescriptor')) {
+  for (const kd of childElements(descriptor, NS.metadata, 'KeyDescriptor')) {
     const use = kd.getAttribute('use');
     if (use && use !== 'signing') continue;
     for (const el of Array.from(kd.getElementsByTagNameNS(NS.dsig, 'X509Certificate'))) {
@@ -123,7 +116,7 @@ function signingCertificates(descriptor: Element): Certificate[] {
 }
 
 function endpoint(descriptor: Element, localName: string, binding: string): string | null {
-  const all = children(descriptor, NS.metadata, localName).filter((e) => e.getAttribute('Binding') === binding);
+  const all = childElements(descriptor, NS.metadata, localName).filter((e) => e.getAttribute('Binding') === binding);
   if (all.length === 0) return null;
   // Metadata 2.2.3: isDefault="true" wins, then the lowest index, then document order.
   const index = (e: Element) => {

@@ -8,6 +8,7 @@
  * live in src/tfe/; the store only promises that each step it takes is atomic, so e.g. two runs
  * queued at the same instant can never both start, and two lock requests can never both win.
  */
+import { FINAL_RUN_STATUSES, type RunStatus } from '../tfe/run-states.ts';
 import type { Page, Paged } from './paging.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -169,24 +170,8 @@ export interface ConfigurationVersionStore {
 // ---------------------------------------------------------------------------------------------
 // Runs, with their plan and apply
 
-export type RunStatus =
-  | 'pending'
-  | 'plan_queued'
-  | 'planning'
-  | 'planned'
-  | 'cost_estimating'
-  | 'cost_estimated'
-  | 'policy_checked'
-  | 'policy_override'
-  | 'confirmed'
-  | 'apply_queued'
-  | 'applying'
-  | 'applied'
-  | 'planned_and_finished'
-  | 'discarded'
-  | 'canceled'
-  | 'force_canceled'
-  | 'errored';
+/** TFE's run statuses and which moves each allows: one table, src/tfe/run-states.ts. */
+export type { RunStatus };
 
 export type PhaseStatus = 'pending' | 'queued' | 'running' | 'finished' | 'canceled' | 'errored' | 'unreachable';
 
@@ -229,7 +214,7 @@ export interface RunRecord {
 }
 
 /** Statuses after which a run never changes again. */
-export const FINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(['applied', 'planned_and_finished', 'discarded', 'canceled', 'force_canceled', 'errored']);
+export { FINAL_RUN_STATUSES };
 
 export type RunPatch = Partial<Omit<RunRecord, 'id' | 'workspaceId' | 'createdAt'>>;
 

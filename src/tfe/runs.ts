@@ -1,6 +1,7 @@
 /**
- * The simulated run lifecycle: TFE's run states (docs: "Run states" and the Runs API) as one
- * pure transition function plus the user actions (apply, discard, cancel, force-cancel), each a
+ * The simulated run lifecycle: TFE's run states (docs: "Run states" and the Runs API; which moves
+ * and actions each status allows is the table in run-states.ts) as one pure step function plus the
+ * user actions (apply, discard, cancel, force-cancel), each a
  * compare-and-set patch the store applies atomically. No I/O and no clock reads here: `now` is
  * passed in (samlgate's clock, so phase timestamps follow `--clock manual`).
  *
@@ -14,21 +15,14 @@
  * block found in the uploaded configuration, and changes and destroys nothing.
  */
 import type { PhaseRecord, RunPatch, RunRecord, RunStatus } from '../store/types.ts';
+import { RUNNING_RUN_STATUSES as RUNNING, runStateAllows } from './run-states.ts';
 import type { SyntheticChangeSet } from './synthetic-plan.ts';
 
 /** TFE: force-cancel becomes available this long after a cancel request ("cool-off period"). */
 export const FORCE_CANCEL_COOL_OFF_MS = 60 * 60_000;
 
-/**
- * A run waiting for someone to confirm (apply) or discard it. The cost estimate that follows the
- * plan does not close that window (go-tfe confirms as soon as it sees `planned`): confirming
- * during it skips the rest of the estimate.
- */
-export const CONFIRMABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['planned', 'cost_estimating', 'cost_estimated', 'policy_checked']);
-export const DISCARDABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'planned', 'cost_estimating', 'cost_estimated', 'policy_checked', 'policy_override']);
-export const CANCELABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(['pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'policy_checked', 'policy_override', 'confirmed', 'apply_queued', 'applying']);
-/** States in which a worker is busy, so a cancel takes effect at its next step (not at once). */
-const RUNNING: ReadonlySet<RunStatus> = new Set<RunStatus>(['planning', 'applying']);
+/** The patch of a transition into `to`; refused (null) when the run-states table does not allow it. */
+const checked = (run: RunRecord, patch: RunPatch): RunPatch | null => (patch.status === undefined || runStateAllows(run.status, patch.status) ? patch : null);
 
 const stamp = (run: RunRecord, key: string, now: number) => ({ ...run.statusTimestamps, [key]: now });
 const phase = (p: PhaseRecord, patch: Partial<PhaseRecord>, tsKey?: string, now?: number): PhaseRecord => ({
@@ -72,9 +66,15 @@ export interface StepInputs {
 
 /**
  * The next automatic step of a run, or null when it waits (for the queue, for confirmation) or
- * is final. The scheduler applies it with transition(run.id, run.status, patch).
+ * is final. The scheduler applies it with transition(run.id, run.status, patch). A step the
+ * run-states table does not allow is never returned.
  */
 export function nextStep(run: RunRecord, i: StepInputs): RunPatch | null {
+  const patch = stepPatch(run, i);
+  return patch && checked(run, patch);
+}
+
+function stepPatch(run: RunRecord, i: StepInputs): RunPatch | null {
   const { now } = i;
   // A cancel requested while a worker was busy is honoured at the worker's next step.
   if (run.canceledAt !== null && RUNNING.has(run.status)) {
@@ -153,12 +153,12 @@ const refuse = (detail: string): ActionResult => ({ ok: false, detail });
 /** POST /runs/:id/actions/apply: only a run waiting for confirmation (TFE `is-confirmable`). */
 export function confirmRun(run: RunRecord, now: number): ActionResult {
   if (run.planOnly) return refuse('this run is plan-only and cannot be applied');
-  if (!CONFIRMABLE.has(run.status)) return refuse(`the run is ${run.status}; only a planned run that waits for confirmation can be applied`);
+  if (!runStateAllows(run.status, 'apply')) return refuse(`the run is ${run.status}; only a planned run that waits for confirmation can be applied`);
   return { ok: true, from: run.status, patch: confirmNow(run, now) };
 }
 
 export function discardRun(run: RunRecord, now: number): ActionResult {
-  if (!DISCARDABLE.has(run.status)) return refuse(`the run is ${run.status}; only a pending run or one waiting for confirmation can be discarded`);
+  if (!runStateAllows(run.status, 'discard')) return refuse(`the run is ${run.status}; only a pending run or one waiting for confirmation can be discarded`);
   return {
     ok: true,
     from: run.status,
@@ -176,7 +176,7 @@ export function discardRun(run: RunRecord, now: number): ActionResult {
  * worker's next step. Either way TFE records when force-cancel becomes available.
  */
 export function cancelRun(run: RunRecord, now: number): ActionResult {
-  if (!CANCELABLE.has(run.status)) return refuse(`the run is ${run.status} and can no longer be canceled`);
+  if (!runStateAllows(run.status, 'cancel')) return refuse(`the run is ${run.status} and can no longer be canceled`);
   if (run.canceledAt !== null) return refuse('a cancel was already requested for this run; force-cancel it after force-cancel-available-at');
   const requested = { canceledAt: now, forceCancelAvailableAt: now + FORCE_CANCEL_COOL_OFF_MS };
   if (RUNNING.has(run.status)) return { ok: true, from: run.status, patch: requested };
@@ -184,13 +184,13 @@ export function cancelRun(run: RunRecord, now: number): ActionResult {
 }
 
 export function isForceCancelable(run: RunRecord, now: number): boolean {
-  return CANCELABLE.has(run.status) && run.forceCancelAvailableAt !== null && now >= run.forceCancelAvailableAt;
+  return runStateAllows(run.status, 'force-cancel') && run.forceCancelAvailableAt !== null && now >= run.forceCancelAvailableAt;
 }
 
 export function forceCancelRun(run: RunRecord, now: number): ActionResult {
   if (!isForceCancelable(run, now)) {
     return refuse(
-      run.forceCancelAvailableAt === null || !CANCELABLE.has(run.status)
+      run.forceCancelAvailableAt === null || !runStateAllows(run.status, 'force-cancel')
         ? `the run is ${run.status}; force-cancel needs a run that did not stop after a cancel request`
         : `force-cancel is available from ${new Date(run.forceCancelAvailableAt).toISOString()}`,
     );

@@ -206,6 +206,15 @@ export function workspacesContract(name: string, create: () => Promise<Store>): 
       assert.deepEqual([list.items.map((v) => v.serial), list.total], [[2, 1], 2]);
     });
 
+    it('a JSON-record row whose workspace does not exist is a StoreConflictError (foreign key mapped), and nothing is stored', async () => {
+      const orphan = variable('ws-missing', 'k');
+      await assert.rejects(store.variables.create(orphan), StoreConflictError);
+      assert.equal(await store.variables.get(orphan.id), undefined);
+      const c = cv('ws-missing');
+      await assert.rejects(store.configurationVersions.create(c), StoreConflictError);
+      assert.equal(await store.configurationVersions.get(c.id), undefined);
+    });
+
     it('variables: unique key per category, update conflicts, sorted by key', async () => {
       const w = workspace(orgId);
       await store.workspaces.create(w);

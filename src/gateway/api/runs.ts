@@ -12,6 +12,7 @@ import { FINAL_RUN_STATUSES, type ConfigurationVersionRecord, type RunRecord } f
 import type { Action } from '../../tfe/authorize.ts';
 import { checksOfRun } from '../../tfe/policy-checks.ts';
 import { queueRun } from '../../tfe/run-queue.ts';
+import { RUN_STATUSES } from '../../tfe/run-states.ts';
 import { cancelRun, confirmRun, discardRun, forceCancelRun, type ActionResult } from '../../tfe/runs.ts';
 import { TfeError } from '../../tfe/errors.ts';
 import type { GatewayContext } from '../context.ts';
@@ -49,12 +50,9 @@ const createBody = z.object({
 
 const commentBody = z.object({ comment: z.string().max(4096).nullish() }).passthrough();
 
-const KNOWN_STATUSES: ReadonlySet<string> = new Set<RunRecord['status']>([
-  'pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'policy_checked', 'policy_override', 'confirmed', 'apply_queued', 'applying',
-  'applied', 'planned_and_finished', 'discarded', 'canceled', 'force_canceled', 'errored',
-]);
+const KNOWN_STATUSES: ReadonlySet<string> = new Set<string>(RUN_STATUSES);
 
-const ACTIVE_STATUSES = ['pending', 'plan_queued', 'planning', 'planned', 'cost_estimating', 'cost_estimated', 'policy_checked', 'policy_override', 'confirmed', 'apply_queued', 'applying'] as const;
+const ACTIVE_STATUSES = RUN_STATUSES.filter((s) => !FINAL_RUN_STATUSES.has(s));
 
 export function addRunRoutes(router: Router, ctx: GatewayContext): void {
   /** Pending runs count their place behind the active ones (TFE `position-in-queue`). */

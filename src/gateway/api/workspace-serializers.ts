@@ -14,7 +14,8 @@ import type {
   VariableRecord,
   WorkspaceRecord,
 } from '../../store/types.ts';
-import { CANCELABLE, CONFIRMABLE, DISCARDABLE, isForceCancelable } from '../../tfe/runs.ts';
+import { runStateAllows } from '../../tfe/run-states.ts';
+import { isForceCancelable } from '../../tfe/runs.ts';
 import { runPermissions, workspacePermissions, type WorkspaceFacts } from '../../tfe/workspace-access.ts';
 import { iso } from './jsonapi.ts';
 
@@ -215,9 +216,9 @@ export function runResource(run: RunRecord, facts: WorkspaceFacts, now: number, 
     type: 'runs',
     attributes: {
       actions: {
-        'is-cancelable': CANCELABLE.has(run.status) && run.canceledAt === null,
-        'is-confirmable': !run.planOnly && CONFIRMABLE.has(run.status),
-        'is-discardable': DISCARDABLE.has(run.status),
+        'is-cancelable': runStateAllows(run.status, 'cancel') && run.canceledAt === null,
+        'is-confirmable': !run.planOnly && runStateAllows(run.status, 'apply'),
+        'is-discardable': runStateAllows(run.status, 'discard'),
         'is-force-cancelable': isForceCancelable(run, now),
       },
       'allow-empty-apply': false,

@@ -35,9 +35,17 @@ import {
   type WorkspaceStores,
 } from '../types.ts';
 import { bool, call, int, lc, limitOffset, type SqliteContext } from './common.ts';
+import { conflictAs, RecordTable } from './record-table.ts';
 
 const FINAL_SQL = [...FINAL_RUN_STATUSES].map((s) => `'${s}'`).join(', ');
-const isConstraint = (err: unknown) => String((err as { code?: string }).code ?? '').startsWith('SQLITE_CONSTRAINT');
+
+/** A run leaving the queue: its plan is queued (the run-states table's pending -> plan_queued). */
+const startPlan = (r: RunRecord, at: number): RunRecord => ({
+  ...r,
+  status: 'plan_queued',
+  statusTimestamps: { ...r.statusTimestamps, 'plan-queueable-at': at, 'plan-queued-at': at },
+  plan: { ...r.plan, status: 'queued', statusTimestamps: { ...r.plan.statusTimestamps, 'queued-at': at } },
+});
 
 function paged<T>(c: SqliteContext, sql: { rows: string; count: string }, params: Record<string, unknown>, page: Page, map: (r: never) => T): Paged<T> {
   const rows = c.db.prepare(sql.rows).all({ ...params, ...limitOffset(page) }) as never[];
@@ -98,12 +106,7 @@ class SqliteWorkspaces implements WorkspaceStore {
       if (!row) return undefined;
       const cur = wsFromRow(row);
       const name = patch.name ?? cur.name;
-      try {
-        update.run({ id, name, name_lc: lc(name), settings: JSON.stringify({ ...cur.settings, ...(patch.settings ?? {}) }), updated_at: patch.updatedAt });
-      } catch (err) {
-        if (isConstraint(err)) throw new StoreConflictError(`workspace ${name} already exists`);
-        throw err;
-      }
+      conflictAs(() => `workspace ${name} already exists`, () => update.run({ id, name, name_lc: lc(name), settings: JSON.stringify({ ...cur.settings, ...(patch.settings ?? {}) }), updated_at: patch.updatedAt }));
       return wsFromRow(this.byId.get(id)!);
     });
     const setLock = db.prepare<[string | null, string | null, string | null, string]>('UPDATE workspaces SET locked_by_kind = ?, locked_by_id = ?, lock_reason = ? WHERE id = ?');
@@ -149,12 +152,7 @@ class SqliteWorkspaces implements WorkspaceStore {
   }
   async create(w: WorkspaceRecord) {
     call(this.c, () => {
-      try {
-        this.insert.run({ id: w.id, organization_id: w.organizationId, name: w.name, name_lc: lc(w.name), created_at: w.createdAt, updated_at: w.updatedAt, settings: JSON.stringify(w.settings) });
-      } catch (err) {
-        if (isConstraint(err)) throw new StoreConflictError(`workspace ${w.name} already exists (or its organization does not)`);
-        throw err;
-      }
+      conflictAs(() => `workspace ${w.name} already exists (or its organization does not)`, () => this.insert.run({ id: w.id, organization_id: w.organizationId, name: w.name, name_lc: lc(w.name), created_at: w.createdAt, updated_at: w.updatedAt, settings: JSON.stringify(w.settings) }));
     });
   }
   async update(id: string, patch: { name?: string; settings?: Partial<WorkspaceSettings>; updatedAt: number }) {
@@ -262,12 +260,7 @@ class SqliteTeamAccess implements TeamAccessStore {
   }
   async create(r: TeamAccessRecord) {
     call(this.c, () => {
-      try {
-        this.insert.run(taParams(r));
-      } catch (err) {
-        if (isConstraint(err)) throw new StoreConflictError('the team already has access to this workspace (or the team or workspace does not exist)');
-        throw err;
-      }
+      conflictAs(() => 'the team already has access to this workspace (or the team or workspace does not exist)', () => this.insert.run(taParams(r)));
     });
   }
   async update(id: string, patch: TeamAccessPatch) {
@@ -282,48 +275,31 @@ class SqliteTeamAccess implements TeamAccessStore {
 // Configuration versions
 
 class SqliteConfigurationVersions implements ConfigurationVersionStore {
-  private readonly byId;
-  private readonly insert;
+  private readonly table;
   private readonly uploadTx;
   private readonly slug;
 
   constructor(private readonly c: SqliteContext) {
-    const db = c.db;
-    this.byId = db.prepare<[string], { record: string }>('SELECT record FROM configuration_versions WHERE id = ?');
-    this.insert = db.prepare('INSERT INTO configuration_versions (id, workspace_id, created_at, record) VALUES (@id, @workspace_id, @created_at, @record)');
-    const markUploaded = db.prepare<[string, Buffer, string]>('UPDATE configuration_versions SET record = ?, slug = ? WHERE id = ?');
-    this.uploadTx = db.transaction((id: string, slug: Buffer, addresses: string[], at: number) => {
-      const row = this.byId.get(id);
-      if (!row) return 'not-found' as const;
-      const cv = JSON.parse(row.record) as ConfigurationVersionRecord;
+    const table = (this.table = new RecordTable<ConfigurationVersionRecord>(c, { table: 'configuration_versions', columns: (r) => ({ workspace_id: r.workspaceId, created_at: r.createdAt }) }));
+    this.uploadTx = c.db.transaction((id: string, slug: Buffer, addresses: string[], at: number) => {
+      const cv = table.get(id);
+      if (!cv) return 'not-found' as const;
       if (cv.status !== 'pending') return 'not-pending' as const;
       const next: ConfigurationVersionRecord = { ...cv, status: 'uploaded', resourceAddresses: [...addresses], size: slug.length, statusTimestamps: { ...cv.statusTimestamps, 'started-at': at, 'finished-at': at } };
-      markUploaded.run(JSON.stringify(next), slug, id);
+      table.write(next, () => `configuration version ${id} conflicts`, { slug });
       return 'ok' as const;
     });
-    this.slug = db.prepare<[string], { slug: Buffer | null }>('SELECT slug FROM configuration_versions WHERE id = ?');
+    this.slug = c.db.prepare<[string], { slug: Buffer | null }>('SELECT slug FROM configuration_versions WHERE id = ?');
   }
 
   async get(id: string) {
-    return call(this.c, () => {
-      const r = this.byId.get(id);
-      return r && (JSON.parse(r.record) as ConfigurationVersionRecord);
-    });
+    return call(this.c, () => this.table.get(id));
   }
   async listByWorkspace(workspaceId: string, page: Page) {
-    return call(this.c, () =>
-      paged(this.c, { rows: 'SELECT record FROM configuration_versions WHERE workspace_id = @ws ORDER BY created_at DESC, rowid DESC LIMIT @limit OFFSET @offset', count: 'SELECT count(*) AS n FROM configuration_versions WHERE workspace_id = @ws' }, { ws: workspaceId }, page, (r: { record: string }) => JSON.parse(r.record) as ConfigurationVersionRecord),
-    );
+    return call(this.c, () => this.table.page('workspace_id = @ws', { ws: workspaceId }, 'created_at DESC, rowid DESC', page));
   }
   async create(r: ConfigurationVersionRecord) {
-    call(this.c, () => {
-      try {
-        this.insert.run({ id: r.id, workspace_id: r.workspaceId, created_at: r.createdAt, record: JSON.stringify(r) });
-      } catch (err) {
-        if (isConstraint(err)) throw new StoreConflictError(`configuration version ${r.id} conflicts, or workspace ${r.workspaceId} does not exist`);
-        throw err;
-      }
-    });
+    call(this.c, () => this.table.insert(r, () => `configuration version ${r.id} conflicts, or workspace ${r.workspaceId} does not exist`));
   }
   async markUploaded(id: string, slug: Buffer, resourceAddresses: string[], at: number) {
     return call(this.c, () => this.uploadTx.immediate(id, slug, resourceAddresses, at));
@@ -337,87 +313,63 @@ class SqliteConfigurationVersions implements ConfigurationVersionStore {
 // Runs
 
 class SqliteRuns implements RunStore {
-  private readonly byId;
-  private readonly byPlan;
-  private readonly byApply;
+  private readonly table;
   private readonly enqueueTx;
   private readonly transitionTx;
   private readonly promoteTx;
-  private readonly active;
 
   constructor(private readonly c: SqliteContext) {
     const db = c.db;
-    this.byId = db.prepare<[string], { record: string }>('SELECT record FROM runs WHERE id = ?');
-    this.byPlan = db.prepare<[string], { record: string }>('SELECT record FROM runs WHERE plan_id = ?');
-    this.byApply = db.prepare<[string], { record: string }>('SELECT record FROM runs WHERE apply_id = ?');
-    const insert = db.prepare('INSERT INTO runs (id, workspace_id, status, plan_only, created_at, plan_id, apply_id, record) VALUES (@id, @workspace_id, @status, @plan_only, @created_at, @plan_id, @apply_id, @record)');
+    const table = (this.table = new RecordTable<RunRecord>(c, {
+      table: 'runs',
+      columns: (r) => ({ workspace_id: r.workspaceId, status: r.status, plan_only: int(r.planOnly), created_at: r.createdAt, plan_id: r.plan.id, apply_id: r.apply.id }),
+      mutable: ['status'],
+    }));
     const wsExists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM workspaces WHERE id = ?');
     const anyOpen = db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM runs WHERE workspace_id = ? AND plan_only = 0 AND status NOT IN (${FINAL_SQL}) LIMIT 1`);
     const holding = db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM runs WHERE workspace_id = ? AND plan_only = 0 AND status NOT IN (${FINAL_SQL}, 'pending') LIMIT 1`);
-    const oldestPending = db.prepare<[string], { record: string }>("SELECT record FROM runs WHERE workspace_id = ? AND status = 'pending' ORDER BY created_at, rowid LIMIT 1");
     const setCurrent = db.prepare<[string, string]>('UPDATE workspaces SET current_run_id = ? WHERE id = ?');
-    const write = db.prepare<[string, string, string]>('UPDATE runs SET status = ?, record = ? WHERE id = ?');
-    const startPlan = (r: RunRecord, at: number): RunRecord => ({
-      ...r,
-      status: 'plan_queued',
-      statusTimestamps: { ...r.statusTimestamps, 'plan-queueable-at': at, 'plan-queued-at': at },
-      plan: { ...r.plan, status: 'queued', statusTimestamps: { ...r.plan.statusTimestamps, 'queued-at': at } },
-    });
+    const conflict = (id: string) => () => `run ${id} conflicts with an existing one`;
 
     this.enqueueTx = db.transaction((run: RunRecord): RunRecord => {
       if (!wsExists.get(run.workspaceId)) throw new StoreConflictError(`workspace ${run.workspaceId} does not exist`);
       const stored: RunRecord = !run.planOnly && anyOpen.get(run.workspaceId) ? { ...run, status: 'pending' } : startPlan(run, run.createdAt);
-      try {
-        insert.run({ id: run.id, workspace_id: run.workspaceId, status: stored.status, plan_only: int(run.planOnly), created_at: run.createdAt, plan_id: run.plan.id, apply_id: run.apply.id, record: JSON.stringify(stored) });
-      } catch (err) {
-        if (isConstraint(err)) throw new StoreConflictError(`run ${run.id} conflicts with an existing one`);
-        throw err;
-      }
+      table.insert(stored, conflict(run.id));
       if (!run.planOnly) setCurrent.run(run.id, run.workspaceId);
       return stored;
     });
     this.transitionTx = db.transaction((id: string, from: RunStatus[], patch: RunPatch): RunRecord | undefined => {
-      const row = this.byId.get(id);
-      if (!row) return undefined;
-      const run = JSON.parse(row.record) as RunRecord;
-      if (!from.includes(run.status)) return undefined;
+      const run = table.get(id);
+      if (!run || !from.includes(run.status)) return undefined;
       const next: RunRecord = { ...run, ...patch };
-      write.run(next.status, JSON.stringify(next), id);
+      table.write(next, conflict(id));
       return next;
     });
     this.promoteTx = db.transaction((workspaceId: string, now: number): RunRecord | undefined => {
       if (holding.get(workspaceId)) return undefined;
-      const row = oldestPending.get(workspaceId);
-      if (!row) return undefined;
-      const next = startPlan(JSON.parse(row.record) as RunRecord, now);
-      write.run(next.status, JSON.stringify(next), next.id);
+      const [oldest] = table.page("workspace_id = @ws AND status = 'pending'", { ws: workspaceId }, 'created_at, rowid', { number: 1, size: 1 }).items;
+      if (!oldest) return undefined;
+      const next = startPlan(oldest, now);
+      table.write(next, conflict(next.id));
       return next;
     });
-    this.active = db.prepare<[], { record: string }>(`SELECT record FROM runs WHERE status NOT IN (${FINAL_SQL}) ORDER BY created_at, rowid`);
   }
 
-  private one(stmt: { get(id: string): { record: string } | undefined }, id: string) {
-    return call(this.c, () => {
-      const r = stmt.get(id);
-      return r && (JSON.parse(r.record) as RunRecord);
-    });
-  }
   async get(id: string) {
-    return this.one(this.byId, id);
+    return call(this.c, () => this.table.get(id));
   }
   async getByPlanId(planId: string) {
-    return this.one(this.byPlan, planId);
+    return call(this.c, () => this.table.get(planId, 'plan_id'));
   }
   async getByApplyId(applyId: string) {
-    return this.one(this.byApply, applyId);
+    return call(this.c, () => this.table.get(applyId, 'apply_id'));
   }
   async listByWorkspace(workspaceId: string, page: Page, opts: { statuses?: RunStatus[] } = {}) {
     return call(this.c, () => {
       const terms = ['workspace_id = @ws'];
       const params: Record<string, unknown> = { ws: workspaceId };
       if (opts.statuses) (terms.push('status IN (SELECT value FROM json_each(@statuses))'), (params.statuses = JSON.stringify(opts.statuses)));
-      const where = `WHERE ${terms.join(' AND ')}`;
-      return paged(this.c, { rows: `SELECT record FROM runs ${where} ORDER BY created_at DESC, rowid DESC LIMIT @limit OFFSET @offset`, count: `SELECT count(*) AS n FROM runs ${where}` }, params, page, (r: { record: string }) => JSON.parse(r.record) as RunRecord);
+      return this.table.page(terms.join(' AND '), params, 'created_at DESC, rowid DESC', page);
     });
   }
   async enqueue(run: RunRecord) {
@@ -430,7 +382,7 @@ class SqliteRuns implements RunStore {
     return call(this.c, () => this.promoteTx.immediate(workspaceId, now));
   }
   async listActive() {
-    return call(this.c, () => this.active.all().map((r) => JSON.parse(r.record) as RunRecord));
+    return call(this.c, () => this.table.all(`status NOT IN (${FINAL_SQL})`, {}, 'created_at, rowid'));
   }
 }
 
@@ -438,41 +390,33 @@ class SqliteRuns implements RunStore {
 // State versions
 
 class SqliteStateVersions implements StateVersionStore {
-  private readonly byId;
+  private readonly table;
   private readonly state;
   private readonly output;
   private readonly createTx;
 
   constructor(private readonly c: SqliteContext) {
     const db = c.db;
-    this.byId = db.prepare<[string], { record: string }>('SELECT record FROM state_versions WHERE id = ?');
+    const table = (this.table = new RecordTable<StateVersionRecord>(c, { table: 'state_versions', columns: (r) => ({ workspace_id: r.workspaceId, serial: r.serial, created_at: r.createdAt }) }));
     this.state = db.prepare<[string], { state: Buffer }>('SELECT state FROM state_versions WHERE id = ?');
     this.output = db.prepare<[string], { record: string }>('SELECT v.record FROM state_outputs o JOIN state_versions v ON v.id = o.state_version_id WHERE o.id = ?');
     const current = db.prepare<[string], { current_state_version_id: string | null }>('SELECT current_state_version_id FROM workspaces WHERE id = ?');
-    const insert = db.prepare('INSERT INTO state_versions (id, workspace_id, serial, created_at, record, state) VALUES (@id, @workspace_id, @serial, @created_at, @record, @state)');
     const insertOutput = db.prepare<[string, string]>('INSERT INTO state_outputs (id, state_version_id) VALUES (?, ?)');
     const setCurrent = db.prepare<[string, string]>('UPDATE workspaces SET current_state_version_id = ? WHERE id = ?');
     this.createTx = db.transaction((r: StateVersionRecord, state: Buffer, expect: string | null) => {
       const ws = current.get(r.workspaceId);
       if (!ws) return { ok: false as const, reason: 'not-found' as const };
       if (ws.current_state_version_id !== expect) return { ok: false as const, reason: 'current-changed' as const };
-      try {
-        insert.run({ id: r.id, workspace_id: r.workspaceId, serial: r.serial, created_at: r.createdAt, record: JSON.stringify(r), state });
-        for (const o of r.outputs) insertOutput.run(o.id, r.id);
-      } catch (err) {
-        if (isConstraint(err)) throw new StoreConflictError(`state version ${r.id} conflicts with an existing one`);
-        throw err;
-      }
+      const conflict = () => `state version ${r.id} conflicts with an existing one`;
+      table.insert(r, conflict, { state });
+      for (const o of r.outputs) conflictAs(conflict, () => insertOutput.run(o.id, r.id));
       setCurrent.run(r.id, r.workspaceId);
       return { ok: true as const };
     });
   }
 
   async get(id: string) {
-    return call(this.c, () => {
-      const r = this.byId.get(id);
-      return r && (JSON.parse(r.record) as StateVersionRecord);
-    });
+    return call(this.c, () => this.table.get(id));
   }
   async getState(id: string) {
     return call(this.c, () => this.state.get(id)?.state);
@@ -487,9 +431,7 @@ class SqliteStateVersions implements StateVersionStore {
     });
   }
   async listByWorkspace(workspaceId: string, page: Page) {
-    return call(this.c, () =>
-      paged(this.c, { rows: 'SELECT record FROM state_versions WHERE workspace_id = @ws ORDER BY serial DESC, created_at DESC, rowid DESC LIMIT @limit OFFSET @offset', count: 'SELECT count(*) AS n FROM state_versions WHERE workspace_id = @ws' }, { ws: workspaceId }, page, (r: { record: string }) => JSON.parse(r.record) as StateVersionRecord),
-    );
+    return call(this.c, () => this.table.page('workspace_id = @ws', { ws: workspaceId }, 'serial DESC, created_at DESC, rowid DESC', page));
   }
   async create(record: StateVersionRecord, state: Buffer, expectCurrentId: string | null) {
     return call(this.c, () => this.createTx.immediate(record, state, expectCurrentId));
@@ -500,57 +442,38 @@ class SqliteStateVersions implements StateVersionStore {
 // Variables
 
 class SqliteVariables implements VariableStore {
-  private readonly byId;
-  private readonly insert;
+  private readonly table;
   private readonly updateTx;
-  private readonly deleteStmt;
 
   constructor(private readonly c: SqliteContext) {
-    const db = c.db;
-    this.byId = db.prepare<[string], { record: string }>('SELECT record FROM variables WHERE id = ?');
-    this.insert = db.prepare('INSERT INTO variables (id, workspace_id, key, category, created_at, record) VALUES (@id, @workspace_id, @key, @category, @created_at, @record)');
-    const update = db.prepare('UPDATE variables SET key = @key, category = @category, record = @record WHERE id = @id');
-    this.updateTx = db.transaction((id: string, patch: VariablePatch) => {
-      const row = this.byId.get(id);
-      if (!row) return undefined;
-      const next: VariableRecord = { ...(JSON.parse(row.record) as VariableRecord), ...patch };
-      try {
-        update.run({ id, key: next.key, category: next.category, record: JSON.stringify(next) });
-      } catch (err) {
-        if (isConstraint(err)) throw new StoreConflictError(`variable ${next.key} already exists`);
-        throw err;
-      }
+    const table = (this.table = new RecordTable<VariableRecord>(c, {
+      table: 'variables',
+      columns: (r) => ({ workspace_id: r.workspaceId, key: r.key, category: r.category, created_at: r.createdAt }),
+      mutable: ['key', 'category'],
+    }));
+    this.updateTx = c.db.transaction((id: string, patch: VariablePatch) => {
+      const cur = table.get(id);
+      if (!cur) return undefined;
+      const next: VariableRecord = { ...cur, ...patch };
+      table.write(next, () => `variable ${next.key} already exists`);
       return next;
     });
-    this.deleteStmt = db.prepare<[string]>('DELETE FROM variables WHERE id = ?');
   }
 
   async get(id: string) {
-    return call(this.c, () => {
-      const r = this.byId.get(id);
-      return r && (JSON.parse(r.record) as VariableRecord);
-    });
+    return call(this.c, () => this.table.get(id));
   }
   async listByWorkspace(workspaceId: string, page: Page) {
-    return call(this.c, () =>
-      paged(this.c, { rows: 'SELECT record FROM variables WHERE workspace_id = @ws ORDER BY key, category LIMIT @limit OFFSET @offset', count: 'SELECT count(*) AS n FROM variables WHERE workspace_id = @ws' }, { ws: workspaceId }, page, (r: { record: string }) => JSON.parse(r.record) as VariableRecord),
-    );
+    return call(this.c, () => this.table.page('workspace_id = @ws', { ws: workspaceId }, 'key, category', page));
   }
   async create(r: VariableRecord) {
-    call(this.c, () => {
-      try {
-        this.insert.run({ id: r.id, workspace_id: r.workspaceId, key: r.key, category: r.category, created_at: r.createdAt, record: JSON.stringify(r) });
-      } catch (err) {
-        if (isConstraint(err)) throw new StoreConflictError(`variable ${r.key} already exists (or the workspace does not)`);
-        throw err;
-      }
-    });
+    call(this.c, () => this.table.insert(r, () => `variable ${r.key} already exists (or the workspace does not)`));
   }
   async update(id: string, patch: VariablePatch) {
     return call(this.c, () => this.updateTx.immediate(id, patch));
   }
   async delete(id: string) {
-    return call(this.c, () => this.deleteStmt.run(id).changes > 0);
+    return call(this.c, () => this.table.delete(id));
   }
 }
 
