@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,8 @@ async function serveSubject(): Promise<void> {
       process.send!({ ok: true });
     } else if (m === 'writes') process.send!({ changes: changes() - changesAtStart, requests: served - servedAtStart });
   });
+  // The data directory is this run's alone: removed with the process.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   if (!process.env.BENCH_CPU_PROF) process.on('disconnect', () => void store.close().finally(() => process.exit(0)));
 }
 
