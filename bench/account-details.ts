@@ -100,9 +100,12 @@ async function serveSubject(): Promise<void> {
   const count = await store.tokens.count();
   globalThis.gc?.();
   // BENCH_CPU_PROF=DIR: CPU profile of the serving phase only, written when the driver stops this process.
-  if (process.env.BENCH_CPU_PROF) await startProfile(process.env.BENCH_CPU_PROF, `account-details-subject-${tokens}`);
   // The same server samlgate start builds (timeouts, connection cap), keep-alive as the baseline's.
   const server = createHttpServer(gateway.app, { ...HTTP_LIMITS, keepAliveTimeoutMs: 60_000 });
+  // The request count beside the profile turns its samples into microseconds per request (bench/profile-summary.ts --phases).
+  let served = 0;
+  server.on('request', () => void served++);
+  if (process.env.BENCH_CPU_PROF) await startProfile(process.env.BENCH_CPU_PROF, `account-details-subject-${tokens}`, () => ({ requests: served }));
   server.listen(0, '127.0.0.1', () => {
     const port = (server.address() as AddressInfo).port;
     process.stdout.write(`${READY}${JSON.stringify({ port, secrets, count, rssMb: process.memoryUsage().rss / 1048576, fillSeconds })}\n`);
@@ -129,8 +132,10 @@ async function serveBaseline(): Promise<void> {
       res.status(status).type('application/vnd.api+json').send(JSON.stringify(doc));
     });
   }
-  if (process.env.BENCH_CPU_PROF) await startProfile(process.env.BENCH_CPU_PROF, 'account-details-baseline');
   const server = http.createServer(app);
+  let served = 0;
+  server.on('request', () => void served++);
+  if (process.env.BENCH_CPU_PROF) await startProfile(process.env.BENCH_CPU_PROF, 'account-details-baseline', () => ({ requests: served }));
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => {
     process.stdout.write(`${READY}${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);

@@ -8,7 +8,8 @@ import path from 'node:path';
 
 let session: Session | undefined;
 
-export async function startProfile(dir: string, name: string): Promise<void> {
+/** `meta`: written beside the profile as NAME.meta.json (e.g. the request count, for per-request costs). */
+export async function startProfile(dir: string, name: string, meta?: () => Record<string, unknown>): Promise<void> {
   session = new Session();
   session.connect();
   await session.post('Profiler.setSamplingInterval', { interval: 500 });
@@ -22,6 +23,7 @@ export async function startProfile(dir: string, name: string): Promise<void> {
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${name}-${process.pid}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
+    if (meta) writeFileSync(file.replace(/\.cpuprofile$/, '.meta.json'), JSON.stringify(meta()));
     process.stderr.write(`  cpu profile written to ${file}\n`);
   };
   const exitAfter = () => void stop().finally(() => process.exit(0));

@@ -14,10 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { fmt, RESULT_MARK, type BenchResult } from './lib.ts';
 
 const DIR = path.dirname(fileURLToPath(import.meta.url));
-const ALL = ['account-details', 'acs', 'idp-issue', 'session-memory', 'startup', 'validate-batch'] as const;
+const ALL = ['account-details', 'anonymous-session', 'acs', 'idp-issue', 'session-memory', 'startup', 'validate-batch'] as const;
 /** Hard wall-clock limit per benchmark process. */
 const LIMIT_S: Record<(typeof ALL)[number], [quick: number, full: number]> = {
   'account-details': [300, 420],
+  'anonymous-session': [60, 120],
   acs: [60, 120],
   'idp-issue': [60, 120],
   'session-memory': [60, 120],

@@ -14,7 +14,8 @@ import { dataDirWith } from './token-db.ts';
 import { fmt, isMain, log, median, meets, parseOptions, report, targetText, type BenchOptions, type BenchResult } from './lib.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TARGET = { op: '<' as const, value: 1500 };
+/** Issue 15: compiled < 1 s, under tsx (the bin's fallback, which compiles on the fly) < 1.5 s. */
+const TARGETS: Record<string, { op: '<'; value: number }> = { compiled: { op: '<', value: 1000 }, tsx: { op: '<', value: 1500 } };
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 1_000_000);
 let ARGS = ['start', '--idp-port', '0', '--gateway-port', '0', '--log-level', 'silent'];
 
@@ -84,6 +85,7 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
     const samples: number[] = [];
     for (let i = 0; i < runs; i++) samples.push(await timeToReady(m.entry));
     const ms = median(samples);
+    const TARGET = TARGETS[m.key] ?? { op: '<' as const, value: 1500 };
     log(`  startup[${m.key}]: ${samples.map((s) => fmt(s)).join(', ')} ms`);
     results.push({
       name: `startup (${m.key})`,

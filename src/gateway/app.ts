@@ -11,11 +11,12 @@ import type { Logger } from '../log.ts';
 import type { SigningCredentials } from '../saml/keys.ts';
 import type { IdpTrust } from '../saml/trust.ts';
 import { StoreConflictError, StoreUnavailableError, type Store } from '../store/types.ts';
-import { securityHeaders } from '../http/security-headers.ts';
+import { securityHeaderSetter } from '../http/security-headers.ts';
+import { requestPrelude } from '../http/request-prelude.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { RunScheduler } from '../tfe/run-scheduler.ts';
 import { accessLog } from '../http/access-log.ts';
-import { allowedHostnames, hostCheck } from '../http/host-check.ts';
+import { allowedHostnames, hostGuard } from '../http/host-check.ts';
 import { addAccountRoutes } from './api/account.ts';
 import { addResourceApiRoutes } from './api/resource-routes.ts';
 import { addWorkspaceApiRoutes, archivistRouter } from './api/workspace-routes.ts';
@@ -151,11 +152,15 @@ export function createGateway(o: GatewayOptions): Gateway {
   app.set('trust proxy', o.config.trustProxy.gateway);
   const requestLog = accessLog(o.logger);
   if (requestLog) app.use(requestLog);
-  app.use(hostCheck({ allowed: allowedHostnames({ publicUrls: [gw.baseUrl], listenHost: o.config.host, extra: o.config.allowedHosts }), what: 'gateway', publicUrlFlag: '--gateway-public-url' }));
-  app.use(securityHeaders());
-  app.use(assetRoutes());
-  // Requests wait for start-up once; afterwards this is one boolean test.
-  app.use((_req: Request, _res: Response, next: NextFunction) => (ready ? next() : bootstrap.then(() => next(), next)));
+  // Host check, security headers, assets and the start-up gate as one layer (src/http/request-prelude.ts);
+  // requests wait for start-up once, afterwards the gate is one boolean test.
+  app.use(requestPrelude({
+    host: hostGuard({ allowed: allowedHostnames({ publicUrls: [gw.baseUrl], listenHost: o.config.host, extra: o.config.allowedHosts }), what: 'gateway', publicUrlFlag: '--gateway-public-url' }),
+    headers: securityHeaderSetter(),
+    assets: assetRoutes(),
+    ready: () => ready,
+    started: bootstrap,
+  }));
 
   const sessionMiddleware = session({
     name: SESSION_COOKIE,
@@ -174,7 +179,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   // is the token check's hot path): the JSON body (only when there is one), then, for browser
   // calls without a token, the session and its login. Token calls skip the session entirely.
   const jsonBody = jsonApiBodyParser();
-  const apiPrelude = (req: Request, res: Response, next: NextFunction) => {
+  const apiPrelude = function apiPrelude(req: Request, res: Response, next: NextFunction) {
     if (req.headers.authorization !== undefined) return jsonBody(req, res, next);
     jsonBody(req, res, (err?: unknown) => {
       if (err) return next(err);
@@ -186,19 +191,10 @@ export function createGateway(o: GatewayOptions): Gateway {
   // undefined and every one of those routes a 500).
   const browserSession = [sessionMiddleware, loadLogin];
 
-  // Capability URLs (uploads, state downloads, logs) and the legacy v1 state API carry their own
-  // credentials: no browser session, no /api/v2 principal.
-  app.use(CAPABILITY_PATH, archivistRouter(ctx));
-  app.use(v1StateRouter(ctx));
-
-  app.get('/.well-known/terraform.json', (_req, res) => {
-    res.json({ 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'motd.v1': MOTD_PATH, 'login.v1': LOGIN_V1 });
-  });
-  addMotdRoute(app, { loginUrl: ctx.loginUrl });
-  const terraformCodes = new AuthorizationCodes(o.clock, o.ids);
-  app.use(terraformTokenEndpoint(ctx, terraformCodes));
-
+  // /api/v2 right after the prelude: nothing mounted below answers under /api/v2, so its requests
+  // skip those layers; its own prelude (body, session for browser calls) is the router's first layer.
   const api = Router();
+  api.use(apiPrelude);
   api.get('/ping', (_req, res) => {
     res.status(204).end();
   });
@@ -219,7 +215,19 @@ export function createGateway(o: GatewayOptions): Gateway {
   addWorkspaceApiRoutes(api, ctx);
   addResourceApiRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
-  app.use('/api/v2', apiPrelude, api);
+  app.use('/api/v2', api);
+
+  // Capability URLs (uploads, state downloads, logs) and the legacy v1 state API carry their own
+  // credentials: no browser session, no /api/v2 principal.
+  app.use(CAPABILITY_PATH, archivistRouter(ctx));
+  app.use(v1StateRouter(ctx));
+
+  app.get('/.well-known/terraform.json', (_req, res) => {
+    res.json({ 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'motd.v1': MOTD_PATH, 'login.v1': LOGIN_V1 });
+  });
+  addMotdRoute(app, { loginUrl: ctx.loginUrl });
+  const terraformCodes = new AuthorizationCodes(o.clock, o.ids);
+  app.use(terraformTokenEndpoint(ctx, terraformCodes));
 
   app.use(...browserSession);
   app.use(spRoutes(ctx));

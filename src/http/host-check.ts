@@ -34,16 +34,22 @@ export function allowedHostnames(o: { publicUrls: string[]; listenHost: string; 
   return names;
 }
 
-export function hostCheck(o: { allowed: Set<string>; what: string; publicUrlFlag: string }): RequestHandler {
+/**
+ * The check as a function for a composed prelude (src/http/request-prelude.ts): true when the
+ * Host is allowed; otherwise it has answered 421 and the request goes no further.
+ */
+export type HostGuard = (req: Request, res: Response) => boolean;
+
+export function hostGuard(o: { allowed: Set<string>; what: string; publicUrlFlag: string }): HostGuard {
   const list = [...o.allowed].join(', ');
   // Hot path (every API call): clients send the same few Host values, so remember raw header values seen allowed.
   const seen = new Set<string>();
-  return (req: Request, res: Response, next: NextFunction) => {
+  return function hostAllowed(req: Request, res: Response): boolean {
     const host = req.headers.host;
-    if (host !== undefined && seen.has(host)) return next();
+    if (host !== undefined && seen.has(host)) return true;
     if (host !== undefined && o.allowed.has(hostnameOf(host))) {
       if (seen.size < 64) seen.add(host);
-      return next();
+      return true;
     }
     // 421 Misdirected Request (RFC 9110 15.5.20): this server is not configured to answer for that name.
     res.status(421).setHeader('Content-Type', 'text/plain; charset=utf-8');
@@ -52,5 +58,13 @@ export function hostCheck(o: { allowed: Set<string>; what: string; publicUrlFlag
         `(a defence against DNS rebinding). If you reach it under another name, set ${o.publicUrlFlag} to that URL ` +
         `or add the name to allowedHosts in the config file.\n`,
     );
+    return false;
+  };
+}
+
+export function hostCheck(o: { allowed: Set<string>; what: string; publicUrlFlag: string }): RequestHandler {
+  const allowed = hostGuard(o);
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (allowed(req, res)) next();
   };
 }

@@ -21,16 +21,30 @@ export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['Content-Security-Policy', CONTENT_SECURITY_POLICY],
 ];
 
+/** Sets the precompiled header list on a response (for a composed prelude: src/http/request-prelude.ts). */
+export type HeaderSetter = (res: Response) => void;
+
 /**
- * Middleware setting SECURITY_HEADERS. `scriptHashes` ('sha256-...') allow exactly those inline
+ * SECURITY_HEADERS, computed once. `scriptHashes` ('sha256-...') allow exactly those inline
  * scripts (the IdP's auto-posting form) besides the shared script file; `extra` headers go after the shared ones.
  */
-export function securityHeaders(o: { scriptHashes?: readonly string[]; extra?: ReadonlyArray<readonly [string, string]> } = {}) {
+export function securityHeaderSetter(o: { scriptHashes?: readonly string[]; extra?: ReadonlyArray<readonly [string, string]> } = {}): HeaderSetter {
   const csp = o.scriptHashes?.length ? `${CONTENT_SECURITY_POLICY} ${o.scriptHashes.map((h) => `'${h}'`).join(' ')}` : CONTENT_SECURITY_POLICY;
   const headers = [...SECURITY_HEADERS.map(([n, v]) => [n, n === 'Content-Security-Policy' ? csp : v] as const), ...(o.extra ?? [])];
+  const names = headers.map(([n]) => n);
+  const values = headers.map(([, v]) => v);
+  const n = names.length;
   // setHeader, not res.set: express's set() re-derives charsets per call, on every request.
+  return function setSecurityHeaders(res: Response): void {
+    for (let i = 0; i < n; i++) res.setHeader(names[i]!, values[i]!);
+  };
+}
+
+/** Middleware setting SECURITY_HEADERS (see securityHeaderSetter for the options). */
+export function securityHeaders(o: { scriptHashes?: readonly string[]; extra?: ReadonlyArray<readonly [string, string]> } = {}) {
+  const set = securityHeaderSetter(o);
   return (_req: Request, res: Response, next: NextFunction) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
+    set(res);
     next();
   };
 }

@@ -1,0 +1,166 @@
+/**
+ * anonymous-session: `GET /session` without a cookie (the start of every browser login: a signed
+ * AuthnRequest redirect and the signed pending-login cookie) on the real gateway over the default
+ * SQLite store, versus a bare express 5 route answering a 302 of the same size (the same Location,
+ * Set-Cookie and body, replayed from one gateway answer). Each server runs in its own child
+ * process; autocannon runs here, 10 connections, alternating rounds. Also reported (a note, the
+ * assertion lives in test/gateway/pending-login-cookie.test.ts): SQLite rows changed per request.
+ *
+ *   node --import tsx bench/anonymous-session.ts [--quick]
+ *   (internal) node --import tsx bench/anonymous-session.ts --serve subject|baseline
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { startProfile } from './profile.ts';
+import { fmt, interleave, isMain, log, median, meets, parseOptions, report, targetText, type BenchOptions } from './lib.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = path.resolve(path.dirname(SELF), '..');
+const READY = '@@READY@@';
+const TARGET = { op: '>=' as const, value: 0.8 };
+
+async function serveSubject(): Promise<void> {
+  const { SystemClock } = await import('../src/clock.ts');
+  const { resolveConfig } = await import('../src/config.ts');
+  const { randomIds } = await import('../src/ids.ts');
+  const { silentLogger } = await import('../src/log.ts');
+  const { createGateway } = await import('../src/gateway/app.ts');
+  const { loadSigningCredentials } = await import('../src/saml/keys.ts');
+  const { builtInIdpTrust, createHttpServer, HTTP_LIMITS } = await import('../src/server.ts');
+  const { openStore } = await import('../src/store/open.ts');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'samlgate-bench-anon-session-'));
+  const config = resolveConfig({}, { logLevel: 'silent', data: dir });
+  const store = await openStore(dir);
+  const gateway = createGateway({ config, clock: new SystemClock(), ids: randomIds, store, logger: silentLogger, idp: await builtInIdpTrust(config), sp: loadSigningCredentials(config.gateway.spKey, config.gateway.spCert) });
+  const db = (store as unknown as { db?: { prepare(sql: string): { get(): { n: number } } } }).db;
+  const changes = () => db?.prepare('SELECT total_changes() AS n').get().n ?? NaN;
+  const server = createHttpServer(gateway.app, { ...HTTP_LIMITS, keepAliveTimeoutMs: 60_000 });
+  let served = 0;
+  server.on('request', () => void served++);
+  if (process.env.BENCH_CPU_PROF) await startProfile(process.env.BENCH_CPU_PROF, 'anonymous-session-subject', () => ({ requests: served }));
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${READY}${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+  });
+  let changesAtStart = NaN;
+  let servedAtStart = 0;
+  process.on('message', (m) => {
+    // 'mark' after the warm-up request (start-up writes are done), 'writes' after the load.
+    if (m === 'mark') {
+      changesAtStart = changes();
+      servedAtStart = served;
+      process.send!({ ok: true });
+    } else if (m === 'writes') process.send!({ changes: changes() - changesAtStart, requests: served - servedAtStart });
+  });
+  // The data directory is this run's alone: removed with the process.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  if (!process.env.BENCH_CPU_PROF) process.on('disconnect', () => void store.close().finally(() => process.exit(0)));
+}
+
+async function serveBaseline(): Promise<void> {
+  const express = (await import('express')).default;
+  const answer = JSON.parse(process.env.BENCH_ANSWER ?? '{}') as { location: string; setCookie: string[]; contentType: string; body: string };
+  // A bare express 5 app (defaults), one route replaying the gateway's 302 byte for byte.
+  const app = express();
+  app.get('/session', (_req, res) => {
+    res.status(302).setHeader('Location', answer.location);
+    res.setHeader('Set-Cookie', answer.setCookie);
+    res.type(answer.contentType).send(answer.body);
+  });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${READY}${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+function startChild(role: 'subject' | 'baseline', env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--serve', role], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${role} server did not start within 60 s`)), 60_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith(READY)) {
+        clearTimeout(timer);
+        resolve({ child, port: JSON.parse(line.slice(READY.length)).port });
+      } else process.stderr.write(`  [${role}] ${line}\n`);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${role} server exited with code ${code} before it was ready`));
+    });
+  });
+}
+
+const ask = <T>(child: ChildProcess, m: string) =>
+  new Promise<T>((resolve) => {
+    child.once('message', (r) => resolve(r as T));
+    child.send(m);
+  });
+
+async function cannon(port: number, seconds: number): Promise<{ rps: number; bad: number }> {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/session`, connections: 10, pipelining: 1, duration: seconds, timeout: 10 });
+  const stats = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
+  return { rps: result.requests.total / (result.duration || seconds), bad: result.requests.total - (stats['302']?.count ?? 0) + result.errors + result.timeouts };
+}
+
+export async function run(o: BenchOptions): Promise<void> {
+  const rounds = o.quick ? 3 : 5;
+  const seconds = o.quick ? 2 : 4;
+  const subject = await startChild('subject');
+  let baseline: { child: ChildProcess; port: number } | undefined;
+  try {
+    const res = await fetch(`http://127.0.0.1:${subject.port}/session`, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    const body = await res.text();
+    if (res.status !== 302) throw new Error(`gateway answered ${res.status} to GET /session (expected 302): ${body.slice(0, 300)}`);
+    const answer = { location: res.headers.get('location')!, setCookie: res.headers.getSetCookie(), contentType: res.headers.get('content-type') ?? 'text/plain', body };
+    await ask(subject.child, 'mark');
+    baseline = await startChild('baseline', { BENCH_ANSWER: JSON.stringify(answer) });
+    const bytes = await fetch(`http://127.0.0.1:${baseline.port}/session`, { redirect: 'manual' }).then(async (r) => (await r.text()).length + [...r.headers].reduce((a, [k, v]) => a + k.length + v.length, 0));
+    const samples = await interleave(
+      rounds,
+      async () => {
+        const r = await cannon(baseline!.port, seconds);
+        if (r.bad) throw new Error(`bare express answered ${r.bad} requests with errors or another status than 302`);
+        return r.rps;
+      },
+      async () => {
+        const r = await cannon(subject.port, seconds);
+        if (r.bad) throw new Error(`gateway answered ${r.bad} requests with errors or another status than 302`);
+        return r.rps;
+      },
+      (r, b, s) => log(`  anonymous-session round ${r + 1}/${rounds}: express ${fmt(b)} req/s, gateway ${fmt(s)} req/s (${fmt(s / b, 2)})`),
+    );
+    const writes = await ask<{ changes: number; requests: number }>(subject.child, 'writes');
+    const [b, s] = [median(samples.baseline), median(samples.subject)];
+    const ratio = s / b;
+    report({
+      name: 'anonymous-session',
+      line: `anonymous-session: GET /session ${fmt(s)} req/s vs bare express 302 ${fmt(b)} req/s -> ratio ${fmt(ratio, 2)} (${targetText(TARGET)})`,
+      value: ratio,
+      unit: 'ratio',
+      target: TARGET,
+      pass: meets(ratio, TARGET),
+      notes: [
+        `no cookie: a signed AuthnRequest redirect and a new signed pending-login cookie per request; default SQLite store; medians of ${rounds} alternating ${seconds} s rounds, 10 connections`,
+        `baseline replays the gateway's answer (302, same Location, Set-Cookie and body: ~${fmt(bytes)} bytes of headers and body)`,
+        `store writes during the load: ${writes.changes} SQLite rows changed for ${writes.requests.toLocaleString('en')} requests`,
+      ],
+    });
+  } finally {
+    baseline?.child.disconnect();
+    subject.child.disconnect();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const i = process.argv.indexOf('--serve');
+  if (i >= 0) await (process.argv[i + 1] === 'subject' ? serveSubject() : serveBaseline());
+  else await run(parseOptions());
+}
