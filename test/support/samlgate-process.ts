@@ -35,10 +35,11 @@ export function distIsFresh(root = PACKAGE_ROOT): boolean {
 
 /**
  * `node <CLI_ARGS> <command> ...` runs the samlgate CLI: the compiled dist/cli.js when it is
- * fresh (about a third of tsx's start-up time, which a CLI test pays per process), else
+ * fresh (half of tsx's start-up CPU, which a CLI test pays per process: docs/testing.md), else
  * src/cli.ts through tsx, so a test never runs code other than the source it is checked against.
+ * SAMLGATE_TEST_CLI=tsx forces the source (to compare, or for stack traces into src/).
  */
-export const CLI_ARGS: readonly string[] = distIsFresh()
+export const CLI_ARGS: readonly string[] = process.env.SAMLGATE_TEST_CLI !== 'tsx' && distIsFresh()
   ? [path.join(PACKAGE_ROOT, 'dist', 'cli.js')]
   : ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'cli.ts')];
 
