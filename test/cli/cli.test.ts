@@ -7,15 +7,15 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { freePort } from '../../src/util/free-port.ts';
+import { CLI_ARGS } from '../support/samlgate-process.ts';
 
-const CLI = path.join(PACKAGE_ROOT, 'src', 'cli.ts');
-const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 30_000 });
+const run = (...args: string[]) => spawnSync(process.execPath, [...CLI_ARGS, ...args], { encoding: 'utf8', timeout: 30_000 });
 
 /** Starts a server subcommand and resolves once its banner is out. */
 async function serve(...args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; out: () => string; stop: () => Promise<number | null> }> {
   // Throwaway state unless the test names a data directory (the default ./.samlgate is durable and locked).
   if (!args.includes('--data')) args = [...args, '--data', ':memory:'];
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_ARGS, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { loginThroughGateway, metaCsrfToken, SamlBrowser } from '../../src/client/saml-browser.ts';
-import { CLI, freePorts, runSamlgate, startSamlgate, type Ports, type SamlgateProcess } from '../support/samlgate-process.ts';
+import { CLI_ARGS, freePorts, runSamlgate, startSamlgate, type Ports, type SamlgateProcess } from '../support/samlgate-process.ts';
 
 const ARGS = ['--log-level', 'warn'];
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -56,7 +56,7 @@ async function usernameFor(gw: string, token: string): Promise<string> {
  * stays a zombie with its PID for as long as that parent lives.
  */
 function startUnderNonReapingParent(dir: string, ports: Ports): Promise<{ pid: number; parent: ChildProcess }> {
-  const args = ['--import', 'tsx', CLI, 'start', '--idp-port', String(ports.idp), '--gateway-port', String(ports.gateway), '--data', dir, ...ARGS];
+  const args = [...CLI_ARGS, 'start', '--idp-port', String(ports.idp), '--gateway-port', String(ports.gateway), '--data', dir, ...ARGS];
   const parent = spawn('sh', ['-c', 'setsid "$0" "$@" & echo "samlgate-pid $!"; exec sleep 600', process.execPath, ...args], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   cleanups.push(() => parent.kill('SIGKILL'));
   let out = '';

@@ -6,21 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { PACKAGE_ROOT, resolveConfig } from '../../src/config.ts';
+import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startServices, type Services } from '../../src/server.ts';
 import { freePort } from '../../src/util/free-port.ts';
 import { scriptedLogin } from '../../src/client/login.ts';
 import { setSuspended } from '../../src/tfe/users.ts';
-
-const CLI = path.join(PACKAGE_ROOT, 'src', 'cli.ts');
+import { CLI_ARGS } from '../support/samlgate-process.ts';
 
 function samlgate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...CLI_ARGS, ...args], { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });

@@ -12,13 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CertificateGenerationError, ensureDevTls, generateDevTls } from '../../src/certs.ts';
-import { PACKAGE_ROOT, resolveConfig } from '../../src/config.ts';
+import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startServices, type Services } from '../../src/server.ts';
 import { loadTlsCredentials, TlsSetupError } from '../../src/tls.ts';
 import { freePort } from '../../src/util/free-port.ts';
-
-const CLI = path.join(PACKAGE_ROOT, 'src', 'cli.ts');
+import { CLI_ARGS } from '../support/samlgate-process.ts';
 
 function get(url: string, ca: string | undefined): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
@@ -77,7 +76,7 @@ describe('TLS', () => {
 
   it('a full SAML login over HTTPS (samlgate login trusting dev-ca.pem); the session cookie is Secure', async () => {
     const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', CLI, 'login', '--user', 'alice', '--gateway', services.gateway!.url], {
+      execFile(process.execPath, [...CLI_ARGS, 'login', '--user', 'alice', '--gateway', services.gateway!.url], {
         encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(dir, 'dev-ca.pem') },
       }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }));
     });
@@ -92,7 +91,7 @@ describe('TLS', () => {
     const out = await new Promise<{ code: number; stderr: string }>((resolve) => {
       const env = { ...process.env };
       delete env.NODE_EXTRA_CA_CERTS;
-      execFile(process.execPath, ['--import', 'tsx', CLI, 'login', '--user', 'alice', '--gateway', services.gateway!.url], { encoding: 'utf8', timeout: 30_000, env }, (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }));
+      execFile(process.execPath, [...CLI_ARGS, 'login', '--user', 'alice', '--gateway', services.gateway!.url], { encoding: 'utf8', timeout: 30_000, env }, (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }));
     });
     assert.equal(out.code, 1);
     assert.match(out.stderr, /E_CONNECT: .*the certificate is not trusted: with the dev CA, run with NODE_EXTRA_CA_CERTS=certs\/dev-ca\.pem/);

@@ -160,7 +160,20 @@ export const GROUPS: Group[] = [
 
 /** TestUsersUpdate renames the token's user and renames it back: nothing else may run meanwhile. */
 const RUN_ALONE_FIRST = new Set(['TestUsersReadCurrent', 'TestUsersUpdate']);
-const LANES = 3;
+/**
+ * Go processes at once per store. go-tfe's helpers poll a run or state version with 0.5-2 s
+ * sleeps, so a lane spends most of its time waiting, not computing: more lanes shorten the run
+ * about in proportion, until the gateway's CPU is the limit (docs/testing.md has the measurement).
+ * GO_TFE_LANES overrides it (by hand, to compare).
+ */
+const LANES = lanesFrom(process.env.GO_TFE_LANES, 6);
+
+function lanesFrom(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 32) throw new Error(`GO_TFE_LANES=${JSON.stringify(value)}: give a whole number of lanes from 1 to 32`);
+  return n;
+}
 const PER_TEST_MS = 45_000;
 /** A store's run stops starting Go tests after this; what did not start is reported as failed. */
 const BUDGET_MS = 4 * 60_000;

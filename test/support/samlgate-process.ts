@@ -1,14 +1,47 @@
 /**
- * `samlgate start` as a real child process (node --import tsx src/cli.ts), for crash and restart
- * tests: fixed ports across restarts (entity IDs and ACS URLs derive from them), one data
- * directory, kill -9 or a signal, and the output collected for assertions.
+ * `samlgate start` as a real child process, for crash and restart tests: fixed ports across
+ * restarts (entity IDs and ACS URLs derive from them), one data directory, kill -9 or a signal,
+ * and the output collected for assertions. Also the command line every CLI test spawns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { freePort } from '../../src/util/free-port.ts';
 
-export const CLI = path.join(PACKAGE_ROOT, 'src', 'cli.ts');
+/** Whether dist/ was compiled from the src/ on disk now: every .ts file under src/ has its .js in
+ * dist/ at least as new as itself, and no tsconfig changed since dist/cli.js was written. `npm test`
+ * builds dist/ first; a single test file run by hand after an edit gets a stale dist/, which
+ * must never be what it tests. */
+export function distIsFresh(root = PACKAGE_ROOT): boolean {
+  const [src, dist] = [path.join(root, 'src'), path.join(root, 'dist')];
+  const mtime = (file: string) => {
+    try {
+      return statSync(file).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  };
+  const cli = mtime(path.join(dist, 'cli.js'));
+  if (cli === undefined) return false;
+  for (const config of ['tsconfig.json', 'tsconfig.build.json']) if ((mtime(path.join(root, config)) ?? 0) > cli) return false;
+  for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
+    const compiled = mtime(path.join(dist, file.replace(/\.ts$/, '.js')));
+    if (compiled === undefined || compiled < statSync(path.join(src, file)).mtimeMs) return false;
+  }
+  return true;
+}
+
+/**
+ * `node <CLI_ARGS> <command> ...` runs the samlgate CLI: the compiled dist/cli.js when it is
+ * fresh (half of tsx's start-up CPU, which a CLI test pays per process: docs/testing.md), else
+ * src/cli.ts through tsx, so a test never runs code other than the source it is checked against.
+ * SAMLGATE_TEST_CLI=tsx forces the source (to compare, or for stack traces into src/).
+ */
+export const CLI_ARGS: readonly string[] = process.env.SAMLGATE_TEST_CLI !== 'tsx' && distIsFresh()
+  ? [path.join(PACKAGE_ROOT, 'dist', 'cli.js')]
+  : ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'cli.ts')];
 
 export interface SamlgateProcess {
   child: ChildProcess;
@@ -30,7 +63,7 @@ export async function freePorts(): Promise<Ports> {
 
 /** Starts samlgate and resolves once it printed its ready line (rejects with its output if it exits first). */
 export function startSamlgate(dataDir: string, ports: Ports, extra: string[] = []): Promise<SamlgateProcess> {
-  const args = ['--import', 'tsx', CLI, 'start', '--idp-port', String(ports.idp), '--gateway-port', String(ports.gateway), '--data', dataDir, ...extra];
+  const args = [...CLI_ARGS, 'start', '--idp-port', String(ports.idp), '--gateway-port', String(ports.gateway), '--data', dataDir, ...extra];
   const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -61,7 +94,7 @@ export async function crash(p: SamlgateProcess): Promise<void> {
 
 /** Runs `samlgate <args>` to completion (for start-up refusals). */
 export function runSamlgate(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
