@@ -48,6 +48,8 @@ export const PROBES: Partial<Record<OrganizationPermissionKey, Probe>> = {
   // Reading the organization token is the non-destructive form of managing it (POST regenerates
   // it, DELETE revokes it: same action, organization:manage-token).
   'can-update-api-token': (c) => c.call('get', `${org(c)}/authentication-token`),
+  'can-manage-varsets': (c) => c.call('post', `${org(c)}/varsets`, { data: { type: 'varsets', attributes: { name: c.fresh('varset') } } }),
+  'can-read-varsets': (c) => c.call('get', `${org(c)}/varsets`),
   // Destroys the organization when allowed: the principal's world ends here (run last).
   'can-destroy': (c) => c.call('delete', org(c)),
 };
@@ -73,8 +75,6 @@ export const REPORTED_NOT_ENFORCED: Partial<Record<OrganizationPermissionKey, st
   'can-view-usage': 'no usage reports in samlgate',
   'can-update-agent-pools': 'agent pools not built yet (issue 16, agent pools family)',
   'can-manage-tags': 'organization tags not built yet (issue 16, tags)',
-  'can-manage-varsets': 'variable sets not built yet (issue 16, variable sets)',
-  'can-read-varsets': 'variable sets not built yet (issue 16, variable sets)',
   'can-manage-run-tasks': 'run tasks are not modelled',
   'can-read-run-tasks': 'run tasks are not modelled',
   'can-create-project': 'projects not built yet (issue 16, projects)',

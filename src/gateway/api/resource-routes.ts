@@ -7,8 +7,10 @@
  */
 import type { Router } from 'express';
 import type { GatewayContext } from '../context.ts';
+import { addVarsetRoutes } from './varsets.ts';
 
 export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void {
   void router;
   void ctx;
+  addVarsetRoutes(router, ctx);
 }
