@@ -50,6 +50,8 @@ export const PROBES: Partial<Record<OrganizationPermissionKey, Probe>> = {
   'can-update-api-token': (c) => c.call('get', `${org(c)}/authentication-token`),
   'can-manage-varsets': (c) => c.call('post', `${org(c)}/varsets`, { data: { type: 'varsets', attributes: { name: c.fresh('varset') } } }),
   'can-read-varsets': (c) => c.call('get', `${org(c)}/varsets`),
+  // Deleting a tag no workspace carries changes nothing, so the probe can repeat.
+  'can-manage-tags': (c) => c.call('delete', `${org(c)}/tags`, { data: [{ type: 'tags', id: `tag-${c.fresh('none')}` }] }),
   // Destroys the organization when allowed: the principal's world ends here (run last).
   'can-destroy': (c) => c.call('delete', org(c)),
 };
@@ -74,7 +76,6 @@ export const REPORTED_NOT_ENFORCED: Partial<Record<OrganizationPermissionKey, st
   'can-update-ssh-keys': 'SSH keys not built yet (issue 16, SSH keys family)',
   'can-view-usage': 'no usage reports in samlgate',
   'can-update-agent-pools': 'agent pools not built yet (issue 16, agent pools family)',
-  'can-manage-tags': 'organization tags not built yet (issue 16, tags)',
   'can-manage-run-tasks': 'run tasks are not modelled',
   'can-read-run-tasks': 'run tasks are not modelled',
   'can-create-project': 'projects not built yet (issue 16, projects)',

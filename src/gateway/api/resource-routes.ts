@@ -7,10 +7,12 @@
  */
 import type { Router } from 'express';
 import type { GatewayContext } from '../context.ts';
+import { addTagRoutes } from './tags.ts';
 import { addVarsetRoutes } from './varsets.ts';
 
 export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void {
   void router;
   void ctx;
   addVarsetRoutes(router, ctx);
+  addTagRoutes(router, ctx);
 }
