@@ -52,6 +52,7 @@ export const PROBES: Partial<Record<OrganizationPermissionKey, Probe>> = {
   'can-read-varsets': (c) => c.call('get', `${org(c)}/varsets`),
   // Deleting a tag no workspace carries changes nothing, so the probe can repeat.
   'can-manage-tags': (c) => c.call('delete', `${org(c)}/tags`, { data: [{ type: 'tags', id: `tag-${c.fresh('none')}` }] }),
+  'can-create-project': (c) => c.call('post', `${org(c)}/projects`, { data: { type: 'projects', attributes: { name: c.fresh('prj') } } }),
   // Destroys the organization when allowed: the principal's world ends here (run last).
   'can-destroy': (c) => c.call('delete', org(c)),
 };
@@ -78,7 +79,6 @@ export const REPORTED_NOT_ENFORCED: Partial<Record<OrganizationPermissionKey, st
   'can-update-agent-pools': 'agent pools not built yet (issue 16, agent pools family)',
   'can-manage-run-tasks': 'run tasks are not modelled',
   'can-read-run-tasks': 'run tasks are not modelled',
-  'can-create-project': 'projects not built yet (issue 16, projects)',
   'can-enable-stacks': 'Stacks are not modelled (false for everyone, as in TFE\'s owner example)',
   'can-create-change-requests': 'change requests are not modelled (false for everyone, as in TFE\'s owner example)',
   'can-manage-assessments': 'health assessments are not modelled',

@@ -7,6 +7,7 @@
  */
 import type { Router } from 'express';
 import type { GatewayContext } from '../context.ts';
+import { addProjectRoutes } from './projects.ts';
 import { addTagRoutes } from './tags.ts';
 import { addVarsetRoutes } from './varsets.ts';
 
@@ -15,4 +16,5 @@ export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void 
   void ctx;
   addVarsetRoutes(router, ctx);
   addTagRoutes(router, ctx);
+  addProjectRoutes(router, ctx);
 }
