@@ -26,7 +26,7 @@ export interface Seeded {
   settle(): Promise<void>;
 }
 
-async function storeToken(h: Harness, kind: TokenKind, ownerId: string, singular: boolean): Promise<string> {
+export async function storeToken(h: Harness, kind: TokenKind, ownerId: string, singular: boolean): Promise<string> {
   const secret = generateTokenSecret(randomIds);
   const token = {
     id: `at-${randomIds.random(16)}`,

@@ -12,9 +12,12 @@ import { addNotificationConfigurationRoutes } from './notification-configuration
 import { addPlanExportRoutes } from './plan-exports.ts';
 import { addPolicyCheckRoutes } from './policy-checks.ts';
 import { addPolicyRoutes } from './policies.ts';
+import { addProjectRoutes } from './projects.ts';
 import { addRegistryRoutes } from './registry-modules.ts';
 import { addRunTriggerRoutes } from './run-triggers.ts';
 import { addSshKeyRoutes } from './ssh-keys.ts';
+import { addTagRoutes } from './tags.ts';
+import { addVarsetRoutes } from './varsets.ts';
 
 export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void {
   addNotificationConfigurationRoutes(router, ctx);
@@ -25,4 +28,7 @@ export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void 
   addSshKeyRoutes(router, ctx);
   addAgentPoolRoutes(router, ctx);
   addPlanExportRoutes(router, ctx);
+  addVarsetRoutes(router, ctx);
+  addTagRoutes(router, ctx);
+  addProjectRoutes(router, ctx);
 }
