@@ -7,7 +7,7 @@
  * samlgate's replay cache is replaced by an empty one each time the pool wraps around.
  */
 import { createMemoryStore } from '../src/store/memory.ts';
-import { verifyLoginResponse, type VerifyOptions } from '../src/gateway/acs.ts';
+import { verifyLoginResponse, type VerifyOptions } from '../src/sp/acs.ts';
 import { inspectLoginResponse } from '../src/saml/verify/response.ts';
 import { decodeInput } from '../src/validate/input.ts';
 import { validate } from '../src/validate/validate.ts';

@@ -9,7 +9,7 @@
 import { escapeXml } from '../src/saml/xml.ts';
 import { ATTRNAME_FORMAT, AUTHN_CONTEXT_PASSWORD, NAMEID_FORMAT } from '../src/saml/constants.ts';
 import { createMemoryStore } from '../src/store/memory.ts';
-import { verifyLoginResponse } from '../src/gateway/acs.ts';
+import { verifyLoginResponse } from '../src/sp/acs.ts';
 import { fmt, interleave, isMain, log, median, meets, opsPerSecond, parseOptions, report, targetText, type BenchOptions, type BenchResult } from './lib.ts';
 import { profileCall } from './profile.ts';
 import { benchUser, config, DAY_MS, fixedClock, gatewaySp, idpCredentials, idpTrust, issueOurs, REQUEST_ID, samlifyWithoutSchemaValidation } from './saml-fixtures.ts';

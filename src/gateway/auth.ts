@@ -8,7 +8,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { UserRecord } from '../store/types.ts';
 import type { Principal } from '../tfe/principal.ts';
 import type { GatewayContext } from './context.ts';
-import { sendError } from './api/jsonapi.ts';
+import { sendError } from '../api/jsonapi.ts';
 import { decideTokenValidity, type Api } from '../tfe/token-validity.ts';
 import { withinRateLimit } from './rate-limit.ts';
 import { sessionStillLive } from './web-session-middleware.ts';

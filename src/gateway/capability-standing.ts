@@ -8,12 +8,12 @@
  */
 import type { Request, Response } from 'express';
 import type { Principal } from '../tfe/principal.ts';
-import { markSecret, sendError, sendNotFound } from './api/jsonapi.ts';
+import { markSecret, sendError, sendNotFound } from '../api/jsonapi.ts';
 import { principalOfTokenHash } from './auth.ts';
 import type { CapabilityKind, Minter } from './capability-urls.ts';
 import type { GatewayContext } from './context.ts';
 import { decideSessionUserStanding } from '../tfe/token-validity.ts';
-import { principalOf } from './api/principal.ts';
+import { principalOf } from '../api/principal.ts';
 
 /** The credential of the API call that is handing out a URL. */
 export function minterOf(principal: Principal): Minter {

@@ -13,8 +13,8 @@ import type { RateLimiter } from './rate-limit.ts';
 import type { KeyedMutex } from '../util/keyed-mutex.ts';
 import type { CapabilityUrls } from './capability-urls.ts';
 import type { SessionPolicy } from './web-session.ts';
-import type { LoginAttemptLog } from './login-attempts.ts';
-import type { PendingLoginCookie } from './pending-login-cookie.ts';
+import type { LoginAttemptLog } from '../sp/login-attempts.ts';
+import type { PendingLoginCookie } from '../sp/pending-login-cookie.ts';
 import type { Timeline } from './timeline.ts';
 
 export interface GatewayContext {

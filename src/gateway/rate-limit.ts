@@ -13,7 +13,7 @@
  */
 import type { Request, Response } from 'express';
 import type { Principal } from '../tfe/principal.ts';
-import { sendErrors } from './api/jsonapi.ts';
+import { sendErrors } from '../api/jsonapi.ts';
 
 export const RATE_LIMIT_PER_SECOND = 30;
 

@@ -14,7 +14,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { GatewayContext } from './context.ts';
 import { csrfTokenMatches } from './auth.ts';
 import { createUserToken } from '../tfe/tokens.ts';
-import { pageContext } from './sp-routes.ts';
+import { pageContext } from '../sp/sp-routes.ts';
 import {
   AuthorizationCodes,
   CODE_CHALLENGE_SHAPE,
@@ -23,8 +23,8 @@ import {
   TERRAFORM_PORTS,
   type OAuthErrorCode,
 } from './terraform-login-codes.ts';
-import { messagePage } from './views/pages.ts';
-import { consentPage } from './views/terraform-login.ts';
+import { messagePage } from '../pages/views/pages.ts';
+import { consentPage } from '../pages/views/terraform-login.ts';
 
 export const AUTHZ_PATH = '/oauth/authorization';
 export const TOKEN_PATH = '/oauth/token';

@@ -3,7 +3,7 @@
  * IsServiceAccount flag read at each, web session ends, token refusals with the API's reason,
  * all on the gateway clock (the dev clock under --clock manual).
  *
- * Logins are already recorded (the SAML debug log, src/gateway/login-attempts.ts, and the user
+ * Logins are already recorded (the SAML debug log, src/sp/login-attempts.ts, and the user
  * record's last login); this ring records only what nothing else keeps: session ends and token
  * refusals. Bounded and in memory, like the login-attempts log: it is for the person at the
  * keyboard now. A client retrying with a refused token must not flush the story, so repeated

@@ -1,6 +1,6 @@
 /**
  * The TFE domain's one error type: a stable code from a closed union, the message a caller
- * sees, and the attribute it is about. No HTTP here: src/gateway/api/tfe-errors.ts maps each code
+ * sees, and the attribute it is about. No HTTP here: src/api/tfe-errors.ts maps each code
  * to one JSON:API status in one table, so the same failure answers the same status on every route.
  *
  * - invalid: an attribute's value is refused (TFE: 422 with source.pointer);

@@ -1,7 +1,7 @@
 /**
  * Organizations (TFE "Organizations" API): create with its owners team, update, delete, the
  * embedded `example-org`, and which S1 limits apply to a user's web session.
- * No HTTP here: src/gateway/api/organizations.ts is the thin adapter.
+ * No HTTP here: src/api/organizations.ts is the thin adapter.
  */
 import { StoreConflictError, type OrganizationPatch, type OrganizationRecord, type Page, type TeamRecord } from '../store/types.ts';
 import { newId, type TfeDeps } from './deps.ts';

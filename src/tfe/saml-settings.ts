@@ -9,7 +9,7 @@
  *   the login reads (rule S5);
  * - idp-cert, sso-endpoint-url, slo-endpoint-url: the trusted IdP (applied by the gateway);
  * - debug: SAML rejections are logged with their full detail.
- * No HTTP here: src/gateway/api/admin-saml-settings.ts is the adapter.
+ * No HTTP here: src/api/admin-saml-settings.ts is the adapter.
  */
 import type { UserAttributeNames } from '../saml/attribute-policy.ts';
 import type { SamlAttribute } from '../saml/attributes.ts';

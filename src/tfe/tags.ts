@@ -10,7 +10,7 @@ import type { Store } from '../store/types.ts';
 import { derivedId } from './deps.ts';
 import { invalid } from './errors.ts';
 
-/** As the workspace `tag-names` attribute accepts them (src/gateway/api/workspaces.ts). */
+/** As the workspace `tag-names` attribute accepts them (src/api/workspaces.ts). */
 const TAG = /^[a-z0-9:_-]{1,255}$/i;
 
 export function checkTagName(name: string): string {

@@ -1,7 +1,7 @@
 /**
  * User records as the gateway keeps them: created and synced at SAML login (rules S5, F2),
  * suspended by admins (S4). No HTTP and no SAML codes here: a refused login is a LoginRefused,
- * which the ACS maps to its rejection code (src/gateway/acs.ts, loginRefusalAsRejection).
+ * which the ACS maps to its rejection code (src/sp/acs.ts, loginRefusalAsRejection).
  */
 import type { Clock } from '../clock.ts';
 import type { IdGenerator } from '../ids.ts';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { loopbackAddress } from '../../src/gateway/notification-delivery.ts';
+import { loopbackAddress } from '../../src/api/notification-delivery.ts';
 
 it('only literal loopback hosts are delivered to; look-alikes, mapped addresses and private ranges are not', () => {
   const rows: Array<[string, string | undefined]> = [

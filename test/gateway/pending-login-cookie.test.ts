@@ -1,5 +1,5 @@
 /**
- * Pending logins travel in a signed, short-lived cookie (src/gateway/pending-login-cookie.ts),
+ * Pending logins travel in a signed, short-lived cookie (src/sp/pending-login-cookie.ts),
  * not in a stored session row. Regression (security issue): 10,000 anonymous GET /session
  * requests, which any web page can send with <img> tags, locked every new login out with 503 for
  * 15 minutes (forever under the manual clock). Also: the cookie's binding to the response
@@ -17,7 +17,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import request from 'supertest';
 import { hiddenFields, parseAutoPostForm } from '../../src/client/saml-browser.ts';
-import { MAX_PENDING_COOKIE_BYTES, MAX_PENDING_LOGINS, PENDING_COOKIE } from '../../src/gateway/pending-login-cookie.ts';
+import { MAX_PENDING_COOKIE_BYTES, MAX_PENDING_LOGINS, PENDING_COOKIE } from '../../src/sp/pending-login-cookie.ts';
 import { PENDING_LOGIN_TTL_MS } from '../../src/gateway/web-session.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
 import { createSqliteStore } from '../../src/store/sqlite/index.ts';

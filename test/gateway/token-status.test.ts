@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tokenStatus } from '../../src/gateway/token-status.ts';
+import { tokenStatus } from '../../src/pages/token-status.ts';
 import { decideTokenValidity, type TokenFacts } from '../../src/tfe/token-validity.ts';
 import type { TokenRecord, UserRecord } from '../../src/store/types.ts';
 

@@ -1,7 +1,7 @@
 /** verifyLoginResponse happy paths: what the ACS gets back from a correctly signed response. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { verifyLoginResponse } from '../../src/gateway/acs.ts';
+import { verifyLoginResponse } from '../../src/sp/acs.ts';
 import { ATTRNAME_FORMAT, NAMEID_FORMAT } from '../../src/saml/constants.ts';
 import { craft, NOW, options, REQUEST_ID } from '../security/harness.ts';
 import { encode } from '../support/craft-response.ts';

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { verifyLoginResponse } from '../../src/gateway/acs.ts';
+import { verifyLoginResponse } from '../../src/sp/acs.ts';
 import { certificateFromPem } from '../../src/saml/keys.ts';
 import { SamlRejection } from '../../src/saml/rejection.ts';
 import { FIXTURE_TIME, PRODUCERS, REQUEST_ID, staticPath } from '../support/static-fixtures.ts';

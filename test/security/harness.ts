@@ -1,7 +1,7 @@
 /** Shared set-up for the ACS attack-case tests: a trusted IdP, a manual clock, a fresh replay cache. */
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/clock.ts';
-import { verifyLoginResponse, type VerifiedLogin, type VerifyOptions } from '../../src/gateway/acs.ts';
+import { verifyLoginResponse, type VerifiedLogin, type VerifyOptions } from '../../src/sp/acs.ts';
 import { DEFAULT_POLICY, STRICT_POLICY } from '../../src/saml/attribute-policy.ts';
 import { certificateFromPem } from '../../src/saml/keys.ts';
 import { SamlRejection, type RejectionCode } from '../../src/saml/rejection.ts';

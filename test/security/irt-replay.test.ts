@@ -1,7 +1,7 @@
 /** SP-SECURITY 10.2 step 8: InResponseTo binding (IRT1-5), unsolicited responses, replay (REPLAY1-3). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { verifyLoginResponse } from '../../src/gateway/acs.ts';
+import { verifyLoginResponse } from '../../src/sp/acs.ts';
 import { craft, encode, options, REQUEST_ID, rejects, verifyXml } from './harness.ts';
 
 test('IRT1: a response to a request this browser did not send is refused', async () => {

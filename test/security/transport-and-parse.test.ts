@@ -1,7 +1,7 @@
 /** SP-SECURITY 10.2 steps 1-2: transport (PARAM1, B64, UTF1, SIZE1) and the parser limits (DTD1, PI1, DEPTH1, ROOT2), root (ROOTNS1, VER1). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { verifyLoginResponse } from '../../src/gateway/acs.ts';
+import { verifyLoginResponse } from '../../src/sp/acs.ts';
 import { MAX_DECODED_BYTES, MAX_ENCODED_CHARS } from '../../src/saml/verify/transport.ts';
 import { craft, encode, options, REQUEST_ID, rejects, verifyXml } from './harness.ts';
 

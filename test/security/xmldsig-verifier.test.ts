@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
-import { authnRequestXml } from '../../src/gateway/authn-request.ts';
+import { authnRequestXml } from '../../src/sp/authn-request.ts';
 import { receivePost } from '../../src/idp/requests.ts';
 import { ALGORITHMS } from '../../src/saml/constants.ts';
 import { certificateFromPem } from '../../src/saml/keys.ts';

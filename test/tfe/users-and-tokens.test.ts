@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
 import { randomIds } from '../../src/ids.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
-import { loginRefusalAsRejection } from '../../src/gateway/acs.ts';
+import { loginRefusalAsRejection } from '../../src/sp/acs.ts';
 import { SamlRejection } from '../../src/saml/rejection.ts';
 import type { TfeDeps } from '../../src/tfe/deps.ts';
 import { TfeError } from '../../src/tfe/errors.ts';

@@ -6,7 +6,7 @@
  * parse, structure, status, algorithms, signatures, then every semantic check on the elements
  * parsed from the *signed* canonical bytes and the attribute policy. It runs in two modes:
  * - fail-fast (checkLoginResponse): the first failure throws a SamlRejection; the ACS uses this,
- *   wrapped by src/gateway/acs.ts, which adds what only a live SP can judge (InResponseTo bound
+ *   wrapped by src/sp/acs.ts, which adds what only a live SP can judge (InResponseTo bound
  *   to the browser session, unsolicited responses, the replay cache);
  * - findings (inspectLoginResponse): every check runs, each failure becomes a Finding and the
  *   next check carries on with the best available element (the unverified one when a signature
