@@ -23,6 +23,7 @@ export function sendTfeError(res: Response, err: TfeError): void {
     status: String(status),
     title,
     detail: err.message,
-    ...(err.field ? { source: { pointer: `/data/attributes/${err.field}` } } : {}),
+    // A field that starts with "/" is a whole pointer (a relationship, e.g. /data/relationships/project).
+    ...(err.field ? { source: { pointer: err.field.startsWith('/') ? err.field : `/data/attributes/${err.field}` } } : {}),
   }]);
 }

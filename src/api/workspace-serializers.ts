@@ -3,6 +3,7 @@
  * Workspaces, Team Access, Configuration Versions, Runs, Plans, Applies, State Versions and
  * Variables API pages). The `permissions` objects come from src/tfe/workspace-access.ts.
  */
+import { projectOfWorkspace } from '../tfe/projects.ts';
 import type {
   ConfigurationVersionRecord,
   OrganizationRecord,
@@ -77,6 +78,7 @@ export function workspaceResource(w: WorkspaceRecord, org: OrganizationRecord, f
       'current-state-version': rel('state-versions', w.currentStateVersionId),
       'locked-by': w.lockedBy ? rel(w.lockedBy.kind === 'user' ? 'users' : w.lockedBy.kind === 'team' ? 'teams' : 'organizations', w.lockedBy.kind === 'organization' ? org.name : w.lockedBy.id) : { data: null },
       'ssh-key': { data: null },
+      project: rel('projects', projectOfWorkspace(w)),
       'agent-pool': { data: null },
       vars: { links: { related: `/api/v2/workspaces/${w.id}/vars` } },
       runs: { links: { related: `/api/v2/workspaces/${w.id}/runs` } },

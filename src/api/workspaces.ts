@@ -12,6 +12,7 @@ import type { OrganizationRecord, TeamAccessRecord, WorkspaceRecord, WorkspaceSe
 import { authorize } from '../tfe/authorize.ts';
 import { isKnownTerraformVersion } from '../tfe/terraform-versions.ts';
 import { seesAllWorkspaces } from '../tfe/workspace-access.ts';
+import { projectForWorkspace } from '../tfe/projects.ts';
 import { createWorkspace, updateWorkspace, WORKSPACE_NAME } from '../tfe/workspaces.ts';
 import { TfeError } from '../tfe/errors.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -61,6 +62,8 @@ const body = (nameRequired: boolean) =>
     data: z.object({
       type: z.literal('workspaces', { error: 'must be "workspaces"' }).optional(),
       attributes: nameRequired ? attributes.required({ name: true }) : attributes.default({}),
+      // TFE: a workspace belongs to one project (the Default Project when none is named).
+      relationships: z.object({ project: z.object({ data: z.object({ id: z.string().min(1), type: z.literal('projects', { error: 'must be "projects"' }).optional() }) }) }).partial().optional(),
     }),
   });
 
@@ -133,9 +136,11 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
     const org: OrgScope | undefined = await loadOrganization(ctx, principalOf(req), req.params.org);
     const facts = org && { principal: principalOf(req), teams: org.teams, organization: org.organization, teamAccess: [] };
     if (!org || !facts || !authorize(facts, 'workspace:create')) return sendNotFound(res);
-    const a = parseBody(req, body(true)).data.attributes;
+    const { attributes: a, relationships } = parseBody(req, body(true)).data;
     const name = a.name!;
-    const result = await createWorkspace(ctx, org.organization.id, name, settingsFrom(a));
+    const settings = settingsFrom(a);
+    if (relationships?.project) settings.projectId = await projectForWorkspace(ctx.tfe, org.organization.id, relationships.project.data.id);
+    const result = await createWorkspace(ctx, org.organization.id, name, settings);
     if (!result.ok) throw nameTaken(name);
     ctx.logger.info({ workspaceId: result.workspace.id, organization: org.organization.name }, 'workspace created');
     await sendWorkspace(ctx, res, req, 201, { workspace: result.workspace, organization: org.organization, facts: { ...facts, workspace: result.workspace } });
@@ -152,8 +157,10 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
   const update = (load: (req: Request) => Promise<WorkspaceScope | undefined>) => async (req: Request, res: Response) => {
     const scope = await load(req);
     if (!scope || !scope.may('workspace:update')) return sendNotFound(res);
-    const a = parseBody(req, body(false)).data.attributes;
-    const result = await updateWorkspace(ctx, scope.workspace.id, { name: a.name, settings: settingsFrom(a) });
+    const { attributes: a, relationships } = parseBody(req, body(false)).data;
+    const settings = settingsFrom(a);
+    if (relationships?.project) settings.projectId = await projectForWorkspace(ctx.tfe, scope.workspace.organizationId, relationships.project.data.id);
+    const result = await updateWorkspace(ctx, scope.workspace.id, { name: a.name, settings });
     if (!result.ok) {
       if (result.reason === 'name-taken') throw nameTaken(a.name!);
       return sendNotFound(res);

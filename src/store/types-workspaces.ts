@@ -38,6 +38,11 @@ export interface WorkspaceSettings {
   sourceName: string | null;
   sourceUrl: string | null;
   tagNames: string[];
+  /**
+   * The project the workspace belongs to (TFE: exactly one). null, or absent in records written
+   * before projects existed: the organization's Default Project (src/tfe/projects.ts).
+   */
+  projectId?: string | null;
 }
 
 export interface WorkspaceRecord {

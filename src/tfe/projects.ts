@@ -33,8 +33,26 @@ export function checkProjectName(name: string): string {
 const nameKey = (organizationId: string, name: string) => `${organizationId}/${name.toLowerCase()}`;
 const taken = () => new TfeError('taken', 'Name has already been taken', 'name');
 
+/** The Default Project's id, derived from the organization: no lookup needed to name it. */
+export const defaultProjectId = (organizationId: string): string => derivedId('prj', `default\0${organizationId}`);
+
+/** The project a workspace belongs to: its own, or the Default Project (null or absent). */
+export const projectOfWorkspace = (w: { organizationId: string; settings: { projectId?: string | null } }): string => w.settings.projectId ?? defaultProjectId(w.organizationId);
+
+/**
+ * The project id a workspace create or update names, checked: a project of the same
+ * organization (422 otherwise, as TFE answers an unknown relationship). The Default Project is
+ * stored as null, so it needs no record to exist yet.
+ */
+export async function projectForWorkspace(d: TfeDeps, organizationId: string, projectId: string): Promise<string | null> {
+  if (projectId === defaultProjectId(organizationId)) return null;
+  const p = await d.store.resources.get<ProjectAttributes>(PROJECT, projectId);
+  if (!p || p.organizationId !== organizationId) throw invalid('/data/relationships/project', `project ${projectId} was not found in this organization`);
+  return p.id;
+}
+
 export async function ensureDefaultProject(d: TfeDeps, organizationId: string): Promise<Project> {
-  const id = derivedId('prj', `default\0${organizationId}`);
+  const id = defaultProjectId(organizationId);
   const existing = await d.store.resources.get<ProjectAttributes>(PROJECT, id);
   if (existing) return existing;
   const now = d.clock.now();
@@ -75,7 +93,20 @@ export async function updateProject(d: TfeDeps, p: Project, a: { name?: string; 
   }
 }
 
+/** How many workspaces of the organization belong to the project. */
+export async function workspacesInProject(d: TfeDeps, p: Project): Promise<number> {
+  let n = 0;
+  for (let page = 1; ; page++) {
+    const { items, total } = await d.store.workspaces.listByOrganization(p.organizationId, { number: page, size: 100 }, {});
+    n += items.filter((w) => projectOfWorkspace(w) === p.id).length;
+    if (page * 100 >= total) return n;
+  }
+}
+
 export async function deleteProject(d: TfeDeps, p: Project): Promise<void> {
   if (p.attributes.isDefault) throw invalid('name', 'The default project cannot be deleted');
+  // TFE: a project is deleted only when it is empty; its workspaces are moved first, never lost.
+  const count = await workspacesInProject(d, p);
+  if (count > 0) throw invalid('name', `Project still contains ${count} workspace${count === 1 ? '' : 's'}: move or delete them first`);
   await d.store.resources.delete(PROJECT, p.id);
 }

@@ -33,6 +33,7 @@ export function defaultSettings(): WorkspaceSettings {
     sourceName: null,
     sourceUrl: null,
     tagNames: [],
+    projectId: null,
   };
 }
 
