@@ -53,6 +53,7 @@ const attributes = z
     'source-url': z.url().nullable(),
     'tag-names': z.array(z.string().regex(/^[a-z0-9:_-]{1,255}$/i, { error: 'tags are letters, numbers, -, _ and :' })).max(100),
     'agent-pool-id': z.string().nullable(),
+    'setting-overwrites': z.object({ 'execution-mode': z.boolean({ error: 'must be true or false' }), 'agent-pool': z.boolean({ error: 'must be true or false' }) }).partial(),
     'vcs-repo': z.null({ error: 'VCS connections are not simulated by samlgate; leave vcs-repo out or null' }),
   })
   .partial();
@@ -95,6 +96,8 @@ function settingsFrom(a: Attributes): Partial<WorkspaceSettings> {
   if (a['source-name'] !== undefined) s.sourceName = a['source-name'];
   if (a['source-url'] !== undefined) s.sourceUrl = a['source-url'];
   if (a['tag-names'] !== undefined) s.tagNames = a['tag-names'];
+  const o = a['setting-overwrites'];
+  if (o !== undefined) s.settingOverwrites = { executionMode: o['execution-mode'] ?? true, agentPool: o['agent-pool'] ?? true };
   return s;
 }
 

@@ -43,6 +43,12 @@ export interface WorkspaceSettings {
    * before projects existed: the organization's Default Project (src/tfe/projects.ts).
    */
   projectId?: string | null;
+  /**
+   * TFE `setting-overwrites` (whether the workspace's execution mode and agent pool override the
+   * organization's defaults). Stored and returned; samlgate has no defaults to inherit, so the
+   * workspace's own execution mode always applies. Absent: both true.
+   */
+  settingOverwrites?: { executionMode: boolean; agentPool: boolean };
 }
 
 export interface WorkspaceRecord {
@@ -206,6 +212,8 @@ export interface RunRecord {
   planOnly: boolean;
   /** auto-apply as it was when the run was queued (the run's own setting may override the workspace's). */
   autoApply: boolean;
+  /** TFE `save-plan` (absent: false). */
+  savePlan?: boolean;
   targetAddrs: string[] | null;
   replaceAddrs: string[] | null;
   hasChanges: boolean;

@@ -14,6 +14,8 @@ export interface QueueRunInput {
   message?: string;
   isDestroy?: boolean;
   autoApply?: boolean;
+  /** TFE `save-plan`: the plan is kept for a later apply, so the run never applies on its own. */
+  savePlan?: boolean;
   planOnly?: boolean;
   refresh?: boolean;
   refreshOnly?: boolean;
@@ -38,7 +40,9 @@ export async function queueRun(d: DomainDeps, i: QueueRunInput): Promise<RunReco
     refreshOnly: i.refreshOnly ?? false,
     // A speculative configuration can only plan (TFE), whatever the run asks for.
     planOnly: (i.planOnly ?? false) || i.configurationVersion.speculative,
-    autoApply: i.autoApply ?? i.workspace.settings.autoApply,
+    // A saved plan waits for an explicit apply whatever auto-apply says (TFE: saved-plan runs).
+    autoApply: i.savePlan ? false : (i.autoApply ?? i.workspace.settings.autoApply),
+    ...(i.savePlan ? { savePlan: true } : {}),
     targetAddrs: i.targetAddrs ?? null,
     replaceAddrs: i.replaceAddrs ?? null,
     hasChanges: false,
