@@ -181,19 +181,8 @@ export async function checkMembers(deps: Pick<TfeDeps, 'store'>, type: 'policies
   if (bad !== undefined) throw new TfeError('invalid', `${type === 'policies' ? 'Policy' : 'Workspace'} ${bad} was not found in this organization`, type);
 }
 
-export interface NewPolicySet {
-  name: string;
-  description: string | null;
-  global: boolean;
-  kind: PolicyKind;
-  overridable: boolean;
-  policiesPath: string | null;
-  agentEnabled: boolean;
-  policyToolVersion: string | null;
-  policyIds: string[];
-  workspaceIds: string[];
-  excludedWorkspaceIds: string[];
-}
+/** A new policy set's input: every attribute a stored set has (one shape, not a second copy). */
+export type NewPolicySet = PolicySetAttrs;
 
 export async function createPolicySet(deps: Deps, org: OrganizationRecord, input: NewPolicySet): Promise<PolicySet> {
   checkName(input.name);
