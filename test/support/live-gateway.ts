@@ -105,27 +105,34 @@ export async function startLiveGateway(o: LiveGatewayOptions = {}): Promise<Live
       responseBody: '',
     };
     const reqChunks: Buffer[] = [];
-    const up = http.request({ host: '127.0.0.1', port: gatewayPort, method: req.method, path: req.url, headers: req.headers, agent: upstream }, (upRes) => {
-      entry.status = upRes.statusCode ?? 0;
-      res.writeHead(entry.status, upRes.headers);
-      const resChunks: Buffer[] = [];
-      upRes.on('data', (c: Buffer) => resChunks.push(c));
-      upRes.on('end', () => {
-        entry.responseBody = bodyText(resChunks, upRes.headers['content-type']);
+    // The body is read first so the request can be sent again: the gateway may close an idle
+    // keep-alive socket just as the proxy reuses it (ECONNRESET on a reused socket; Node's docs,
+    // `request.reusedSocket`), which is a race of the proxy, not an answer of the gateway.
+    const forward = (body: Buffer, retried: boolean) => {
+      const up = http.request({ host: '127.0.0.1', port: gatewayPort, method: req.method, path: req.url, headers: req.headers, agent: upstream }, (upRes) => {
+        entry.status = upRes.statusCode ?? 0;
+        res.writeHead(entry.status, upRes.headers);
+        const resChunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => resChunks.push(c));
+        upRes.on('end', () => {
+          entry.responseBody = bodyText(resChunks, upRes.headers['content-type']);
+        });
+        upRes.pipe(res);
       });
-      upRes.pipe(res);
-    });
-    up.on('error', (err) => {
-      entry.status = 502;
-      entry.responseBody = `proxy: ${err.message}`;
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`recording proxy could not reach the gateway: ${err.message}`);
-    });
+      up.on('error', (err: NodeJS.ErrnoException) => {
+        if (!retried && up.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return forward(body, true);
+        entry.status = 502;
+        entry.responseBody = `proxy: ${err.message}`;
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`recording proxy could not reach the gateway: ${err.message}`);
+      });
+      up.end(body);
+    };
     req.on('data', (c: Buffer) => reqChunks.push(c));
     req.on('end', () => {
       entry.requestBody = bodyText(reqChunks, req.headers['content-type']);
+      forward(Buffer.concat(reqChunks), false);
     });
-    req.pipe(up);
     requests.push(entry);
   });
   await new Promise<void>((resolve, reject) => {
