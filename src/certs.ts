@@ -7,9 +7,11 @@ import { webcrypto } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SamlgateError } from './errors.ts';
 
-export class CertificateGenerationError extends Error {
+export class CertificateGenerationError extends SamlgateError {
   readonly code = 'ERR_CERTS';
+  readonly kind = 'runtime';
 }
 
 const PAIRS = ['idp-signing', 'sp-signing'] as const;

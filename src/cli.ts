@@ -5,19 +5,18 @@
  *
  * Exit codes: 0 success; 1 a runtime failure (port in use, unreadable key or metadata, a login the
  * IdP or gateway refused); 2 every usage or configuration error (unknown option, an option of
- * another subcommand, a bad value in a flag or the config file, a bad --data).
+ * another subcommand, a bad value in a flag or the config file, a bad --data). For errors that end a
+ * command this is the error's kind, usage or runtime (exitCodeOf in src/errors.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Clock } from './clock.ts';
-import { ConfigError, LOG_FORMATS, loadConfig, PACKAGE_ROOT, TFE_DEFAULTS, type Config, type FlagOverrides } from './config.ts';
+import { LOG_FORMATS, loadConfig, PACKAGE_ROOT, TFE_DEFAULTS, type Config, type FlagOverrides } from './config.ts';
 import { parseDuration } from './duration.ts';
+import { exitCodeOf, SamlgateError } from './errors.ts';
 import { createLogger, defaultLogFormat, type Logger } from './log.ts';
-import { StartupError, startServices, type Services } from './server.ts';
-import { DataDirError, DataLockedError } from './store/data-dir.ts';
-import { StoreOpenError } from './store/open.ts';
-import { TlsSetupError } from './tls.ts';
+import { startServices, type Services } from './server.ts';
 import { registerValidateCommand } from './validate/cli.ts';
 
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -130,20 +129,18 @@ function configFrom(opts: Record<string, unknown>, name: ServerCommand): Config 
   return loadConfig(opts.config as string | undefined, flags, flagNames);
 }
 
+/**
+ * Every error samlgate raises on purpose (a SamlgateError) says what to fix in its message, so it
+ * is printed as is; anything else is a bug, logged as one. The exit code is the error's kind.
+ */
 function fail(err: unknown, logger?: Logger): never {
-  if (err instanceof ConfigError || err instanceof DataDirError) {
-    // A bad --data (not a directory, not creatable) is a configuration error like any other bad value.
+  if (err instanceof SamlgateError) {
     process.stderr.write(`samlgate: ${err.message}\n`);
-    process.exit(2);
+  } else {
+    logger?.fatal({ err }, 'unexpected failure');
+    process.stderr.write(`samlgate: unexpected failure: ${(err as Error)?.message ?? String(err)}\n`);
   }
-  const code = (err as { code?: string })?.code;
-  if (err instanceof StartupError || err instanceof TlsSetupError || err instanceof StoreOpenError || err instanceof DataLockedError || code === 'ERR_KEY' || code === 'ERR_METADATA' || code === 'ERR_CERTS') {
-    process.stderr.write(`samlgate: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-  logger?.fatal({ err }, 'unexpected failure');
-  process.stderr.write(`samlgate: unexpected failure: ${(err as Error)?.message ?? String(err)}\n`);
-  process.exit(1);
+  process.exit(exitCodeOf(err));
 }
 
 function closeOnSignals(services: Services, logger: Logger) {

@@ -3,6 +3,8 @@
  * crewjam/saml takes TimeNow: tests and the demo move a ManualClock forward instead of waiting,
  * and signed documents become reproducible.
  */
+import { SamlgateError } from './errors.ts';
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
@@ -55,8 +57,10 @@ export class ManualClock implements Clock {
   }
 }
 
-export class ClockBackwardsError extends RangeError {
+/** A usage error: the caller asked for an earlier time (ManualClock.set says why that is refused). */
+export class ClockBackwardsError extends SamlgateError {
   readonly code = 'ERR_CLOCK_BACKWARDS';
+  readonly kind = 'usage';
   constructor(readonly current: number, readonly requested: number) {
     super(`the manual clock only moves forward: it is ${new Date(current).toISOString()}, and ${new Date(requested).toISOString()} is earlier`);
   }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.ts';
 import { findNonXmlChar } from './saml/xml-chars.ts';
 import { attributeNameProblem } from './saml/attribute-name-rule.ts';
+import { SamlgateError } from './errors.ts';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEV_CERTS_DIR = path.join(PACKAGE_ROOT, 'certs');
@@ -241,9 +242,9 @@ export interface Config extends Omit<RawConfig, 'tls' | 'trustProxy'> {
   trustProxy: { idp: boolean | string; gateway: boolean | string };
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends SamlgateError {
   readonly code = 'ERR_CONFIG';
-  readonly exitCode = 2;
+  readonly kind = 'usage';
 }
 
 /** CLI flags, already named after config paths (`idp.port`, `gateway.idleTimeout`...). */

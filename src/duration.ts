@@ -3,6 +3,8 @@
  * `500ms`, or a bare number of seconds. One parser so the CLI, the config file and the
  * dev-clock API agree on what "15m" means.
  */
+import { SamlgateError } from './errors.ts';
+
 const UNIT_MS: Record<string, number> = {
   ms: 1,
   s: 1000,
@@ -14,8 +16,9 @@ const UNIT_MS: Record<string, number> = {
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/;
 
-export class DurationError extends Error {
+export class DurationError extends SamlgateError {
   readonly code = 'ERR_DURATION';
+  readonly kind = 'usage';
 }
 
 /** Parses a duration to milliseconds; throws DurationError with a usable message otherwise. */

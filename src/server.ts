@@ -26,9 +26,11 @@ import { createSqliteStore } from './store/sqlite/index.ts';
 import type { SettingsStore, Store } from './store/types.ts';
 import { loadTlsCredentials, type TlsCredentials } from './tls.ts';
 import { capConnections } from './http/connection-cap.ts';
+import { SamlgateError } from './errors.ts';
 
-export class StartupError extends Error {
+export class StartupError extends SamlgateError {
   readonly code = 'ERR_STARTUP';
+  readonly kind = 'runtime';
 }
 
 /** The built-in IdP as the gateway sees it, derived from config (no network round trip at start). */

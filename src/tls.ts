@@ -5,9 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import type { Config } from './config.ts';
+import { SamlgateError } from './errors.ts';
 
-export class TlsSetupError extends Error {
+export class TlsSetupError extends SamlgateError {
   readonly code = 'ERR_TLS';
+  readonly kind = 'runtime';
 }
 
 export interface TlsCredentials {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, resolveConfig } from '../src/config.ts';
 import { formatDuration, parseDuration } from '../src/duration.ts';
+import { exitCodeOf } from '../src/errors.ts';
 
 describe('config', () => {
   it("defaults are TFE's: 20160 min idle and absolute, 1209600 s API token timeout", () => {
@@ -35,7 +36,7 @@ describe('config', () => {
       () => resolveConfig({ gateway: { idleTimeout: 'soon', prot: 1 } }, { 'idp.port': 70000 }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
-        assert.equal(err.exitCode, 2);
+        assert.equal(exitCodeOf(err), 2);
         assert.match(err.message, /gateway\.idleTimeout: "soon" is not a duration: use a number followed by ms, s, m, h, d or w/);
         assert.match(err.message, /gateway: unknown option\(s\) prot/);
         assert.match(err.message, /idp\.port: /);

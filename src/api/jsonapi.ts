@@ -4,6 +4,7 @@
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
+import { SamlgateError } from '../errors.ts';
 
 export const JSONAPI = 'application/vnd.api+json';
 const JSONAPI_CONTENT_TYPE = `${JSONAPI}; charset=utf-8`;
@@ -48,7 +49,10 @@ export function sendNotFound(res: Response): void {
   sendErrors(res, 404, [{ status: '404', title: 'not found' }]);
 }
 
-export class ApiInputError extends Error {
+/** A request the JSON:API adapter refuses before the domain sees it (422, src/api/tfe-errors.ts). */
+export class ApiInputError extends SamlgateError {
+  readonly code = 'ERR_API_INPUT';
+  readonly kind = 'usage';
   constructor(readonly errors: ApiErrorObject[]) {
     super(errors.map((e) => e.detail).join('; '));
   }

@@ -3,8 +3,11 @@
  * redirects, and the HTTP-POST binding's auto-submitting form. Used by `samlgate demo` (and,
  * later, `samlgate login`) so scripts log in exactly the way a person's browser does.
  */
-export class BrowserError extends Error {
+import { SamlgateError } from '../errors.ts';
+
+export class BrowserError extends SamlgateError {
   readonly code = 'ERR_BROWSER';
+  readonly kind = 'runtime';
 }
 
 interface Cookie {

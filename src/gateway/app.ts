@@ -41,7 +41,6 @@ import { AuthorizationCodes } from './terraform-login-codes.ts';
 import { certificateFromPem } from '../saml/keys.ts';
 import { ensureEmbeddedOrganization } from '../tfe/organizations.ts';
 import { defaultSamlSettings, SamlSettingsService } from '../tfe/saml-settings.ts';
-import { TfeError } from '../tfe/errors.ts';
 import { addOrganizationRoutes } from '../api/organizations.ts';
 import { addTeamRoutes } from '../api/teams.ts';
 import { addTeamMemberRoutes } from '../api/team-members.ts';
@@ -50,7 +49,7 @@ import { addTeamTokenRoutes } from '../api/team-tokens.ts';
 import { addOrganizationTokenRoutes } from '../api/organization-tokens.ts';
 import { addAdminSamlSettingsRoutes } from '../api/admin-saml-settings.ts';
 import { addAdminOrganizationRoutes } from '../api/admin-organizations.ts';
-import { sendTfeError } from '../api/tfe-errors.ts';
+import { httpErrorOf, isHttpMappedError, sendApiError } from '../api/tfe-errors.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { mintTokenSecret } from '../tfe/token-secrets.ts';
 import { orgWebRoutes } from '../pages/org-web-routes.ts';
@@ -240,20 +239,19 @@ export function createGateway(o: GatewayOptions): Gateway {
 
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const isApi = req.originalUrl.startsWith('/api/') || req.originalUrl.startsWith(CAPABILITY_PATH);
-    if (err instanceof ApiInputError) return sendErrors(res, 422, err.errors);
-    if (err instanceof TfeError && isApi) return sendTfeError(res, err);
     if (err instanceof StoreUnavailableError) {
       // Disk full, I/O error, database locked: not the request's fault, and nothing was written
       // (each store step is one transaction). The process stays up; retrying later can succeed.
       o.logger.error({ code: err.cause_, url: redactCapability(req.originalUrl) }, `store unavailable: ${err.message}`);
       res.setHeader('Retry-After', '30');
-      if (isApi) return sendError(res, 503, 'service unavailable', `the gateway could not save or read its state: ${err.message}`);
-      return res.status(503).type('text').send(`The gateway could not save or read its state: ${err.message}. Nothing was changed; try again once the operator has fixed it.`);
     }
-    if (err instanceof StoreConflictError) {
-      if (isApi) return sendError(res, 409, 'conflict', err.message);
-      return res.status(409).type('text').send(err.message);
+    // ApiInputError answers as JSON:API on every path (it is only thrown by JSON:API parsing); a
+    // TfeError outside the API is a bug in a page, so it falls through to the 500 below.
+    if (isHttpMappedError(err) && (isApi || err instanceof ApiInputError)) return sendApiError(res, err);
+    if (err instanceof StoreUnavailableError) {
+      return res.status(httpErrorOf(err).status).type('text').send(`The gateway could not save or read its state: ${err.message}. Nothing was changed; try again once the operator has fixed it.`);
     }
+    if (err instanceof StoreConflictError) return res.status(httpErrorOf(err).status).type('text').send(err.message);
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) o.logger.error({ err, url: redactCapability(req.originalUrl) }, 'unhandled error');
     const detail =

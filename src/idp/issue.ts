@@ -11,6 +11,7 @@ import type { Certificate, SigningCredentials } from '../saml/keys.ts';
 import { signElement } from '../saml/sign.ts';
 import { serializeAssertion, serializeResponse, type AssertionModel } from './assertion.ts';
 import { applyDocumentFaults, applyModelFaults } from './faults.ts';
+import { SamlgateError } from '../errors.ts';
 
 export interface IssuedResponse {
   xml: string;
@@ -20,8 +21,9 @@ export interface IssuedResponse {
   assertionXml: string;
 }
 
-export class IssuanceError extends Error {
+export class IssuanceError extends SamlgateError {
   readonly code = 'ERR_ISSUANCE';
+  readonly kind = 'usage';
 }
 
 export function issueResponse(

@@ -3,6 +3,8 @@
  * to test against, a `detail` for operators (logs, the debug view), and a `publicMessage` for the
  * browser that gives an attacker nothing (DESIGN 5, STYLE: crewjam's private/public reasons).
  */
+import { SamlgateError, type ErrorKind } from '../errors.ts';
+
 export const REJECTION_CODES = {
   E_TRANSPORT: 'the SAML message did not arrive in the form the binding requires',
   E_XML: 'the SAML message is not well-formed, or uses XML features samlgate refuses',
@@ -51,9 +53,17 @@ export interface RejectionFacts {
  */
 export type SamlErrorCode = RejectionCode | 'ERR_METADATA' | 'ERR_KEY' | 'ERR_UNUSABLE_INPUT';
 
+/**
+ * Input the validator cannot read is the caller's (usage: `samlgate validate` exits 2); a refused
+ * message, unusable metadata or an unusable key is a runtime failure (exit 1), as `samlgate start`
+ * with an unreadable --sp-key always answered.
+ */
+const USAGE_CODES: ReadonlySet<SamlErrorCode> = new Set(['ERR_UNUSABLE_INPUT']);
+
 /** The one error base class of the SAML layer (src/saml/, src/validate/). */
-export class SamlError extends Error {
+export class SamlError extends SamlgateError {
   readonly code: SamlErrorCode;
+  readonly kind: ErrorKind;
   /** Operator-facing explanation: what was found, what was expected, how to fix it. */
   readonly detail: string;
   readonly claim: string | undefined;
@@ -63,8 +73,8 @@ export class SamlError extends Error {
 
   constructor(code: SamlErrorCode, detail: string, facts: RejectionFacts = {}, message = detail) {
     super(message);
-    this.name = new.target.name;
     this.code = code;
+    this.kind = USAGE_CODES.has(code) ? 'usage' : 'runtime';
     this.detail = detail;
     this.claim = facts.claim;
     this.expected = facts.expected;

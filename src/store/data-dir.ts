@@ -18,16 +18,18 @@ import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, readF
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import { SamlgateError } from '../errors.ts';
 
 /** A bad `--data` value: a usage/configuration error (the CLI exits 2). */
-export class DataDirError extends Error {
+export class DataDirError extends SamlgateError {
   readonly code = 'ERR_DATA_DIR';
-  readonly exitCode = 2;
+  readonly kind = 'usage';
 }
 
 /** The database is locked by another live process, or another opener in this one (the CLI exits 1). */
-export class DataLockedError extends Error {
+export class DataLockedError extends SamlgateError {
   readonly code = 'ERR_DATA_LOCKED';
+  readonly kind = 'runtime';
   constructor(
     message: string,
     /** The holder's PID as its holder note gives it (information only), or null when unknown. */

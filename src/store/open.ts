@@ -9,9 +9,11 @@ import { createMemoryStore } from './memory.ts';
 import { DatabaseOpenError } from './sqlite/database.ts';
 import { createSqliteStore } from './sqlite/index.ts';
 import type { Store } from './types.ts';
+import { SamlgateError } from '../errors.ts';
 
-export class StoreOpenError extends Error {
+export class StoreOpenError extends SamlgateError {
   readonly code = 'ERR_STORE_OPEN';
+  readonly kind = 'runtime';
 }
 
 export const MEMORY = ':memory:';

@@ -382,6 +382,7 @@ export * from './types-workspaces.ts';
 import type { WorkspaceStores } from './types-workspaces.ts';
 export * from './types-resources.ts';
 import type { ResourceStore } from './types-resources.ts';
+import { SamlgateError } from '../errors.ts';
 
 /** `WorkspaceStores` adds workspaces, teamAccess, configurationVersions, runs, stateVersions, variables. */
 export interface Store extends WorkspaceStores {
@@ -400,13 +401,15 @@ export interface Store extends WorkspaceStores {
   close(): Promise<void>;
 }
 
-export class StoreConflictError extends Error {
+export class StoreConflictError extends SamlgateError {
   readonly code = 'ERR_STORE_CONFLICT';
+  readonly kind = 'usage';
 }
 
 /** A write failed for a reason outside the request (disk full, I/O error, database locked). */
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends SamlgateError {
   readonly code = 'ERR_STORE_UNAVAILABLE';
+  readonly kind = 'runtime';
   constructor(
     message: string,
     /** The driver's code, e.g. SQLITE_FULL. */

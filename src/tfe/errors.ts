@@ -12,10 +12,14 @@
  * - transition-not-allowed: the run's state does not allow this action (TFE: 409);
  * - spent: a one-time resource was already used (an uploaded configuration version; 409).
  */
+import { SamlgateError } from '../errors.ts';
+
 export const TFE_ERROR_CODES = ['invalid', 'taken', 'not-found', 'last-owner', 'locked', 'stale', 'transition-not-allowed', 'spent'] as const;
 export type TfeErrorCode = (typeof TFE_ERROR_CODES)[number];
 
-export class TfeError extends Error {
+/** Every TFE code is the request's fault (a refused value, a conflict with the current state): usage. */
+export class TfeError extends SamlgateError {
+  readonly kind = 'usage';
   constructor(
     readonly code: TfeErrorCode,
     message: string,

@@ -6,9 +6,11 @@
  * Every limit that trips is a SlugError naming the limit, never a generic "not a tar.gz".
  */
 import { gunzip } from 'node:zlib';
+import { SamlgateError } from '../errors.ts';
 
-export class SlugError extends Error {
+export class SlugError extends SamlgateError {
   readonly code = 'ERR_SLUG';
+  readonly kind = 'usage';
 }
 
 const MiB = 1024 * 1024;

@@ -4,6 +4,7 @@
  * which the ACS maps to its rejection code (src/sp/acs.ts, loginRefusalAsRejection).
  */
 import type { Clock } from '../clock.ts';
+import { SamlgateError } from '../errors.ts';
 import type { IdGenerator } from '../ids.ts';
 import type { LoginFinding, Store, SuspendResult, UserRecord } from '../store/types.ts';
 import type { KeyedMutex } from '../util/keyed-mutex.ts';
@@ -12,13 +13,15 @@ import type { KeyedMutex } from '../util/keyed-mutex.ts';
 export type LoginRefusalReason = 'user-suspended' | 'username-taken';
 
 /** The login sync's domain error; `message` is the operator-facing detail. */
-export class LoginRefused extends Error {
+export class LoginRefused extends SamlgateError {
+  readonly code = 'ERR_LOGIN_REFUSED';
+  /** Runtime, like every refused login (the ACS answers it as E_USER). */
+  readonly kind = 'runtime';
   constructor(
     readonly reason: LoginRefusalReason,
     message: string,
   ) {
     super(message);
-    this.name = 'LoginRefused';
   }
 }
 

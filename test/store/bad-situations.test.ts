@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import request from 'supertest';
 import { resolveConfig } from '../../src/config.ts';
+import { exitCodeOf } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startServices } from '../../src/server.ts';
 import { acquireLock, DataDirError, DataLockedError } from '../../src/store/data-dir.ts';
@@ -52,7 +53,7 @@ describe('--data that cannot be used is a usage error (exit 2) naming the path a
   });
 
   it('a missing parent directory', async () => {
-    await assert.rejects(openStore('/nonexistent-samlgate/parent/data'), (err: unknown) => err instanceof DataDirError && err.exitCode === 2 && /the parent directory \/nonexistent-samlgate\/parent does not exist; create it first/.test(err.message));
+    await assert.rejects(openStore('/nonexistent-samlgate/parent/data'), (err: unknown) => err instanceof DataDirError && exitCodeOf(err) === 2 && /the parent directory \/nonexistent-samlgate\/parent does not exist; create it first/.test(err.message));
   });
 
   it('a directory that is not writable (a read-only mount, or mode 0500 for non-root)', async (t) => {

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { StoreConflictError, StoreUnavailableError } from '../types.ts';
 import type { Migration } from './migrations.ts';
+import { SamlgateError } from '../../errors.ts';
 
 export type Db = Database.Database;
 
@@ -23,8 +24,9 @@ export const IDP_APPLICATION_ID = 0x53474944;
 export const BUSY_TIMEOUT_MS = 2000;
 
 /** The database is unusable at start-up: newer schema, not a samlgate file, corrupt. */
-export class DatabaseOpenError extends Error {
+export class DatabaseOpenError extends SamlgateError {
   readonly code = 'ERR_DATABASE_OPEN';
+  readonly kind = 'runtime';
 }
 
 /** Driver codes that mean "the request was fine, the storage is not" (disk full, I/O, locked, corrupt). */
