@@ -39,15 +39,9 @@ const TOKEN_COUNT = Number(process.env.BENCH_TOKENS ?? 1_000_000);
 // Server children
 
 async function serveSubject(): Promise<void> {
-  const { SystemClock } = await import('../src/clock.ts');
-  const { resolveConfig } = await import('../src/config.ts');
   const { randomIds } = await import('../src/ids.ts');
-  const { silentLogger } = await import('../src/log.ts');
-  const { createGateway } = await import('../src/gateway/app.ts');
   const { generateTokenSecret, hashTokenSecret } = await import('../src/tfe/token-secrets.ts');
-  const { loadSigningCredentials } = await import('../src/saml/keys.ts');
-  const { builtInIdpTrust, createHttpServer, HTTP_LIMITS } = await import('../src/server.ts');
-  const { openStore } = await import('../src/store/open.ts');
+  const { subjectGateway } = await import('./gateway-subject.ts');
   const { dataDirWith } = await import('./token-db.ts');
 
   const tokens = Number(process.env.BENCH_SUBJECT_TOKENS ?? TOKEN_COUNT);
@@ -55,18 +49,7 @@ async function serveSubject(): Promise<void> {
   // The default store: SQLite in a data directory, holding `tokens` tokens (built once, cached).
   const dir = dataDirWith(tokens, path.join(os.tmpdir(), `samlgate-bench-account-details-${tokens}-${process.pid}`));
   const fillSeconds = (performance.now() - t0) / 1000;
-  const config = resolveConfig({}, { logLevel: 'silent', data: dir });
-  const clock = new SystemClock();
-  const store = await openStore(dir);
-  const gateway = createGateway({
-    config,
-    clock,
-    ids: randomIds,
-    store,
-    logger: silentLogger,
-    idp: await builtInIdpTrust(config),
-    sp: loadSigningCredentials(config.gateway.spKey, config.gateway.spCert),
-  });
+  const { clock, store, server } = await subjectGateway(dir);
   const now = clock.now();
   const mkUser = async (username: string, isServiceAccount: boolean) => {
     const r = await store.users.recordLogin({
@@ -100,8 +83,6 @@ async function serveSubject(): Promise<void> {
   const count = await store.tokens.count();
   globalThis.gc?.();
   // BENCH_CPU_PROF=DIR: CPU profile of the serving phase only, written when the driver stops this process.
-  // The same server samlgate start builds (timeouts, connection cap), keep-alive as the baseline's.
-  const server = createHttpServer(gateway.app, { ...HTTP_LIMITS, keepAliveTimeoutMs: 60_000 });
   // The request count beside the profile turns its samples into microseconds per request (bench/profile-summary.ts --phases).
   let served = 0;
   server.on('request', () => void served++);

@@ -27,21 +27,11 @@ const READY = '@@READY@@';
 const TARGET = { op: '>=' as const, value: 0.8 };
 
 async function serveSubject(): Promise<void> {
-  const { SystemClock } = await import('../src/clock.ts');
-  const { resolveConfig } = await import('../src/config.ts');
-  const { randomIds } = await import('../src/ids.ts');
-  const { silentLogger } = await import('../src/log.ts');
-  const { createGateway } = await import('../src/gateway/app.ts');
-  const { loadSigningCredentials } = await import('../src/saml/keys.ts');
-  const { builtInIdpTrust, createHttpServer, HTTP_LIMITS } = await import('../src/server.ts');
-  const { openStore } = await import('../src/store/open.ts');
+  const { subjectGateway } = await import('./gateway-subject.ts');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'samlgate-bench-anon-session-'));
-  const config = resolveConfig({}, { logLevel: 'silent', data: dir });
-  const store = await openStore(dir);
-  const gateway = createGateway({ config, clock: new SystemClock(), ids: randomIds, store, logger: silentLogger, idp: await builtInIdpTrust(config), sp: loadSigningCredentials(config.gateway.spKey, config.gateway.spCert) });
+  const { store, server } = await subjectGateway(dir);
   const db = (store as unknown as { db?: { prepare(sql: string): { get(): { n: number } } } }).db;
   const changes = () => db?.prepare('SELECT total_changes() AS n').get().n ?? NaN;
-  const server = createHttpServer(gateway.app, { ...HTTP_LIMITS, keepAliveTimeoutMs: 60_000 });
   let served = 0;
   server.on('request', () => void served++);
   if (process.env.BENCH_CPU_PROF) await startProfile(process.env.BENCH_CPU_PROF, 'anonymous-session-subject', () => ({ requests: served }));

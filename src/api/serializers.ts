@@ -15,6 +15,18 @@ export function avatarUrl(email: string): string {
   return `https://www.gravatar.com/avatar/${createHash('md5').update(email.trim().toLowerCase()).digest('hex')}?s=100&d=mm`;
 }
 
+/** The attributes both views of a user show alike: the account's (userResource) and the admin list's. */
+function userIdentity(user: UserRecord) {
+  return {
+    username: user.username,
+    email: user.email,
+    'avatar-url': avatarUrl(user.email),
+    'is-site-admin': user.isSiteAdmin,
+    'is-suspended': user.isSuspended,
+    'is-service-account': user.isServiceAccount,
+  };
+}
+
 /**
  * `viewer`: who is asking. `meta.member-of` is the user's whole IdP group list, which names groups
  * (and so teams, projects, other organizations) beyond the viewer's organization: only the user
@@ -27,13 +39,8 @@ export function userResource(user: UserRecord, viewer: Principal) {
     id: user.id,
     type: 'users',
     attributes: {
-      username: user.username,
-      email: user.email,
-      'is-service-account': user.isServiceAccount,
-      'is-site-admin': user.isSiteAdmin,
-      'is-suspended': user.isSuspended,
+      ...userIdentity(user),
       'is-sso-login': true,
-      'avatar-url': avatarUrl(user.email),
       'two-factor': { enabled: false, verified: false },
       'unconfirmed-email': user.unconfirmedEmail ?? null,
       'v2-only': false,
@@ -199,13 +206,8 @@ export function adminUserResource(user: UserRecord) {
     id: user.id,
     type: 'users',
     attributes: {
-      username: user.username,
-      email: user.email,
-      'avatar-url': avatarUrl(user.email),
+      ...userIdentity(user),
       'is-admin': user.isSiteAdmin,
-      'is-site-admin': user.isSiteAdmin,
-      'is-suspended': user.isSuspended,
-      'is-service-account': user.isServiceAccount,
       'two-factor-enabled': false,
       'last-login-at': iso(user.lastLoginAt),
       'created-at': iso(user.createdAt),

@@ -4,13 +4,7 @@
  */
 import express, { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
-import type { Clock } from '../clock.ts';
-import type { Config } from '../config.ts';
-import type { IdGenerator } from '../ids.ts';
-import type { Logger } from '../log.ts';
-import type { SigningCredentials } from '../saml/keys.ts';
-import type { IdpTrust } from '../saml/trust.ts';
-import { StoreConflictError, StoreUnavailableError, type Store } from '../store/types.ts';
+import { StoreConflictError, StoreUnavailableError } from '../store/types.ts';
 import { securityHeaderSetter } from '../http/security-headers.ts';
 import { requestPrelude } from '../http/request-prelude.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
@@ -28,7 +22,7 @@ import { addSimClockRoutes } from '../api/sim-clock.ts';
 import { addMotdRoute, MOTD_PATH } from '../api/motd.ts';
 import { addUserTokenRoutes } from '../api/user-tokens.ts';
 import { requireApiPrincipal } from './auth.ts';
-import { RejectionLog, type GatewayContext } from './context.ts';
+import { RejectionLog, type GatewayContext, type GatewayDeps } from './context.ts';
 import { LoginAttemptLog, samlDebugEnabled } from '../sp/login-attempts.ts';
 import { PendingLoginCookie } from '../sp/pending-login-cookie.ts';
 import { GatewaySessionStore } from './session-store.ts';
@@ -57,14 +51,7 @@ import { Timeline } from './timeline.ts';
 import { assetRoutes } from '../http/assets.ts';
 
 
-export interface GatewayOptions {
-  config: Config;
-  clock: Clock;
-  ids: IdGenerator;
-  store: Store;
-  logger: Logger;
-  idp: IdpTrust;
-  sp: SigningCredentials;
+export interface GatewayOptions extends GatewayDeps {
   /** express-session secret, also the pending-login cookie's key material; a random one per process when omitted. */
   sessionSecret?: string;
   /**

@@ -17,7 +17,8 @@ import type { LoginAttemptLog } from '../sp/login-attempts.ts';
 import type { PendingLoginCookie } from '../sp/pending-login-cookie.ts';
 import type { Timeline } from './timeline.ts';
 
-export interface GatewayContext {
+/** What the caller of createGateway() supplies and every handler then reads from the context. */
+export interface GatewayDeps {
   config: Config;
   clock: Clock;
   ids: IdGenerator;
@@ -25,6 +26,9 @@ export interface GatewayContext {
   logger: Logger;
   idp: IdpTrust;
   sp: SigningCredentials;
+}
+
+export interface GatewayContext extends GatewayDeps {
   policy: SessionPolicy;
   /** Serialises logins per user (concurrent logins of one user stay consistent). */
   userLocks: KeyedMutex;

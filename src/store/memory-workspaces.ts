@@ -3,6 +3,7 @@
  * SQLite one is held to. As in memory.ts, each method runs to completion without an await in
  * between, so on one event loop every step is atomic.
  */
+import { clone, copyOut } from './memory-copy.ts';
 import { StoreConflictError, type Page, type Paged } from './types.ts';
 import {
   FINAL_RUN_STATUSES,
@@ -28,8 +29,6 @@ import {
   type WorkspaceStore,
   type WorkspaceStores,
 } from './types-workspaces.ts';
-
-const clone = <T>(v: T): T => structuredClone(v);
 
 function paginate<T>(all: T[], page: Page, copy: (t: T) => T): Paged<T> {
   const start = (page.number - 1) * page.size;
@@ -106,8 +105,7 @@ const newestFirstList = <T extends { createdAt: number }>(all: T[]) => all.sort(
 class MemoryWorkspaces implements WorkspaceStore {
   constructor(private readonly s: WsState) {}
   async get(id: string) {
-    const w = this.s.workspaces.get(id);
-    return w && clone(w);
+    return copyOut(this.s.workspaces, id, clone);
   }
   async getByName(organizationId: string, name: string) {
     for (const w of this.s.workspaces.values()) if (w.organizationId === organizationId && w.name === name) return clone(w);
@@ -169,8 +167,7 @@ class MemoryWorkspaces implements WorkspaceStore {
 class MemoryTeamAccess implements TeamAccessStore {
   constructor(private readonly s: WsState) {}
   async get(id: string) {
-    const t = this.s.teamAccess.get(id);
-    return t && clone(t);
+    return copyOut(this.s.teamAccess, id, clone);
   }
   async listByWorkspace(workspaceId: string, page: Page) {
     const all = [...this.s.teamAccess.values()].filter((t) => t.workspaceId === workspaceId).sort(oldestFirst);
@@ -207,8 +204,7 @@ class MemoryTeamAccess implements TeamAccessStore {
 class MemoryConfigurationVersions implements ConfigurationVersionStore {
   constructor(private readonly s: WsState) {}
   async get(id: string) {
-    const c = this.s.cvs.get(id);
-    return c && clone(c);
+    return copyOut(this.s.cvs, id, clone);
   }
   async listByWorkspace(workspaceId: string, page: Page) {
     const all = newestFirstList([...this.s.cvs.values()].filter((c) => c.workspaceId === workspaceId));
@@ -231,16 +227,14 @@ class MemoryConfigurationVersions implements ConfigurationVersionStore {
     return 'ok' as const;
   }
   async getSlug(id: string) {
-    const b = this.s.slugs.get(id);
-    return b && Buffer.from(b);
+    return copyOut(this.s.slugs, id, (b) => Buffer.from(b));
   }
 }
 
 class MemoryRuns implements RunStore {
   constructor(private readonly s: WsState) {}
   async get(id: string) {
-    const r = this.s.runs.get(id);
-    return r && clone(r);
+    return copyOut(this.s.runs, id, clone);
   }
   async getByPlanId(planId: string) {
     const id = this.s.runIdByPhase.get(planId);
@@ -304,12 +298,10 @@ class MemoryRuns implements RunStore {
 class MemoryStateVersions implements StateVersionStore {
   constructor(private readonly s: WsState) {}
   async get(id: string) {
-    const v = this.s.stateVersions.get(id);
-    return v && clone(v);
+    return copyOut(this.s.stateVersions, id, clone);
   }
   async getState(id: string) {
-    const b = this.s.states.get(id);
-    return b && Buffer.from(b);
+    return copyOut(this.s.states, id, (b) => Buffer.from(b));
   }
   async getOutput(id: string) {
     for (const sv of this.s.stateVersions.values()) {
@@ -337,8 +329,7 @@ class MemoryStateVersions implements StateVersionStore {
 class MemoryVariables implements VariableStore {
   constructor(private readonly s: WsState) {}
   async get(id: string) {
-    const v = this.s.variables.get(id);
-    return v && clone(v);
+    return copyOut(this.s.variables, id, clone);
   }
   async listByWorkspace(workspaceId: string, page: Page) {
     const all = [...this.s.variables.values()]

@@ -36,6 +36,7 @@ import {
   type UserRecord,
   type UserStore,
 } from './types.ts';
+import { copyOut } from './memory-copy.ts';
 import { createMemoryResourceStore } from './memory-resources.ts';
 import { createMemoryWorkspaceStores, type MemoryCascades } from './memory-workspaces.ts';
 
@@ -212,8 +213,7 @@ class MemoryUsers implements UserStore {
   constructor(private readonly s: MemoryState) {}
 
   async get(id: string) {
-    const u = this.s.users.get(id);
-    return u && copyUser(u);
+    return copyOut(this.s.users, id, copyUser);
   }
   async getByEmail(email: string) {
     const id = this.s.userIdByEmail.get(email.toLowerCase());
@@ -286,8 +286,7 @@ class MemoryOrganizations implements OrganizationStore {
   constructor(private readonly s: MemoryState) {}
 
   async get(id: string) {
-    const o = this.s.orgs.get(id);
-    return o && copyOrg(o);
+    return copyOut(this.s.orgs, id, copyOrg);
   }
   async getByName(name: string) {
     const id = this.s.orgIdByName.get(name);
@@ -348,8 +347,7 @@ class MemoryTeams implements TeamStore {
   constructor(private readonly s: MemoryState) {}
 
   async get(id: string) {
-    const t = this.s.teams.get(id);
-    return t && copyTeam(t);
+    return copyOut(this.s.teams, id, copyTeam);
   }
   async getByName(organizationId: string, name: string) {
     for (const id of this.s.teamsByOrg.get(organizationId)) {
@@ -446,8 +444,7 @@ class MemoryOrgMemberships implements OrgMembershipStore {
   constructor(private readonly s: MemoryState) {}
 
   async get(id: string) {
-    const m = this.s.memberships.get(id);
-    return m && copyMembership(m);
+    return copyOut(this.s.memberships, id, copyMembership);
   }
   async getByEmail(organizationId: string, email: string) {
     const e = email.toLowerCase();

@@ -16,6 +16,7 @@ import type { ResourceRecord } from '../store/types-resources.ts';
 import type { TfeDeps } from './deps.ts';
 import { newId } from './deps.ts';
 import { TfeError } from './errors.ts';
+import { newResource } from './resource-records.ts';
 
 export const POLICY = 'policies';
 export const POLICY_SET = 'policy-sets';
@@ -102,16 +103,12 @@ export async function createPolicy(deps: Deps, org: OrganizationRecord, input: N
   checkName(input.name);
   const level = checkLevel(input.kind, input.level);
   if (input.kind === 'opa' && !input.query?.trim()) throw new TfeError('invalid', "Query can't be blank for an OPA policy", 'query');
-  const now = deps.clock.now();
-  const record: Policy = {
+  const record: Policy = newResource({
     id: newId(deps.ids, 'pol'),
     type: POLICY,
     organizationId: org.id,
-    workspaceId: null,
-    parentId: null,
     uniqueKey: nameKey(org.id, input.name),
-    createdAt: now,
-    updatedAt: now,
+    at: deps.clock.now(),
     attributes: {
       name: input.name,
       description: input.description,
@@ -121,7 +118,7 @@ export async function createPolicy(deps: Deps, org: OrganizationRecord, input: N
       level,
       code: null,
     },
-  };
+  });
   try {
     await deps.store.resources.create(record);
   } catch (err) {
@@ -188,18 +185,14 @@ export async function createPolicySet(deps: Deps, org: OrganizationRecord, input
   checkName(input.name);
   await checkMembers(deps, 'policies', org.id, input.policyIds);
   await checkMembers(deps, 'workspaces', org.id, [...input.workspaceIds, ...input.excludedWorkspaceIds]);
-  const now = deps.clock.now();
-  const record: PolicySet = {
+  const record: PolicySet = newResource({
     id: newId(deps.ids, 'polset'),
     type: POLICY_SET,
     organizationId: org.id,
-    workspaceId: null,
-    parentId: null,
     uniqueKey: nameKey(org.id, input.name),
-    createdAt: now,
-    updatedAt: now,
+    at: deps.clock.now(),
     attributes: { ...input, policyIds: [...new Set(input.policyIds)], workspaceIds: [...new Set(input.workspaceIds)], excludedWorkspaceIds: [...new Set(input.excludedWorkspaceIds)] },
-  };
+  });
   try {
     await deps.store.resources.create(record);
   } catch (err) {
@@ -234,18 +227,15 @@ const PARAM_KEY = /^[^\s=]{1,128}$/;
 export async function createParameter(deps: Deps, set: PolicySet, input: ParameterAttrs): Promise<Parameter> {
   if (!input.key.trim()) throw new TfeError('invalid', "Key can't be blank", 'key');
   if (!PARAM_KEY.test(input.key)) throw new TfeError('invalid', 'Key is at most 128 characters without whitespace or "="', 'key');
-  const now = deps.clock.now();
-  const record: Parameter = {
+  const record: Parameter = newResource({
     id: newId(deps.ids, 'var'),
     type: POLICY_SET_PARAMETER,
     organizationId: set.organizationId,
-    workspaceId: null,
     parentId: set.id,
     uniqueKey: `${set.id}/${input.key}`,
-    createdAt: now,
-    updatedAt: now,
+    at: deps.clock.now(),
     attributes: input,
-  };
+  });
   try {
     await deps.store.resources.create(record);
   } catch (err) {

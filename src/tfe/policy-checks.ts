@@ -21,6 +21,7 @@ import { StoreConflictError, type RunPatch, type RunRecord, type Store } from '.
 import type { ResourceRecord } from '../store/types-resources.ts';
 import { derivedId } from './deps.ts';
 import { TfeError } from './errors.ts';
+import { newResource } from './resource-records.ts';
 import { POLICY, POLICY_SET, type PolicyAttrs, type PolicySetAttrs } from './policies.ts';
 
 export const POLICY_CHECK = 'policy-checks';
@@ -111,17 +112,14 @@ export async function afterPlan(store: Store, run: RunRecord, patch: RunPatch, n
   if (policies.length === 0) return patch;
   const outcome = evaluate(policies);
   const at = outcome.status === 'passed' ? 'passed-at' : outcome.status === 'soft_failed' ? 'soft-failed-at' : 'hard-failed-at';
-  const check: PolicyCheck = {
+  const check: PolicyCheck = newResource({
     id: derivedId('polchk', run.id),
     type: POLICY_CHECK,
     organizationId: workspace.organizationId,
     workspaceId: workspace.id,
-    parentId: null,
-    uniqueKey: null,
-    createdAt: now,
-    updatedAt: now,
+    at: now,
     attributes: { runId: run.id, status: outcome.status, result: outcome.result, statusTimestamps: { 'queued-at': now, [at]: now }, log: outcome.log },
-  };
+  });
   try {
     await store.resources.create(check);
   } catch (err) {

@@ -10,6 +10,7 @@ import { StoreConflictError } from '../store/types.ts';
 import type { ResourceRecord } from '../store/types-resources.ts';
 import { derivedId, newId, type TfeDeps } from './deps.ts';
 import { invalid, TfeError } from './errors.ts';
+import { newResource } from './resource-records.ts';
 
 export const PROJECT = 'projects';
 export const DEFAULT_PROJECT_NAME = 'Default Project';
@@ -55,8 +56,7 @@ export async function ensureDefaultProject(d: TfeDeps, organizationId: string): 
   const id = defaultProjectId(organizationId);
   const existing = await d.store.resources.get<ProjectAttributes>(PROJECT, id);
   if (existing) return existing;
-  const now = d.clock.now();
-  const record: Project = { id, type: PROJECT, organizationId, workspaceId: null, parentId: null, uniqueKey: nameKey(organizationId, DEFAULT_PROJECT_NAME), createdAt: now, updatedAt: now, attributes: { name: DEFAULT_PROJECT_NAME, description: '', isDefault: true } };
+  const record: Project = newResource({ id, type: PROJECT, organizationId, uniqueKey: nameKey(organizationId, DEFAULT_PROJECT_NAME), at: d.clock.now(), attributes: { name: DEFAULT_PROJECT_NAME, description: '', isDefault: true } });
   try {
     await d.store.resources.create(record);
   } catch (e) {
@@ -68,8 +68,7 @@ export async function ensureDefaultProject(d: TfeDeps, organizationId: string): 
 export async function createProject(d: TfeDeps, organizationId: string, a: { name: string; description?: string | null }): Promise<Project> {
   await ensureDefaultProject(d, organizationId);
   const name = checkProjectName(a.name);
-  const now = d.clock.now();
-  const record: Project = { id: newId(d.ids, 'prj'), type: PROJECT, organizationId, workspaceId: null, parentId: null, uniqueKey: nameKey(organizationId, name), createdAt: now, updatedAt: now, attributes: { name, description: a.description ?? '', isDefault: false } };
+  const record: Project = newResource({ id: newId(d.ids, 'prj'), type: PROJECT, organizationId, uniqueKey: nameKey(organizationId, name), at: d.clock.now(), attributes: { name, description: a.description ?? '', isDefault: false } });
   try {
     await d.store.resources.create(record);
   } catch (e) {

@@ -12,6 +12,7 @@ import { StoreConflictError } from '../store/types.ts';
 import type { ResourceRecord } from '../store/types-resources.ts';
 import { newId, type TfeDeps } from './deps.ts';
 import { invalid, TfeError } from './errors.ts';
+import { newResource } from './resource-records.ts';
 
 export const VARSET = 'varsets';
 export const VARSET_VAR = 'vars';
@@ -70,18 +71,14 @@ async function conflictAs<T>(f: () => Promise<T>, err: () => TfeError): Promise<
 
 export async function createVarset(d: TfeDeps, organizationId: string, a: { name: string; description?: string | null; global?: boolean; priority?: boolean; workspaceIds?: string[] }): Promise<Varset> {
   const name = checkName(a.name);
-  const now = d.clock.now();
-  const record: Varset = {
+  const record: Varset = newResource({
     id: newId(d.ids, 'varset'),
     type: VARSET,
     organizationId,
-    workspaceId: null,
-    parentId: null,
     uniqueKey: nameKey(organizationId, name),
-    createdAt: now,
-    updatedAt: now,
+    at: d.clock.now(),
     attributes: { name, description: a.description ?? '', global: a.global ?? false, priority: a.priority ?? false, workspaceIds: [...new Set(a.workspaceIds ?? [])] },
-  };
+  });
   await conflictAs(() => d.store.resources.create(record), nameTaken);
   return record;
 }
@@ -125,18 +122,15 @@ export async function liveWorkspaceIds(d: TfeDeps, set: Varset): Promise<string[
 
 export async function createVarsetVar(d: TfeDeps, set: Varset, a: { key: string; value?: string | null; description?: string | null; category: 'terraform' | 'env'; hcl?: boolean; sensitive?: boolean }): Promise<VarsetVar> {
   const key = checkKey(a.key);
-  const now = d.clock.now();
-  const record: VarsetVar = {
+  const record: VarsetVar = newResource({
     id: newId(d.ids, 'var'),
     type: VARSET_VAR,
     organizationId: set.organizationId,
-    workspaceId: null,
     parentId: set.id,
     uniqueKey: varKey(set.id, a.category, key),
-    createdAt: now,
-    updatedAt: now,
+    at: d.clock.now(),
     attributes: { key, value: a.value ?? '', description: a.description ?? null, category: a.category, hcl: a.hcl ?? false, sensitive: a.sensitive ?? false, versionId: d.ids.random(40) },
-  };
+  });
   await conflictAs(() => d.store.resources.create(record), () => keyTaken(key));
   return record;
 }

@@ -11,13 +11,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type Page } from 'playwright-core';
-import { ManualClock } from '../../src/clock.ts';
-import { resolveConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/log.ts';
-import { startServices, type Services } from '../../src/server.ts';
+import type { Page } from 'playwright-core';
 import { freePort } from '../../src/util/free-port.ts';
-import { launchChromium } from './support.ts';
+import { newPage, startStack, type BrowserStack } from './support.ts';
 
 const STEP_TIMEOUT = 8_000;
 
@@ -49,30 +45,24 @@ function siblingSite(idp: string, port: number): http.Server {
 }
 
 describe('IdP login CSRF from a sibling localhost port, in a real browser (Chromium)', { timeout: 40_000 }, () => {
-  let services: Services | undefined;
-  let browser: Browser | undefined;
+  let stack: BrowserStack | undefined;
   let attacker: http.Server | undefined;
   let page: Page;
   let idp: string;
   let attackerPort: number;
 
   before(async () => {
-    const config = resolveConfig({}, { clock: 'manual', data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort() });
-    services = await startServices(config, { idp: true, gateway: false }, { logger: silentLogger, clock: new ManualClock() });
-    idp = config.idp.baseUrl;
+    stack = await startStack({}, { idp: true, gateway: false });
+    ({ idp } = stack);
     attackerPort = await freePort();
     attacker = siblingSite(idp, attackerPort);
     await once(attacker, 'listening');
-    browser = await launchChromium();
-    const context = await browser.newContext();
-    context.setDefaultTimeout(STEP_TIMEOUT);
-    page = await context.newPage();
+    ({ page } = await newPage(stack.browser, {}, STEP_TIMEOUT));
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
+    await stack?.close();
     attacker?.close();
-    await services?.close();
   });
 
   it('a page on a sibling port cannot switch the signed-in victim from carol to alice (Origin: null and a planted CSRF cookie are refused)', async () => {

@@ -7,38 +7,25 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ManualClock } from '../../src/clock.ts';
-import { resolveConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/log.ts';
-import { startServices, type Services } from '../../src/server.ts';
-import { freePort } from '../../src/util/free-port.ts';
-import { launchChromium } from './support.ts';
+import type { Page } from 'playwright-core';
+import { newPage, startStack, type BrowserStack } from './support.ts';
 
 const TOKEN = 'browser-test-admin-token-0123456789';
 
 describe('IdP directory and inspector in a real browser (Chromium)', { timeout: 40_000 }, () => {
-  let services: Services | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext;
+  let stack: BrowserStack | undefined;
   let page: Page;
   let gw: string;
   let idp: string;
 
   before(async () => {
-    const config = resolveConfig({}, { clock: 'manual', data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort(), 'idp.adminToken': TOKEN });
-    services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
-    gw = config.gateway.baseUrl;
-    idp = config.idp.baseUrl;
-    browser = await launchChromium();
-    context = await browser.newContext();
-    context.setDefaultTimeout(8_000);
-    page = await context.newPage();
+    stack = await startStack({ 'idp.adminToken': TOKEN });
+    ({ gw, idp } = stack);
+    ({ page } = await newPage(stack.browser));
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await services?.close();
+    await stack?.close();
   });
 
   it('asks for the admin token, then toggles bob\'s IsServiceAccount and adds and removes a user', async () => {

@@ -8,19 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ManualClock } from '../../src/clock.ts';
-import { resolveConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/log.ts';
-import { startServices, type Services } from '../../src/server.ts';
-import { freePort } from '../../src/util/free-port.ts';
-import { launchChromium } from './support.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { newPage, startStack, type BrowserStack } from './support.ts';
 
 const STEP_TIMEOUT = 8_000;
 
 describe('IdP login page in a real browser (Chromium)', { timeout: 40_000 }, () => {
-  let services: Services | undefined;
-  let browser: Browser | undefined;
+  let stack: BrowserStack | undefined;
   let context: BrowserContext;
   let page: Page;
   let gw: string;
@@ -28,22 +22,16 @@ describe('IdP login page in a real browser (Chromium)', { timeout: 40_000 }, () 
   const consoleErrors: string[] = [];
 
   before(async () => {
-    const config = resolveConfig({}, { clock: 'manual', data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort() });
-    services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
-    gw = config.gateway.baseUrl;
-    idp = config.idp.baseUrl;
-    browser = await launchChromium();
-    context = await browser.newContext({ timezoneId: 'Asia/Tokyo', locale: 'en-US' });
-    context.setDefaultTimeout(STEP_TIMEOUT);
-    page = await context.newPage();
+    stack = await startStack();
+    ({ gw, idp } = stack);
+    ({ context, page } = await newPage(stack.browser, { timezoneId: 'Asia/Tokyo', locale: 'en-US' }, STEP_TIMEOUT));
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await services?.close();
+    await stack?.close();
   });
 
   it('pick bob, see NameID, attributes with NameFormat and a local SessionNotOnOrAfter, choose sa-name-lowercase: the gateway does not flag him', async () => {

@@ -6,40 +6,29 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ManualClock } from '../../src/clock.ts';
-import { resolveConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/log.ts';
-import { startServices, type Services } from '../../src/server.ts';
-import { freePort } from '../../src/util/free-port.ts';
-import { launchChromium } from './support.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { newPage, startStack, type BrowserStack } from './support.ts';
 
 const SECRET = /^[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9]{67}$/;
 
 describe('team and organization tokens in a real browser (Chromium)', { timeout: 40_000 }, () => {
-  let services: Services | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext;
+  let stack: BrowserStack | undefined;
   let page: Page;
   let gw: string;
   const consoleErrors: string[] = [];
 
   before(async () => {
-    const config = resolveConfig({}, { clock: 'manual', data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort() });
-    services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
-    gw = config.gateway.baseUrl;
-    browser = await launchChromium();
-    context = await browser.newContext();
+    stack = await startStack();
+    ({ gw } = stack);
+    let context: BrowserContext;
+    ({ context, page } = await newPage(stack.browser));
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw });
-    context.setDefaultTimeout(8_000);
-    page = await context.newPage();
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
     page.on('pageerror', (e) => consoleErrors.push(e.message));
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await services?.close();
+    await stack?.close();
   });
 
   const call = async (secret: string) => (await fetch(`${gw}/api/v2/account/details`, { headers: { authorization: `Bearer ${secret}` } })).status;

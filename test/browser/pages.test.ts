@@ -16,13 +16,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ManualClock } from '../../src/clock.ts';
-import { resolveConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/log.ts';
-import { startServices, type Services } from '../../src/server.ts';
-import { freePort } from '../../src/util/free-port.ts';
-import { launchChromium } from './support.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { newPage, startStack, type BrowserStack } from './support.ts';
 
 const STEP_TIMEOUT = 8_000;
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : null;
@@ -36,8 +31,7 @@ async function screenshot(page: Page, name: string, fullPage = true) {
 }
 
 describe('gateway pages in a real browser (Chromium)', { timeout: 60_000 }, () => {
-  let services: Services | undefined;
-  let browser: Browser | undefined;
+  let stack: BrowserStack | undefined;
   let context: BrowserContext;
   let page: Page;
   let gw: string;
@@ -45,30 +39,18 @@ describe('gateway pages in a real browser (Chromium)', { timeout: 60_000 }, () =
   const cspViolations: string[] = [];
 
   before(async () => {
-    const config = resolveConfig({}, {
-      clock: 'manual',
-      data: ':memory:',
-      'idp.port': await freePort(),
-      'gateway.port': await freePort(),
-      // The SSO API token timeout comes first (before the IdP's 8 h SessionNotOnOrAfter), so the
-      // token stops while the browser stays signed in and the page can show it.
-      'gateway.apiTokenTimeout': '1h',
-    });
-    services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
-    gw = config.gateway.baseUrl;
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light' });
-    context.setDefaultTimeout(STEP_TIMEOUT);
-    context.setDefaultNavigationTimeout(STEP_TIMEOUT);
-    page = await context.newPage();
+    // The SSO API token timeout comes first (before the IdP's 8 h SessionNotOnOrAfter), so the
+    // token stops while the browser stays signed in and the page can show it.
+    stack = await startStack({ 'gateway.apiTokenTimeout': '1h' });
+    ({ gw } = stack);
+    ({ context, page } = await newPage(stack.browser, { viewport: VIEWPORT, colorScheme: 'light' }, STEP_TIMEOUT));
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
     });
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await services?.close();
+    await stack?.close();
   });
 
   const callWithToken = async (token: string) => {

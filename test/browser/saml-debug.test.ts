@@ -6,32 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type Page } from 'playwright-core';
-import { ManualClock } from '../../src/clock.ts';
-import { resolveConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/log.ts';
-import { startServices, type Services } from '../../src/server.ts';
-import { freePort } from '../../src/util/free-port.ts';
-import { launchChromium } from './support.ts';
+import type { Browser, Page } from 'playwright-core';
+import { startStack, type BrowserStack } from './support.ts';
 
 
 describe('SAML debug view in a real browser (Chromium)', { timeout: 40_000 }, () => {
-  let services: Services | undefined;
-  let browser: Browser | undefined;
+  let stack: BrowserStack | undefined;
+  let browser: Browser;
   let gw: string;
   let idp: string;
 
   before(async () => {
-    const config = resolveConfig({}, { clock: 'manual', data: ':memory:', 'idp.port': await freePort(), 'gateway.port': await freePort() });
-    services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock: new ManualClock() });
-    gw = config.gateway.baseUrl;
-    idp = config.idp.baseUrl;
-    browser = await launchChromium();
+    stack = await startStack();
+    ({ browser, gw, idp } = stack);
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await services?.close();
+    await stack?.close();
   });
 
   async function signIn(page: Page, username: string) {

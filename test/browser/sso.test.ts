@@ -13,13 +13,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ManualClock } from '../../src/clock.ts';
-import { resolveConfig } from '../../src/config.ts';
-import { silentLogger } from '../../src/log.ts';
-import { startServices, type Services } from '../../src/server.ts';
-import { freePort } from '../../src/util/free-port.ts';
-import { launchChromium } from './support.ts';
+import type { Page } from 'playwright-core';
+import { newPage, startStack, type BrowserStack } from './support.ts';
 
 const SCREENSHOT = '/tmp/samlgate-account.png';
 const STEP_TIMEOUT = 8_000;
@@ -70,9 +65,7 @@ async function describeFailure(page: Page, trace: Trace, what: string): Promise<
 }
 
 describe('SSO in a real browser (Chromium)', { timeout: 30_000 }, () => {
-  let services: Services | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext;
+  let stack: BrowserStack | undefined;
   let page: Page;
   let trace: Trace;
   let gw: string;
@@ -80,29 +73,18 @@ describe('SSO in a real browser (Chromium)', { timeout: 30_000 }, () => {
   let secret: string;
 
   before(async () => {
-    const clock = new ManualClock();
-    const config = resolveConfig({}, {
-      clock: 'manual',
+    stack = await startStack({
       // The durable default (SQLite), in a directory of its own.
       data: mkdtempSync(path.join(os.tmpdir(), 'samlgate-browser-')),
-      'idp.port': await freePort(),
-      'gateway.port': await freePort(),
       'gateway.idleTimeout': '20m',
     });
-    services = await startServices(config, { idp: true, gateway: true }, { logger: silentLogger, clock });
-    gw = config.gateway.baseUrl;
-    idp = config.idp.baseUrl;
-    browser = await launchChromium();
-    context = await browser.newContext();
-    context.setDefaultTimeout(STEP_TIMEOUT);
-    context.setDefaultNavigationTimeout(STEP_TIMEOUT);
-    page = await context.newPage();
+    ({ gw, idp } = stack);
+    ({ page } = await newPage(stack.browser, {}, STEP_TIMEOUT));
     trace = traceOf(page);
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await services?.close();
+    await stack?.close();
   });
 
   const onAccountPage = (url: URL) => url.origin === gw && url.pathname === '/';

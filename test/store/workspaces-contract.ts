@@ -43,6 +43,23 @@ const variable = (workspaceId: string, key: string, over: Partial<VariableRecord
   id: id('var'), workspaceId, key, value: 'v', description: null, category: 'terraform', hcl: false, sensitive: false, createdAt: T0, versionId: 'v1', ...over,
 });
 
+/** A workspace with one of everything it owns or is reached through: the cascade tests' start. */
+async function workspaceWithAll(store: Store, orgId: string) {
+  const w = workspace(orgId);
+  await store.workspaces.create(w);
+  const t = team(orgId);
+  await store.teams.create(t);
+  await store.teamAccess.create(access(t.id, w.id));
+  const c = cv(w.id);
+  await store.configurationVersions.create(c);
+  const r = await store.runs.enqueue(run(w.id, c.id));
+  const s = sv(w.id, 1);
+  await store.stateVersions.create(s, Buffer.from('{}'), null);
+  const v = variable(w.id, 'k');
+  await store.variables.create(v);
+  return { w, t, c, r, s, v };
+}
+
 export function workspacesContract(name: string, create: () => Promise<Store>): void {
   describe(`store contract, workspaces section: ${name}`, () => {
     let store: Store;
@@ -234,18 +251,7 @@ export function workspacesContract(name: string, create: () => Promise<Store>): 
     });
 
     it('cascades: deleting a workspace removes what it owns; deleting the organization removes its workspaces', async () => {
-      const w = workspace(orgId);
-      await store.workspaces.create(w);
-      const t = team(orgId);
-      await store.teams.create(t);
-      await store.teamAccess.create(access(t.id, w.id));
-      const c = cv(w.id);
-      await store.configurationVersions.create(c);
-      const r = await store.runs.enqueue(run(w.id, c.id));
-      const s = sv(w.id, 1);
-      await store.stateVersions.create(s, Buffer.from('{}'), null);
-      const v = variable(w.id, 'k');
-      await store.variables.create(v);
+      const { w, t, c, r, s, v } = await workspaceWithAll(store, orgId);
       assert.equal(await store.workspaces.delete(w.id), true);
       assert.equal(await store.workspaces.delete(w.id), false);
       assert.deepEqual(
@@ -262,18 +268,7 @@ export function workspacesContract(name: string, create: () => Promise<Store>): 
     });
 
     it('regression: deleting the organization removes its runs, configuration versions, state versions, variables and team access (read before anything else)', async () => {
-      const w = workspace(orgId);
-      await store.workspaces.create(w);
-      const t = team(orgId);
-      await store.teams.create(t);
-      await store.teamAccess.create(access(t.id, w.id));
-      const c = cv(w.id);
-      await store.configurationVersions.create(c);
-      const r = await store.runs.enqueue(run(w.id, c.id));
-      const s = sv(w.id, 1);
-      await store.stateVersions.create(s, Buffer.from('{}'), null);
-      const v = variable(w.id, 'k');
-      await store.variables.create(v);
+      const { w, t, c, r, s, v } = await workspaceWithAll(store, orgId);
       assert.equal(await store.organizations.delete(orgId), true);
       // Each read is the first after the delete, in an order that never touches the workspaces table first.
       assert.equal(await store.runs.get(r.id), undefined);

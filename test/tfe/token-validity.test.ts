@@ -2,21 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decideSessionUserStanding, decideTokenValidity, needsWebSession, type TokenFacts } from '../../src/tfe/token-validity.ts';
-import type { TokenRecord, UserRecord } from '../../src/store/types.ts';
-
-const NOW = Date.parse('2026-01-10T12:00:00Z');
-const H = 3_600_000;
-
-const user = (o: Partial<UserRecord> = {}): UserRecord => ({
-  id: 'user-1', username: 'alice', email: 'alice@example.com', isSiteAdmin: false, isSuspended: false,
-  isServiceAccount: false, serviceAccountSyncedAt: NOW - H, memberOf: [], loginFindings: [], lastLoginAt: NOW - H, createdAt: NOW - 10 * H, ...o,
-});
-const token = (o: Partial<TokenRecord> = {}): TokenRecord => ({
-  id: 'at-1', kind: 'user', ownerId: 'user-1', description: null, secretHash: 'x', createdAt: NOW - H, lastUsedAt: null, expiredAt: null, createdById: 'user-1', singular: false, ...o,
-});
-const facts = (o: Partial<TokenFacts> = {}): TokenFacts => ({
-  token: token(), owner: user(), now: NOW, api: 'v2', webSessionLiveUntil: NOW + H, apiTokenTimeoutMs: 14 * 24 * H, loginUrl: 'http://gw/session', ...o,
-});
+import { facts, H, NOW, token, user } from '../support/token-facts.ts';
 
 const table: Array<[string, Partial<TokenFacts>, true | string]> = [
   ['S2: live session, recent login', {}, true],
