@@ -126,18 +126,16 @@ function idpErrorHandler(logger: Logger) {
  * a restart); without one (`--data :memory:`, tests) a fresh one per process.
  */
 export function createIdp(o: { config: Config; clock: Clock; ids: IdGenerator; logger: Logger; secret?: string }): Idp {
-  // Config.
   const { config, clock, ids } = o;
   const idpConfig = config.idp;
   const logger = o.logger.child({ component: 'idp' });
   // Key material first: a missing key or certificate fails the start before anything else is built.
   const { credentials, signingCertificates, metadataXml } = keyMaterial(idpConfig);
-  // Directory.
   const directory = directoryFromConfig(idpConfig);
   // Service providers (the ones behind metadata URLs arrive later: `ready`).
   const configured = serviceProvidersFromConfig(config);
   const serviceProviders = new ServiceProviderRegistry({ assertionLifetime: idpConfig.assertionLifetime, sessionNotOnOrAfter: idpConfig.sessionNotOnOrAfter }, configured.ready);
-  // Sessions and the browser-side guards.
+  // CSRF tokens and pending-login cookies are keyed by the secret, so both survive a restart with DIR/idp-secret.
   const secureCookie = idpConfig.baseUrl.startsWith('https:');
   const secret = o.secret ?? ids.random(48);
   const ctx: IdpContext = {
