@@ -1,6 +1,7 @@
 /**
- * The IdP's admin pages (/directory, /responses, /admin sign-in). Thin handlers: CSRF and the
- * admin check, zod validation, a directory call, a redirect back to the page (POST/redirect/GET).
+ * The IdP's admin pages (/directory, /admin sign-in; the inspector's /responses is
+ * inspector-routes.ts). Thin handlers: CSRF and the admin check, zod validation, a directory call,
+ * a redirect back to the page (POST/redirect/GET).
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
@@ -9,13 +10,13 @@ import { FAULT_NAMES, userSchema } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Certificate } from '../saml/keys.ts';
 import type { AdminAuth } from './admin-auth.ts';
-import { directoryPage, inspectorPage, type InspectedRecord } from './admin-views.ts';
+import { directoryPage } from './admin-views.ts';
 import type { CsrfGuard } from './csrf.ts';
 import type { UserDirectory } from './directory.ts';
-import { prettyXml, signatureStatus, type IssuedRecord, type ResponseRing } from './inspector.ts';
+import type { ResponseRing } from './inspector.ts';
 import { serviceAccountPreview } from './preview.ts';
 import type { ServiceProviderRegistry } from './service-providers.ts';
-import { adminSignInPage, errorPage } from './views.ts';
+import { adminSignInPage } from './views.ts';
 
 export interface AdminPagesDeps {
   directory: UserDirectory;
@@ -35,18 +36,6 @@ const html = (res: Response, status: number, body: string) => res.status(status)
 /** Only local paths after sign-in (no open redirect). */
 const safeNext = (v: unknown) => (typeof v === 'string' && /^\/(?![/\\])[\w\-./?=&%]*$/.test(v) ? v : '/directory');
 
-/** Verifies an issued record's signatures and pretty-prints it, for the inspector. */
-export function inspect(r: IssuedRecord, certificates: readonly Certificate[]): InspectedRecord {
-  const isLogin = r.kind === 'login' || r.kind === 'no-passive';
-  return {
-    record: r,
-    responseSignature: signatureStatus(r.xml, isLogin ? 'Response' : r.kind === 'logout-request' ? 'LogoutRequest' : 'LogoutResponse', certificates),
-    assertionSignature: r.kind === 'login' ? signatureStatus(r.plaintextAssertion ?? r.xml, 'Assertion', certificates) : null,
-    prettyXml: prettyXml(r.xml),
-    prettyAssertion: r.plaintextAssertion ? prettyXml(r.plaintextAssertion) : null,
-  };
-}
-
 const addUserForm = z.object({
   username: z.string(),
   displayName: z.string().optional(),
@@ -56,14 +45,17 @@ const addUserForm = z.object({
   isServiceAccount: z.literal('true').optional(),
 });
 
-export function adminPages(d: AdminPagesDeps): Router {
-  const router = express.Router();
-
-  /** Admin pages need the admin token when one is set; browsers sign in once at /admin. */
-  const requireAdmin = (req: Request, res: Response, next: () => void) => {
+/** Admin pages need the admin token when one is set; browsers sign in once at /admin. */
+export function requireAdminFor(d: Pick<AdminPagesDeps, 'admin' | 'csrf'>) {
+  return function requireAdmin(req: Request, res: Response, next: () => void) {
     if (d.admin.allows(req)) return next();
     html(res, 401, adminSignInPage({ csrf: d.csrf.token(req, res), next: req.originalUrl }));
   };
+}
+
+export function adminPages(d: AdminPagesDeps): Router {
+  const router = express.Router();
+  const requireAdmin = requireAdminFor(d);
 
   const renderDirectory = (req: Request, res: Response, status: number, o: { notice?: string; error?: string } = {}) =>
     html(res, status, directoryPage({ users: d.directory.list().map((user) => ({ user, serviceAccount: serviceAccountPreview(user) })), serviceProviders: d.serviceProviders.list(), csrf: d.csrf.token(req, res), ...o }));
@@ -156,16 +148,6 @@ export function adminPages(d: AdminPagesDeps): Router {
       done(res, `Removed ${username}.`);
     }),
   );
-
-  router.get('/responses', requireAdmin, (_req, res) => {
-    html(res, 200, inspectorPage({ items: d.ring.list().map((r) => inspect(r, d.signingCertificates)), now: d.clock.now(), capacity: d.ring.capacity }));
-  });
-
-  router.get('/responses/:id', requireAdmin, (req, res) => {
-    const r = d.ring.get(String(req.params.id));
-    if (!r) return html(res, 404, errorPage('No such response', `The IdP keeps the last ${d.ring.capacity} messages; ${req.params.id} is not among them.`, 'See the <a href="/responses">recent responses</a>.'));
-    html(res, 200, inspectorPage({ items: [inspect(r, d.signingCertificates)], now: d.clock.now(), capacity: d.ring.capacity }));
-  });
 
   return router;
 }
