@@ -8,7 +8,8 @@
  */
 import type { Request, Router } from 'express';
 import { z } from 'zod';
-import { StoreConflictError, type AccessLevel, type TeamAccessRecord, type WorkspacePermissionSet } from '../store/types.ts';
+import type { AccessLevel, WorkspacePermissionSet } from '../store/types.ts';
+import { addTeamAccess, removeTeamAccess, updateTeamAccess } from '../tfe/team-access.ts';
 import { CUSTOM_DEFAULTS, permissionSetFor } from '../tfe/workspace-access.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
@@ -91,20 +92,7 @@ export function addTeamWorkspaceRoutes(router: Router, ctx: GatewayContext): voi
       throw invalid('/data/relationships/team/data/id', `team ${r.team.data.id} was not found in organization ${scope.organization.name}`);
     }
     const access = a.access!;
-    const record: TeamAccessRecord = {
-      id: `tws-${ctx.ids.random(16)}`,
-      teamId: team.id,
-      workspaceId: scope.workspace.id,
-      access,
-      ...permissionsFor(access, a, CUSTOM_DEFAULTS),
-      createdAt: ctx.clock.now(),
-    };
-    try {
-      await ctx.store.teamAccess.create(record);
-    } catch (err) {
-      if (err instanceof StoreConflictError) throw invalid('/data/relationships/team', 'Team has already been taken');
-      throw err;
-    }
+    const record = await addTeamAccess(ctx, team.id, scope.workspace.id, access, permissionsFor(access, a, CUSTOM_DEFAULTS));
     ctx.logger.info({ teamAccessId: record.id, teamId: team.id, workspaceId: scope.workspace.id, access }, 'team access added');
     sendDocument(res, 201, { data: teamAccessResource(record) });
   });
@@ -120,15 +108,14 @@ export function addTeamWorkspaceRoutes(router: Router, ctx: GatewayContext): voi
     if (!found || !found.scope.may('workspace:manage-team-access')) return sendNotFound(res);
     const a = parseBody(req, updateBody).data.attributes;
     const access = a.access ?? found.record.access;
-    const updated = await ctx.store.teamAccess.update(found.record.id, { access, ...permissionsFor(access, a, found.record) });
-    if (!updated) return sendNotFound(res);
+    const updated = await updateTeamAccess(ctx, found.record.id, { access, ...permissionsFor(access, a, found.record) });
     sendDocument(res, 200, { data: teamAccessResource(updated) });
   });
 
   router.delete('/team-workspaces/:id', async (req, res) => {
     const found = await load(req);
     if (!found || !found.scope.may('workspace:manage-team-access')) return sendNotFound(res);
-    await ctx.store.teamAccess.delete(found.record.id);
+    await removeTeamAccess(ctx, found.record.id);
     res.status(204).end();
   });
 }

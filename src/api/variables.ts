@@ -6,10 +6,10 @@
  */
 import type { Request, Router } from 'express';
 import { z } from 'zod';
-import { StoreConflictError, type VariablePatch, type VariableRecord } from '../store/types.ts';
+import { createVariable, deleteVariable, updateVariable } from '../tfe/variables.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { invalid, loadWorkspaceById, readPage, paginationMeta } from './workspace-facts.ts';
+import { loadWorkspaceById, readPage, paginationMeta } from './workspace-facts.ts';
 import { variableResource } from './workspace-serializers.ts';
 import { principalOf } from './principal.ts';
 
@@ -34,8 +34,6 @@ const updateBody = z.object({
   data: z.object({ type: z.literal('vars', { error: 'must be "vars"' }).optional(), id: z.string().optional(), attributes: attributes.default({}) }),
 });
 
-const keyTaken = (key: string) => invalid('/data/attributes/key', `Key has already been taken: a variable ${key} of this category exists in the workspace`);
-
 export function addVariableRoutes(router: Router, ctx: GatewayContext): void {
   const load = async (req: Request) => {
     const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id as string);
@@ -56,24 +54,7 @@ export function addVariableRoutes(router: Router, ctx: GatewayContext): void {
     const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope || !scope.may('workspace:manage-variables')) return sendNotFound(res);
     const a = parseBody(req, createBody).data.attributes;
-    const record: VariableRecord = {
-      id: `var-${ctx.ids.random(16)}`,
-      workspaceId: scope.workspace.id,
-      key: a.key!,
-      value: a.value ?? '',
-      description: a.description ?? null,
-      category: a.category!,
-      hcl: a.hcl ?? false,
-      sensitive: a.sensitive ?? false,
-      createdAt: ctx.clock.now(),
-      versionId: ctx.ids.random(40),
-    };
-    try {
-      await ctx.store.variables.create(record);
-    } catch (err) {
-      if (err instanceof StoreConflictError) throw keyTaken(record.key);
-      throw err;
-    }
+    const record = await createVariable(ctx, scope.workspace.id, { ...a, key: a.key!, category: a.category! });
     sendDocument(res, 201, { data: variableResource(record) });
   });
 
@@ -87,32 +68,14 @@ export function addVariableRoutes(router: Router, ctx: GatewayContext): void {
     const found = await load(req);
     if (!found || !found.scope.may('workspace:manage-variables')) return sendNotFound(res);
     const a = parseBody(req, updateBody).data.attributes;
-    if (found.variable.sensitive && a.sensitive === false) {
-      throw invalid('/data/attributes/sensitive', 'a sensitive variable cannot be made non-sensitive; delete it and create it again');
-    }
-    const patch: VariablePatch = {};
-    if (a.key !== undefined) patch.key = a.key;
-    if (a.value !== undefined) patch.value = a.value ?? '';
-    if (a.description !== undefined) patch.description = a.description;
-    if (a.category !== undefined) patch.category = a.category;
-    if (a.hcl !== undefined) patch.hcl = a.hcl;
-    if (a.sensitive !== undefined) patch.sensitive = a.sensitive;
-    if (Object.keys(patch).length) patch.versionId = ctx.ids.random(40);
-    let updated: VariableRecord | undefined;
-    try {
-      updated = await ctx.store.variables.update(found.variable.id, patch);
-    } catch (err) {
-      if (err instanceof StoreConflictError) throw keyTaken(patch.key ?? found.variable.key);
-      throw err;
-    }
-    if (!updated) return sendNotFound(res);
+    const updated = await updateVariable(ctx, found.variable, a);
     sendDocument(res, 200, { data: variableResource(updated) });
   });
 
   router.delete('/workspaces/:id/vars/:varId', async (req, res) => {
     const found = await load(req);
     if (!found || !found.scope.may('workspace:manage-variables')) return sendNotFound(res);
-    await ctx.store.variables.delete(found.variable.id);
+    await deleteVariable(ctx, found.variable.id);
     res.status(204).end();
   });
 }

@@ -13,7 +13,7 @@ import { authorize } from '../tfe/authorize.ts';
 import { isKnownTerraformVersion } from '../tfe/terraform-versions.ts';
 import { seesAllWorkspaces } from '../tfe/workspace-access.ts';
 import { projectForWorkspace } from '../tfe/projects.ts';
-import { createWorkspace, updateWorkspace, WORKSPACE_NAME } from '../tfe/workspaces.ts';
+import { createWorkspace, deleteWorkspace, lockWorkspace, unlockWorkspace, updateWorkspace, WORKSPACE_NAME } from '../tfe/workspaces.ts';
 import { TfeError } from '../tfe/errors.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
@@ -176,7 +176,7 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
   const destroy = (load: (req: Request) => Promise<WorkspaceScope | undefined>) => async (req: Request, res: Response) => {
     const scope = await load(req);
     if (!scope || !scope.may('workspace:destroy')) return sendNotFound(res);
-    await ctx.store.workspaces.delete(scope.workspace.id);
+    await deleteWorkspace(ctx, scope.workspace.id);
     ctx.logger.info({ workspaceId: scope.workspace.id }, 'workspace deleted');
     res.status(204).end();
   };
@@ -189,25 +189,15 @@ export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
     const scope = await byId(req);
     if (!scope || !scope.may('workspace:lock')) return sendNotFound(res);
     const { reason } = parseBody(req, lockBody);
-    const result = await ctx.store.workspaces.lock(scope.workspace.id, holderOf(principalOf(req)), reason ?? null);
-    if (!result.ok) {
-      if (result.reason === 'not-found') return sendNotFound(res);
-      throw new TfeError('locked', 'Unable to lock workspace. The workspace is already locked.');
-    }
-    await sendWorkspace(ctx, res, req, 200, { ...scope, workspace: result.workspace });
+    const workspace = await lockWorkspace(ctx, scope.workspace.id, holderOf(principalOf(req)), reason ?? null);
+    await sendWorkspace(ctx, res, req, 200, { ...scope, workspace });
   });
 
   const unlock = (force: boolean) => async (req: Request, res: Response) => {
     const scope = await byId(req);
     if (!scope || !scope.may(force ? 'workspace:force-unlock' : 'workspace:lock')) return sendNotFound(res);
-    const result = await ctx.store.workspaces.unlock(scope.workspace.id, holderOf(principalOf(req)), force);
-    if (!result.ok) {
-      if (result.reason === 'not-found') return sendNotFound(res);
-      if (result.reason === 'already') throw new TfeError('locked', 'Unable to unlock workspace. The workspace is not locked.');
-      const by = result.workspace.lockedBy!;
-      throw new TfeError('locked', `Unable to unlock workspace. The workspace is locked by ${by.kind} ${by.id}; only the holder may unlock it, or an admin may force-unlock it.`);
-    }
-    await sendWorkspace(ctx, res, req, 200, { ...scope, workspace: result.workspace });
+    const workspace = await unlockWorkspace(ctx, scope.workspace.id, holderOf(principalOf(req)), force);
+    await sendWorkspace(ctx, res, req, 200, { ...scope, workspace });
   };
   router.post('/workspaces/:id/actions/unlock', unlock(false));
   router.post('/workspaces/:id/actions/force-unlock', unlock(true));

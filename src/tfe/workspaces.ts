@@ -4,7 +4,8 @@
  */
 import type { Clock } from '../clock.ts';
 import type { IdGenerator } from '../ids.ts';
-import { StoreConflictError, type Store, type WorkspaceRecord, type WorkspaceSettings } from '../store/types.ts';
+import { StoreConflictError, type LockHolder, type Store, type WorkspaceRecord, type WorkspaceSettings } from '../store/types.ts';
+import { TfeError } from './errors.ts';
 import { LATEST_TERRAFORM_VERSION } from './terraform-versions.ts';
 
 export interface DomainDeps {
@@ -70,4 +71,27 @@ export async function updateWorkspace(d: DomainDeps, id: string, patch: { name?:
     if (err instanceof StoreConflictError) return { ok: false, reason: 'name-taken' };
     throw err;
   }
+}
+
+/** Deletes the workspace; the store cascades its team access, configuration versions, runs, state versions and variables. */
+export async function deleteWorkspace(d: Pick<DomainDeps, 'store'>, id: string): Promise<boolean> {
+  return d.store.workspaces.delete(id);
+}
+
+/** TFE: locking a locked workspace is a 409, whoever holds it (compare-and-set in the store, so two lockers cannot both win). */
+export async function lockWorkspace(d: Pick<DomainDeps, 'store'>, id: string, holder: LockHolder, reason: string | null): Promise<WorkspaceRecord> {
+  const result = await d.store.workspaces.lock(id, holder, reason);
+  if (result.ok) return result.workspace;
+  if (result.reason === 'not-found') throw new TfeError('not-found', 'workspace not found');
+  throw new TfeError('locked', 'Unable to lock workspace. The workspace is already locked.');
+}
+
+/** Only the holder unlocks; `force` (an admin's force-unlock) takes anyone's lock. */
+export async function unlockWorkspace(d: Pick<DomainDeps, 'store'>, id: string, by: LockHolder, force: boolean): Promise<WorkspaceRecord> {
+  const result = await d.store.workspaces.unlock(id, by, force);
+  if (result.ok) return result.workspace;
+  if (result.reason === 'not-found') throw new TfeError('not-found', 'workspace not found');
+  if (result.reason === 'already') throw new TfeError('locked', 'Unable to unlock workspace. The workspace is not locked.');
+  const holder = result.workspace.lockedBy!;
+  throw new TfeError('locked', `Unable to unlock workspace. The workspace is locked by ${holder.kind} ${holder.id}; only the holder may unlock it, or an admin may force-unlock it.`);
 }
