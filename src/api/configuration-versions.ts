@@ -8,13 +8,11 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { ConfigurationVersionRecord } from '../store/types.ts';
-import { queueRun } from '../tfe/run-queue.ts';
-import { resourceAddressesOfSlug, SlugError } from '../tfe/synthetic-plan.ts';
+import { createConfigurationVersion, uploadConfigurationVersion } from '../tfe/configuration-versions.ts';
 import { capabilityUrl, useCapability } from '../gateway/capability-standing.ts';
-import { TfeError } from '../tfe/errors.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
-import { invalid, loadWorkspaceById, readPage, paginationMeta } from './workspace-facts.ts';
+import { loadWorkspaceById, readPage, paginationMeta } from './workspace-facts.ts';
 import { configurationVersionResource } from './workspace-serializers.ts';
 import { principalOf } from './principal.ts';
 
@@ -42,22 +40,7 @@ export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContex
     const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope || !scope.may('workspace:create-configuration-version')) return sendNotFound(res);
     const a = parseBody(req, createBody).data.attributes;
-    const now = ctx.clock.now();
-    const cv: ConfigurationVersionRecord = {
-      id: `cv-${ctx.ids.random(16)}`,
-      workspaceId: scope.workspace.id,
-      status: 'pending',
-      source: 'tfe-api',
-      autoQueueRuns: a['auto-queue-runs'] ?? true,
-      speculative: a.speculative ?? false,
-      error: null,
-      errorMessage: null,
-      createdAt: now,
-      statusTimestamps: { 'queued-at': now },
-      resourceAddresses: null,
-      size: null,
-    };
-    await ctx.store.configurationVersions.create(cv);
+    const cv = await createConfigurationVersion(ctx, scope.workspace.id, { autoQueueRuns: a['auto-queue-runs'], speculative: a.speculative });
     sendDocument(res, 201, { data: resource(req, res)(cv) });
   });
 
@@ -85,23 +68,8 @@ export function uploadHandler(ctx: GatewayContext) {
     const id = await useCapability(ctx, res, token, 'cv-upload');
     if (!id) return;
     const slug = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let addresses: string[];
-    try {
-      addresses = await resourceAddressesOfSlug(slug);
-    } catch (err) {
-      if (err instanceof SlugError) throw invalid('/', err.message);
-      throw err;
-    }
-    const result = await ctx.store.configurationVersions.markUploaded(id, slug, addresses, ctx.clock.now());
-    if (result === 'not-found') return sendNotFound(res);
-    if (result === 'not-pending') throw new TfeError('spent', 'this configuration version was already uploaded; create a new configuration version to upload again');
-    const cv = await ctx.store.configurationVersions.get(id);
-    const workspace = cv && (await ctx.store.workspaces.get(cv.workspaceId));
-    if (cv?.autoQueueRuns && workspace) {
-      // TFE queues a run when an auto-queue-runs configuration finishes uploading.
-      const run = await queueRun(ctx, { workspace, configurationVersion: cv, createdBy: null, source: 'tfe-configuration-version', message: 'Triggered via API' });
-      ctx.logger.info({ runId: run.id, configurationVersionId: cv.id }, 'run queued by upload');
-    }
+    const { run } = await uploadConfigurationVersion(ctx, id, slug);
+    if (run) ctx.logger.info({ runId: run.id, configurationVersionId: id }, 'run queued by upload');
     res.status(200).end();
   };
 }
