@@ -4,6 +4,7 @@ import type { GatewayContext } from '../gateway/context.ts';
 import { authorize } from '../tfe/authorize.ts';
 import { z } from 'zod';
 import { organizationServiceUser, teamServiceUser } from '../tfe/service-user.ts';
+import { confirmOwnEmail } from '../tfe/users.ts';
 import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { serviceUserResource, userResource } from './serializers.ts';
 import { principalOf } from './principal.ts';
@@ -59,8 +60,7 @@ export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
       });
     }
     if (refused.length > 0) throw new ApiInputError(refused);
-    let user = p.user;
-    if (a.email !== undefined && (p.user.unconfirmedEmail ?? null) !== null) user = (await ctx.store.users.update(p.user.id, { unconfirmedEmail: null })) ?? p.user;
+    const user = a.email !== undefined ? await confirmOwnEmail(ctx.tfe, p.user) : p.user;
     sendDocument(res, 200, { data: userResource(user, p) });
   });
 

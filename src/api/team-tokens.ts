@@ -11,7 +11,7 @@ import type { Router } from 'express';
 import type { TeamRecord, TokenRecord } from '../store/types.ts';
 import { TfeError } from '../tfe/errors.ts';
 import { principalUser } from '../tfe/principal.ts';
-import { createDescribedTeamToken, deleteSingularToken, generateTeamToken } from '../tfe/tokens.ts';
+import { createDescribedTeamToken, deleteSingularToken, generateTeamToken, revokeToken } from '../tfe/tokens.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { organizationFor, teamFor } from '../tfe/access.ts';
 import { paginationLinks, paginationMeta, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
@@ -76,7 +76,7 @@ export function addTeamTokenRoutes(router: Router, ctx: GatewayContext): void {
       const token = await ctx.store.tokens.get(req.params.tokenId);
       if (!token || token.kind !== 'team' || token.ownerId !== found.team.id) return sendNotFound(res);
       if (method === 'get') return sendDocument(res, 200, { data: teamToken(token, found.team) });
-      await ctx.store.tokens.delete(token.id);
+      await revokeToken(ctx.tfe, token.id);
       ctx.logger.info({ teamId: found.team.id, tokenId: token.id }, 'team token revoked');
       res.status(204).end();
     });

@@ -10,7 +10,7 @@ import type { UserRecord } from '../store/types.ts';
 import { authorize } from '../tfe/authorize.ts';
 import type { Principal } from '../tfe/principal.ts';
 import type { GatewayContext } from '../gateway/context.ts';
-import { createUserToken } from '../tfe/tokens.ts';
+import { createUserToken, revokeToken } from '../tfe/tokens.ts';
 import { paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
 import { principalOf } from './principal.ts';
@@ -75,7 +75,7 @@ export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
     const token = await ctx.store.tokens.get(req.params.id);
     if (!token) return next();
     if (!token || token.kind !== 'user' || !(await ownTokenOwner(ctx, principalOf(req), token.ownerId))) return sendNotFound(res);
-    await ctx.store.tokens.delete(token.id);
+    await revokeToken(ctx.tfe, token.id);
     ctx.logger.info({ tokenId: token.id }, 'user token revoked');
     res.status(204).end();
   });

@@ -13,6 +13,7 @@ import { decideTokenValidity, type Api } from '../tfe/token-validity.ts';
 import { withinRateLimit } from './rate-limit.ts';
 import { sessionStillLive } from './web-session-middleware.ts';
 import { hashesEqual, hashTokenSecret, TOKEN_SHAPE } from '../tfe/token-secrets.ts';
+import { recordTokenUse } from '../tfe/tokens.ts';
 
 export type { Principal };
 
@@ -103,7 +104,7 @@ export async function principalOfTokenHash(
 const TOUCH_GRANULARITY_MS = 60_000;
 function touchCoalesced(ctx: GatewayContext, tokenId: string, lastUsedAt: number | null, now: number) {
   if (lastUsedAt !== null && now - lastUsedAt < TOUCH_GRANULARITY_MS && now >= lastUsedAt) return;
-  ctx.store.tokens.touch(tokenId, now).catch((err) => ctx.logger.warn({ err, tokenId }, 'could not record token use'));
+  recordTokenUse(ctx.tfe, tokenId, now).catch((err) => ctx.logger.warn({ err, tokenId }, 'could not record token use'));
 }
 
 /** /api/v2 authentication: bearer token first, then the browser session with its CSRF header. */

@@ -13,7 +13,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { GatewayContext } from './context.ts';
 import { csrfTokenMatches } from './auth.ts';
-import { createUserToken } from '../tfe/tokens.ts';
+import { createUserToken, revokeToken } from '../tfe/tokens.ts';
 import { pageContext } from '../sp/sp-routes.ts';
 import {
   AuthorizationCodes,
@@ -162,7 +162,7 @@ export function terraformTokenEndpoint(ctx: GatewayContext, codes: Authorization
     const result = codes.redeem({ code, clientId, redirectUri: str(body, 'redirect_uri'), codeVerifier: str(body, 'code_verifier') });
     if (!result.ok) {
       if (result.revokeTokenId) {
-        await ctx.store.tokens.delete(result.revokeTokenId);
+        await revokeToken(ctx.tfe, result.revokeTokenId);
         ctx.logger.warn({ event: 'terraform-login.code-reused', tokenId: result.revokeTokenId }, 'authorization code used twice: revoked the token it produced');
       } else {
         ctx.logger.info({ event: 'terraform-login.refused', error: result.error, reason: result.description }, 'terraform login token request refused');

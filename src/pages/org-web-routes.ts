@@ -12,7 +12,7 @@ import type { OrganizationRecord, TeamRecord } from '../store/types.ts';
 import { authorize } from '../tfe/authorize.ts';
 import { TfeError } from '../tfe/errors.ts';
 import { allOrganizations } from '../tfe/organizations.ts';
-import { addMembersByUsername, createTeam } from '../tfe/teams.ts';
+import { addMembersByUsername, createTeam, removeTeamMembers } from '../tfe/teams.ts';
 import { deleteSingularToken, generateOrganizationToken, generateTeamToken } from '../tfe/tokens.ts';
 import { factsFor, organizationFor, teamFor, withScene } from '../tfe/access.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -130,8 +130,13 @@ export function orgWebRoutes(ctx: GatewayContext): Router {
   router.post('/app/:org/settings/teams/:team/members/:user/remove', form, signedIn, csrf, async (req, res) => {
     const found = await teamOf(req, 'team:manage-members');
     if (!found) return notFound(req, res);
-    const result = await ctx.store.teams.removeMembers(found.team.id, [req.params.user as string]);
-    req.session.flash = result.ok ? 'Member removed.' : result.reason === 'last-owner' ? 'The owners team must keep at least one member: add another owner first.' : 'No such member.';
+    try {
+      await removeTeamMembers(ctx.tfe, found.team, [req.params.user as string]);
+      req.session.flash = 'Member removed.';
+    } catch (err) {
+      if (!(err instanceof TfeError)) throw err;
+      req.session.flash = err.code === 'last-owner' ? 'The owners team must keep at least one member: add another owner first.' : 'No such member.';
+    }
     res.redirect(303, `${settings(found.org)}/teams/${found.team.id}`);
   });
 

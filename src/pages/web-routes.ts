@@ -4,7 +4,7 @@
  */
 import { Router, type Request } from 'express';
 import type { GatewayContext } from '../gateway/context.ts';
-import { createUserToken } from '../tfe/tokens.ts';
+import { createUserToken, revokeToken } from '../tfe/tokens.ts';
 import { pageContext } from '../sp/sp-routes.ts';
 import { setSuspended } from '../tfe/users.ts';
 import { sessionLiveUntil } from '../gateway/web-session.ts';
@@ -83,7 +83,7 @@ export function webRoutes(ctx: GatewayContext): Router {
     const token = await ctx.store.tokens.get(req.params.id as string);
     // Another user's token is answered exactly like a missing one (T7: no existence leak).
     const own = token && token.kind === 'user' && token.ownerId === req.webUser!.id;
-    if (own) await ctx.store.tokens.delete(token.id);
+    if (own) await revokeToken(ctx.tfe, token.id);
     req.session.flash = own ? `Token ${token.id} revoked.` : 'No such token.';
     res.redirect(303, '/app/settings/tokens');
   });

@@ -107,10 +107,11 @@ export async function addMembersByUsername(deps: TfeDeps, team: TeamRecord, user
 
 export async function removeMembersByUsername(deps: TfeDeps, team: TeamRecord, usernames: string[]): Promise<void> {
   const users = await usersByName(deps, usernames);
-  await removeUsers(deps, team, users.map((u) => u.id));
+  await removeTeamMembers(deps, team, users.map((u) => u.id));
 }
 
-async function removeUsers(deps: TfeDeps, team: TeamRecord, userIds: string[]) {
+/** Removes these users from the team; never the owners team's last member (TfeError last-owner). */
+export async function removeTeamMembers(deps: Pick<TfeDeps, 'store'>, team: TeamRecord, userIds: string[]): Promise<void> {
   const result = await deps.store.teams.removeMembers(team.id, userIds);
   if (!result.ok) {
     if (result.reason === 'last-owner') throw new TfeError('last-owner', 'the owners team must keep at least one member: add another owner first');
@@ -130,7 +131,7 @@ export async function changeMembershipsOfTeam(deps: TfeDeps, team: TeamRecord, m
       if (add) {
         const r = await deps.store.teams.addMembers(team.id, [m.userId]);
         if (!r.ok) throw new TfeError('invalid', `cannot add membership ${id}: ${r.reason}`, 'id');
-      } else await removeUsers(deps, team, [m.userId]);
+      } else await removeTeamMembers(deps, team, [m.userId]);
     } else {
       const teams = new Set(m.initialTeamIds);
       if (add) teams.add(team.id);

@@ -117,5 +117,19 @@ export async function generateOrganizationToken(deps: TfeDeps, minter: Principal
 /** Deletes the singular token of a team or organization; false when there is none (TFE: 404). */
 export async function deleteSingularToken(deps: TfeDeps, kind: 'team' | 'organization', ownerId: string): Promise<boolean> {
   const existing = await deps.store.tokens.getSingular(kind, ownerId);
-  return existing ? deps.store.tokens.delete(existing.id) : false;
+  return existing ? revokeToken(deps, existing.id) : false;
+}
+
+/**
+ * Revoking is deleting the record: its hash stops resolving at once, so the very next request with
+ * the secret is a 401 (T1), and nothing keeps a hash that can no longer be used. The API, the
+ * token page and terraform login's code-reuse defence all revoke through here.
+ */
+export async function revokeToken(deps: Pick<TfeDeps, 'store'>, tokenId: string): Promise<boolean> {
+  return deps.store.tokens.delete(tokenId);
+}
+
+/** last-used-at, as TFE shows it (the token check coalesces calls to one a minute per token). */
+export async function recordTokenUse(deps: Pick<TfeDeps, 'store'>, tokenId: string, at: number): Promise<void> {
+  await deps.store.tokens.touch(tokenId, at);
 }

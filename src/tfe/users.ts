@@ -99,3 +99,12 @@ export async function setSuspended(deps: Pick<UserDeps, 'store'>, userId: string
   }
   return deps.store.users.setSuspended(userId, suspended);
 }
+
+/**
+ * PATCH /account/update with the account's own email: the email of a SAML user is the IdP's
+ * NameID, so "confirming" it is the only email change there is, and it drops the pending one.
+ */
+export async function confirmOwnEmail(deps: Pick<UserDeps, 'store'>, user: UserRecord): Promise<UserRecord> {
+  if ((user.unconfirmedEmail ?? null) === null) return user;
+  return (await deps.store.users.update(user.id, { unconfirmedEmail: null })) ?? user;
+}
