@@ -15,7 +15,7 @@ import type { OrganizationRecord } from '../store/types.ts';
 import { organizationFor } from '../tfe/access.ts';
 import type { Action } from '../tfe/authorize.ts';
 import {
-  POLICY, POLICY_SET, POLICY_SET_PARAMETER, changeMembers, createParameter, createPolicy, createPolicySet, resolving, setsOf, updateParameter, updatePolicy, updatePolicySet,
+  POLICY, POLICY_SET, POLICY_SET_PARAMETER, changeMembers, createParameter, createPolicy, createPolicySet, deleteParameter, deletePolicy, deletePolicySet, resolving, setsOf, updateParameter, updatePolicy, updatePolicySet,
   type Parameter, type ParameterAttrs, type Policy, type PolicyAttrs, type PolicySet, type PolicySetAttrs,
 } from '../tfe/policies.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -240,7 +240,7 @@ export function addPolicyRoutes(router: Router, ctx: GatewayContext): void {
   router.delete('/policies/:id', async (req, res) => {
     const found = await load<PolicyAttrs>(req, POLICY, req.params.id, WRITE);
     if (!found) return sendNotFound(res);
-    await ctx.store.resources.delete(POLICY, found.record.id);
+    await deletePolicy(ctx, found.record);
     res.status(204).end();
   });
 
@@ -312,7 +312,7 @@ export function addPolicyRoutes(router: Router, ctx: GatewayContext): void {
   router.delete('/policy-sets/:id', async (req, res) => {
     const found = await load<PolicySetAttrs>(req, POLICY_SET, req.params.id, WRITE);
     if (!found) return sendNotFound(res);
-    await ctx.store.resources.delete(POLICY_SET, found.record.id);
+    await deletePolicySet(ctx, found.record);
     res.status(204).end();
   });
 
@@ -372,7 +372,7 @@ export function addPolicyRoutes(router: Router, ctx: GatewayContext): void {
   router.delete('/policy-sets/:id/parameters/:pid', async (req, res) => {
     const found = await loadParam(req, WRITE);
     if (!found) return sendNotFound(res);
-    await ctx.store.resources.delete(POLICY_SET_PARAMETER, found.param.id);
+    await deleteParameter(ctx, found.param);
     res.status(204).end();
   });
 

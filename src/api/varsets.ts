@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Principal } from '../tfe/principal.ts';
 import { factsFor, organizationFor } from '../tfe/access.ts';
 import { authorize, type OrganizationAction } from '../tfe/authorize.ts';
-import { createVarset, createVarsetVar, linkWorkspaces, liveWorkspaceIds, updateVarset, updateVarsetVar, VARSET, VARSET_VAR, type Varset, type VarsetAttributes, type VarsetVar, type VarsetVarAttributes } from '../tfe/varsets.ts';
+import { createVarset, createVarsetVar, deleteVarset, deleteVarsetVar, linkWorkspaces, liveWorkspaceIds, updateVarset, updateVarsetVar, VARSET, VARSET_VAR, type Varset, type VarsetAttributes, type VarsetVar, type VarsetVarAttributes } from '../tfe/varsets.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { iso, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { loadWorkspaceById } from './workspace-facts.ts';
@@ -117,8 +117,7 @@ export function addVarsetRoutes(router: Router, ctx: GatewayContext): void {
     if (!found) return sendNotFound(res);
     const d = parseBody(req, createBody).data;
     const workspaceIds = d.relationships?.workspaces?.data.map((w) => w.id) ?? [];
-    let set = await createVarset(ctx.tfe, found.org.id, { name: d.attributes.name, description: d.attributes.description ?? null, global: d.attributes.global ?? false, priority: d.attributes.priority ?? false });
-    if (workspaceIds.length) set = await linkWorkspaces(ctx.tfe, set, workspaceIds, true).catch(async (e) => { await ctx.store.resources.delete(VARSET, set.id); throw e; });
+    const set = await createVarset(ctx.tfe, found.org.id, { name: d.attributes.name, description: d.attributes.description ?? null, global: d.attributes.global ?? false, priority: d.attributes.priority ?? false, workspaceIds });
     for (const v of d.relationships?.vars?.data ?? []) await createVarsetVar(ctx.tfe, set, { ...v.attributes, key: v.attributes.key, category: v.attributes.category });
     sendDocument(res, 201, { data: await varsetResource(ctx, set) });
   });
@@ -139,7 +138,7 @@ export function addVarsetRoutes(router: Router, ctx: GatewayContext): void {
   router.delete('/varsets/:id', async (req, res) => {
     const set = await load(principalOf(req), req.params.id, 'organization:manage-varsets');
     if (!set) return sendNotFound(res);
-    await ctx.store.resources.delete(VARSET, set.id);
+    await deleteVarset(ctx.tfe, set);
     res.status(204).end();
   });
 
@@ -167,7 +166,7 @@ export function addVarsetRoutes(router: Router, ctx: GatewayContext): void {
   router.delete('/varsets/:id/relationships/vars/:varId', async (req, res) => {
     const found = await loadVar(req, 'organization:manage-varsets');
     if (!found) return sendNotFound(res);
-    await ctx.store.resources.delete(VARSET_VAR, found.v.id);
+    await deleteVarsetVar(ctx.tfe, found.v);
     res.status(204).end();
   });
 

@@ -264,3 +264,17 @@ export async function updateParameter(deps: Deps, param: Parameter, change: Part
     return taken(err, 'Key', 'key');
   }
 }
+
+/** Sets that list the policy keep its id; readers resolve ids (`resolving`), so a deleted policy drops out of them. */
+export async function deletePolicy(deps: Pick<TfeDeps, 'store'>, policy: Policy): Promise<boolean> {
+  return deps.store.resources.delete(POLICY, policy.id);
+}
+
+/** Its parameters (parentId = the set) go with it. */
+export async function deletePolicySet(deps: Pick<TfeDeps, 'store'>, set: PolicySet): Promise<boolean> {
+  return deps.store.resources.delete(POLICY_SET, set.id);
+}
+
+export async function deleteParameter(deps: Pick<TfeDeps, 'store'>, param: Parameter): Promise<boolean> {
+  return deps.store.resources.delete(POLICY_SET_PARAMETER, param.id);
+}

@@ -77,10 +77,24 @@ export async function createVarset(d: TfeDeps, organizationId: string, a: { name
     organizationId,
     uniqueKey: nameKey(organizationId, name),
     at: d.clock.now(),
-    attributes: { name, description: a.description ?? '', global: a.global ?? false, priority: a.priority ?? false, workspaceIds: [...new Set(a.workspaceIds ?? [])] },
+    attributes: { name, description: a.description ?? '', global: a.global ?? false, priority: a.priority ?? false, workspaceIds: [] },
   });
   await conflictAs(() => d.store.resources.create(record), nameTaken);
-  return record;
+  if (!a.workspaceIds?.length) return record;
+  // One request, one outcome: a set whose workspaces are refused is not left behind half-made.
+  return linkWorkspaces(d, record, a.workspaceIds, true).catch(async (e) => {
+    await deleteVarset(d, record);
+    throw e;
+  });
+}
+
+/** Its variables (parentId = the set) go with it. */
+export async function deleteVarset(d: Pick<TfeDeps, 'store'>, set: Varset): Promise<boolean> {
+  return d.store.resources.delete(VARSET, set.id);
+}
+
+export async function deleteVarsetVar(d: Pick<TfeDeps, 'store'>, v: VarsetVar): Promise<boolean> {
+  return d.store.resources.delete(VARSET_VAR, v.id);
 }
 
 export async function updateVarset(d: TfeDeps, set: Varset, a: { name?: string; description?: string | null; global?: boolean; priority?: boolean }): Promise<Varset> {
