@@ -9,27 +9,13 @@
  */
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { StoreConflictError } from '../store/types.ts';
 import type { ResourceRecord } from '../store/types-resources.ts';
-import { organizationFor } from '../tfe/access.ts';
-import {
-  AGENT_POOL_TYPE,
-  AGENT_TOKEN_TYPE,
-  agentPoolNameTaken,
-  agentPoolUniqueKey,
-  mintAgentToken,
-  validateAgentPoolName,
-  validateAgentTokenDescription,
-  type AgentPoolAttributes,
-  type AgentTokenAttributes,
-} from '../tfe/agent-pools.ts';
-import { newId } from '../tfe/deps.ts';
-import { TfeError } from '../tfe/errors.ts';
+import { AGENT_POOL_TYPE, AGENT_TOKEN_TYPE, createAgentPool, createAgentToken, deleteAgentPool, deleteAgentToken, updateAgentPool, type AgentPoolAttributes, type AgentTokenAttributes } from '../tfe/agent-pools.ts';
 import type { OrganizationRecord } from '../store/types.ts';
 import { principalUser } from '../tfe/principal.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { ApiInputError, iso, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
-import { resourceFor } from './resource-access.ts';
+import { familyRoutes } from './resource-access.ts';
 import { principalOf } from './principal.ts';
 
 const ACTION = 'organization:manage-agent-pools' as const;
@@ -69,17 +55,8 @@ function listQuery(req: Request, all: ResourceRecord<AgentPoolAttributes>[], pag
 const SORTS: ReadonlySet<string> = new Set(['name', '-name', 'created-at', '-created-at']);
 
 export function addAgentPoolRoutes(router: Router, ctx: GatewayContext): void {
-  const loadPool = (req: Request) => resourceFor<AgentPoolAttributes>(ctx, principalOf(req), AGENT_POOL_TYPE, req.params.id as string, ACTION);
-
-  /** The allowed workspaces, each checked to be a workspace of this organization. */
-  const allowedWorkspaces = async (org: OrganizationRecord, list: { id: string }[]) => {
-    const ids = [...new Set(list.map((w) => w.id))];
-    for (const id of ids) {
-      const w = await ctx.store.workspaces.get(id);
-      if (!w || w.organizationId !== org.id) throw new TfeError('invalid', `allowed-workspaces: workspace ${id} was not found in organization ${org.name}`, 'allowed-workspaces');
-    }
-    return ids;
-  };
+  const pools = familyRoutes<AgentPoolAttributes>(ctx, AGENT_POOL_TYPE, ACTION);
+  const loadPool = (req: Request) => pools.record(req);
 
   const poolResource = async (p: ResourceRecord<AgentPoolAttributes>, org: OrganizationRecord) => {
     // Readers drop ids that no longer resolve (a deleted workspace).
@@ -101,10 +78,8 @@ export function addAgentPoolRoutes(router: Router, ctx: GatewayContext): void {
     };
   };
 
-  const taken = (err: unknown) => (err instanceof StoreConflictError ? agentPoolNameTaken() : err);
-
   router.get('/organizations/:org/agent-pools', async (req, res) => {
-    const found = await organizationFor(ctx, principalOf(req), req.params.org, ACTION);
+    const found = await pools.organization(req);
     if (!found) return sendNotFound(res);
     const page = readPage(req);
     const result = listQuery(req, await ctx.store.resources.listAll<AgentPoolAttributes>(AGENT_POOL_TYPE, { organizationId: found.org.id }), page);
@@ -114,31 +89,10 @@ export function addAgentPoolRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.post('/organizations/:org/agent-pools', async (req, res) => {
-    const found = await organizationFor(ctx, principalOf(req), req.params.org, ACTION);
+    const found = await pools.organization(req);
     if (!found) return sendNotFound(res);
     const d = parseBody(req, poolBody).data;
-    const name = validateAgentPoolName(d.attributes.name);
-    const now = ctx.clock.now();
-    const record: ResourceRecord<AgentPoolAttributes> = {
-      id: newId(ctx.ids, 'apool'),
-      type: AGENT_POOL_TYPE,
-      organizationId: found.org.id,
-      workspaceId: null,
-      parentId: null,
-      uniqueKey: agentPoolUniqueKey(found.org.id, name),
-      createdAt: now,
-      updatedAt: now,
-      attributes: {
-        name,
-        organizationScoped: d.attributes['organization-scoped'] ?? true,
-        allowedWorkspaceIds: await allowedWorkspaces(found.org, d.relationships?.['allowed-workspaces']?.data ?? []),
-      },
-    };
-    try {
-      await ctx.store.resources.create(record);
-    } catch (err) {
-      throw taken(err);
-    }
+    const record = await createAgentPool(ctx.tfe, found.org, { name: d.attributes.name, organizationScoped: d.attributes['organization-scoped'], allowedWorkspaceIds: d.relationships?.['allowed-workspaces']?.data.map((w) => w.id) });
     sendDocument(res, 201, { data: await poolResource(record, found.org) });
   });
 
@@ -152,26 +106,14 @@ export function addAgentPoolRoutes(router: Router, ctx: GatewayContext): void {
     const found = await loadPool(req);
     if (!found) return sendNotFound(res);
     const d = parseBody(req, poolBody).data;
-    const next: AgentPoolAttributes = { ...found.record.attributes };
-    if (d.attributes.name !== undefined) next.name = validateAgentPoolName(d.attributes.name);
-    if (d.attributes['organization-scoped'] !== undefined) next.organizationScoped = d.attributes['organization-scoped'];
-    const allowed = d.relationships?.['allowed-workspaces'];
-    if (allowed) next.allowedWorkspaceIds = await allowedWorkspaces(found.org, allowed.data);
-    let updated: ResourceRecord<AgentPoolAttributes> | undefined;
-    try {
-      updated = await ctx.store.resources.update<AgentPoolAttributes>(AGENT_POOL_TYPE, found.record.id, { attributes: next, uniqueKey: agentPoolUniqueKey(found.org.id, next.name), updatedAt: ctx.clock.now() });
-    } catch (err) {
-      throw taken(err);
-    }
-    if (!updated) return sendNotFound(res);
+    const updated = await updateAgentPool(ctx.tfe, found.record, found.org, { name: d.attributes.name, organizationScoped: d.attributes['organization-scoped'], allowedWorkspaceIds: d.relationships?.['allowed-workspaces']?.data.map((w) => w.id) });
     sendDocument(res, 200, { data: await poolResource(updated, found.org) });
   });
 
   router.delete('/agent-pools/:id', async (req, res) => {
     const found = await loadPool(req);
     if (!found) return sendNotFound(res);
-    // Its tokens have parentId = the pool and die with it.
-    await ctx.store.resources.delete(AGENT_POOL_TYPE, found.record.id);
+    await deleteAgentPool(ctx.tfe, found.record);
     res.status(204).end();
   });
 
@@ -193,16 +135,12 @@ export function addAgentPoolRoutes(router: Router, ctx: GatewayContext): void {
   router.post('/agent-pools/:id/authentication-tokens', async (req, res) => {
     const found = await loadPool(req);
     if (!found) return sendNotFound(res);
-    const description = validateAgentTokenDescription(parseBody(req, tokenBody).data.attributes.description);
-    const minted = mintAgentToken(ctx.tfe, description, principalUser(principalOf(req))?.id ?? null);
-    const now = ctx.clock.now();
-    const record: ResourceRecord<AgentTokenAttributes> = { id: minted.id, type: AGENT_TOKEN_TYPE, organizationId: found.org.id, workspaceId: null, parentId: found.record.id, uniqueKey: null, createdAt: now, updatedAt: now, attributes: minted.attributes };
-    await ctx.store.resources.create(record);
-    sendSecret(res, tokenResource(record, minted.secret));
+    const { token, secret } = await createAgentToken(ctx.tfe, found.record, parseBody(req, tokenBody).data.attributes.description, principalUser(principalOf(req))?.id ?? null);
+    sendSecret(res, tokenResource(token, secret));
   });
 
   // user-tokens.ts answers these for user tokens and passes any other id on.
-  const loadToken = (req: Request) => resourceFor<AgentTokenAttributes>(ctx, principalOf(req), AGENT_TOKEN_TYPE, req.params.id as string, ACTION);
+  const loadToken = (req: Request) => familyRoutes<AgentTokenAttributes>(ctx, AGENT_TOKEN_TYPE, ACTION).record(req);
   router.get('/authentication-tokens/:id', async (req: Request, res: Response, next: NextFunction) => {
     const found = await loadToken(req);
     if (!found) return next();
@@ -211,7 +149,7 @@ export function addAgentPoolRoutes(router: Router, ctx: GatewayContext): void {
   router.delete('/authentication-tokens/:id', async (req: Request, res: Response, next: NextFunction) => {
     const found = await loadToken(req);
     if (!found) return next();
-    await ctx.store.resources.delete(AGENT_TOKEN_TYPE, found.record.id);
+    await deleteAgentToken(ctx.tfe, found.record);
     res.status(204).end();
   });
 }

@@ -9,9 +9,8 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { ResourceRecord } from '../store/types-resources.ts';
 import type { RunRecord } from '../store/types.ts';
-import { newId } from '../tfe/deps.ts';
 import { TfeError } from '../tfe/errors.ts';
-import { assertExportable, mockBundle, PLAN_EXPORT_TYPE, validateDataType, type PlanExportAttributes } from '../tfe/plan-exports.ts';
+import { createPlanExport, deletePlanExport, finishPlanExport, mockBundle, PLAN_EXPORT_TYPE, validateDataType, type PlanExportAttributes } from '../tfe/plan-exports.ts';
 import { effectiveAccess } from '../tfe/workspace-access.ts';
 import { capabilityUrl, useCapability } from '../gateway/capability-standing.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -63,41 +62,23 @@ export function addPlanExportRoutes(router: Router, ctx: GatewayContext): void {
     if (!planId) throw new TfeError('invalid', "Plan can't be blank: send relationships.plan.data.id", 'plan');
     const run = await exportableRun(req, planId);
     if (!run) return sendNotFound(res);
-    assertExportable(run);
     const workspace = await ctx.store.workspaces.get(run.workspaceId);
     if (!workspace) return sendNotFound(res);
-    const now = ctx.clock.now();
-    const record: ResourceRecord<PlanExportAttributes> = {
-      id: newId(ctx.ids, 'pe'),
-      type: PLAN_EXPORT_TYPE,
-      organizationId: workspace.organizationId,
-      workspaceId: workspace.id,
-      parentId: null,
-      uniqueKey: null,
-      createdAt: now,
-      updatedAt: now,
-      attributes: { planId, runId: run.id, dataType, status: 'pending', statusTimestamps: { 'queued-at': now } },
-    };
-    await ctx.store.resources.create(record);
+    const record = await createPlanExport(ctx.tfe, workspace, run, dataType);
     sendDocument(res, 201, { data: resource(record) });
   });
 
   router.get('/plan-exports/:id', async (req, res) => {
-    let pe = await load(req);
-    if (!pe) return sendNotFound(res);
-    if (pe.attributes.status === 'pending') {
-      // Simulated: the bundle is generated on demand, so the export is done once anyone looks.
-      const now = ctx.clock.now();
-      const attributes: PlanExportAttributes = { ...pe.attributes, status: 'finished', statusTimestamps: { ...pe.attributes.statusTimestamps, 'finished-at': now, 'expired-at': now + 60 * 60_000 } };
-      pe = (await ctx.store.resources.update<PlanExportAttributes>(PLAN_EXPORT_TYPE, pe.id, { attributes, updatedAt: now })) ?? pe;
-    }
+    const found = await load(req);
+    if (!found) return sendNotFound(res);
+    const pe = await finishPlanExport(ctx.tfe, found);
     sendDocument(res, 200, { data: resource(pe) });
   });
 
   router.delete('/plan-exports/:id', async (req, res) => {
     const pe = await load(req);
     if (!pe) return sendNotFound(res);
-    await ctx.store.resources.delete(PLAN_EXPORT_TYPE, pe.id);
+    await deletePlanExport(ctx.tfe, pe);
     res.status(204).end();
   });
 

@@ -7,14 +7,12 @@
  */
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { organizationFor } from '../tfe/access.ts';
-import { newId } from '../tfe/deps.ts';
 import { TfeError } from '../tfe/errors.ts';
-import { SSH_KEY_TYPE, sshKeyFingerprint, validateSshKeyName, WORKSPACE_SSH_KEY_TYPE, type SshKeyAttributes } from '../tfe/ssh-keys.ts';
+import { assignSshKey, createSshKey, deleteSshKey, SSH_KEY_TYPE, updateSshKey, WORKSPACE_SSH_KEY_TYPE, type SshKey, type SshKeyAttributes } from '../tfe/ssh-keys.ts';
 import type { ResourceRecord } from '../store/types-resources.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { iso, paginationLinks, paginationMeta, parseBody, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
-import { resourceFor } from './resource-access.ts';
+import { familyRoutes } from './resource-access.ts';
 import { loadWorkspaceById } from './workspace-facts.ts';
 import { workspaceResource } from './workspace-serializers.ts';
 import { principalOf } from './principal.ts';
@@ -43,10 +41,11 @@ export function sshKeyResource(k: ResourceRecord<SshKeyAttributes>, orgName: str
 }
 
 export function addSshKeyRoutes(router: Router, ctx: GatewayContext): void {
-  const load = (req: Request) => resourceFor<SshKeyAttributes>(ctx, principalOf(req), SSH_KEY_TYPE, req.params.id as string, ACTION);
+  const access = familyRoutes<SshKeyAttributes>(ctx, SSH_KEY_TYPE, ACTION);
+  const load = (req: Request) => access.record(req);
 
   router.get('/organizations/:org/ssh-keys', async (req, res) => {
-    const found = await organizationFor(ctx, principalOf(req), req.params.org, ACTION);
+    const found = await access.organization(req);
     if (!found) return sendNotFound(res);
     const page = readPage(req);
     const result = await ctx.store.resources.list<SshKeyAttributes>(SSH_KEY_TYPE, { organizationId: found.org.id }, page);
@@ -58,22 +57,10 @@ export function addSshKeyRoutes(router: Router, ctx: GatewayContext): void {
   });
 
   router.post('/organizations/:org/ssh-keys', async (req, res) => {
-    const found = await organizationFor(ctx, principalOf(req), req.params.org, ACTION);
+    const found = await access.organization(req);
     if (!found) return sendNotFound(res);
     const a = parseBody(req, body).data.attributes;
-    const now = ctx.clock.now();
-    const record: ResourceRecord<SshKeyAttributes> = {
-      id: newId(ctx.ids, 'sshkey'),
-      type: SSH_KEY_TYPE,
-      organizationId: found.org.id,
-      workspaceId: null,
-      parentId: null,
-      uniqueKey: null,
-      createdAt: now,
-      updatedAt: now,
-      attributes: { name: validateSshKeyName(a.name), fingerprint: sshKeyFingerprint(a.value) },
-    };
-    await ctx.store.resources.create(record);
+    const record = await createSshKey(ctx.tfe, found.org.id, { name: a.name, value: a.value });
     sendDocument(res, 201, { data: sshKeyResource(record, found.org.name) });
   });
 
@@ -87,19 +74,14 @@ export function addSshKeyRoutes(router: Router, ctx: GatewayContext): void {
     const found = await load(req);
     if (!found) return sendNotFound(res);
     const a = parseBody(req, body).data.attributes;
-    const next: SshKeyAttributes = { ...found.record.attributes };
-    if (a.name !== undefined) next.name = validateSshKeyName(a.name);
-    if (a.value !== undefined) next.fingerprint = sshKeyFingerprint(a.value);
-    const updated = await ctx.store.resources.update<SshKeyAttributes>(SSH_KEY_TYPE, found.record.id, { attributes: next, updatedAt: ctx.clock.now() });
-    if (!updated) return sendNotFound(res);
+    const updated = await updateSshKey(ctx.tfe, found.record, a);
     sendDocument(res, 200, { data: sshKeyResource(updated, found.org.name) });
   });
 
   router.delete('/ssh-keys/:id', async (req, res) => {
     const found = await load(req);
     if (!found) return sendNotFound(res);
-    // The workspaces' links to it have parentId = the key and go with it.
-    await ctx.store.resources.delete(SSH_KEY_TYPE, found.record.id);
+    await deleteSshKey(ctx.tfe, found.record);
     res.status(204).end();
   });
 
@@ -108,19 +90,16 @@ export function addSshKeyRoutes(router: Router, ctx: GatewayContext): void {
     // TFE: assigning a key is a workspace settings change (admin).
     if (!scope || !scope.may('workspace:update')) return sendNotFound(res);
     const keyId = parseBody(req, assignBody).data.attributes.id;
-    const links = await ctx.store.resources.listAll(WORKSPACE_SSH_KEY_TYPE, { workspaceId: scope.workspace.id });
-    let assigned: string | null = null;
+    let key: SshKey | null = null;
     if (keyId !== null) {
       // Only a key the caller could manage in this workspace's organization can be assigned.
-      const key = await resourceFor<SshKeyAttributes>(ctx, principalOf(req), SSH_KEY_TYPE, keyId, ACTION);
-      if (!key || key.record.organizationId !== scope.workspace.organizationId) {
+      const found = await access.record(req, keyId);
+      if (!found || found.record.organizationId !== scope.workspace.organizationId) {
         throw new TfeError('invalid', `SSH key ${keyId} was not found in organization ${scope.organization.name}`, 'id');
       }
-      const now = ctx.clock.now();
-      await ctx.store.resources.create({ id: newId(ctx.ids, 'wsshkey'), type: WORKSPACE_SSH_KEY_TYPE, organizationId: scope.workspace.organizationId, workspaceId: scope.workspace.id, parentId: keyId, uniqueKey: null, createdAt: now, updatedAt: now, attributes: {} });
-      assigned = keyId;
+      key = found.record;
     }
-    for (const l of links) await ctx.store.resources.delete(WORKSPACE_SSH_KEY_TYPE, l.id);
+    const assigned = await assignSshKey(ctx.tfe, scope.workspace, key);
     sendWorkspaceWithKey(res, scope, assigned);
   });
 }

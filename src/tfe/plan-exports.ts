@@ -6,8 +6,11 @@
  * until it is first read, then `finished` (TFE: pending -> queued -> finished, asynchronously).
  */
 import { gzipSync } from 'node:zlib';
-import type { RunRecord } from '../store/types.ts';
+import type { RunRecord, WorkspaceRecord } from '../store/types.ts';
+import type { ResourceRecord } from '../store/types-resources.ts';
+import { newId, type TfeDeps } from './deps.ts';
 import { TfeError } from './errors.ts';
+import { newResource } from './resource-records.ts';
 
 export const PLAN_EXPORT_TYPE = 'plan-exports';
 export const PLAN_EXPORT_DATA_TYPES = ['sentinel-mock-bundle-v0'] as const;
@@ -62,4 +65,34 @@ export function mockBundle(run: RunRecord): Buffer {
   };
   const parts = Object.entries(files).map(([name, content]) => tarEntry(name, content, mtime));
   return gzipSync(Buffer.concat([...parts, Buffer.alloc(1024, 0)]));
+}
+
+export type PlanExport = ResourceRecord<PlanExportAttributes>;
+
+/** A pending export of `run`'s plan; the plan must have finished. */
+export async function createPlanExport(d: TfeDeps, workspace: WorkspaceRecord, run: RunRecord, dataType: PlanExportAttributes['dataType']): Promise<PlanExport> {
+  assertExportable(run);
+  const now = d.clock.now();
+  const record = newResource<PlanExportAttributes>({
+    id: newId(d.ids, 'pe'),
+    type: PLAN_EXPORT_TYPE,
+    organizationId: workspace.organizationId,
+    workspaceId: workspace.id,
+    at: now,
+    attributes: { planId: run.plan.id, runId: run.id, dataType, status: 'pending', statusTimestamps: { 'queued-at': now } },
+  });
+  await d.store.resources.create(record);
+  return record;
+}
+
+/** Simulated: the bundle is generated on demand, so a pending export is done once anyone looks (it expires an hour later, as TFE's do). */
+export async function finishPlanExport(d: Pick<TfeDeps, 'store' | 'clock'>, pe: PlanExport): Promise<PlanExport> {
+  if (pe.attributes.status !== 'pending') return pe;
+  const now = d.clock.now();
+  const attributes: PlanExportAttributes = { ...pe.attributes, status: 'finished', statusTimestamps: { ...pe.attributes.statusTimestamps, 'finished-at': now, 'expired-at': now + 60 * 60_000 } };
+  return (await d.store.resources.update<PlanExportAttributes>(PLAN_EXPORT_TYPE, pe.id, { attributes, updatedAt: now })) ?? pe;
+}
+
+export async function deletePlanExport(d: Pick<TfeDeps, 'store'>, pe: PlanExport): Promise<boolean> {
+  return d.store.resources.delete(PLAN_EXPORT_TYPE, pe.id);
 }

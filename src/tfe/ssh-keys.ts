@@ -11,7 +11,11 @@
  * (a public key, a certificate); a value that starts like PEM must be a whole private-key block.
  */
 import { createHash } from 'node:crypto';
+import type { WorkspaceRecord } from '../store/types.ts';
+import type { ResourceRecord } from '../store/types-resources.ts';
+import { newId, type TfeDeps } from './deps.ts';
 import { TfeError } from './errors.ts';
+import { newResource } from './resource-records.ts';
 
 export const SSH_KEY_TYPE = 'ssh-keys';
 /** The link record naming a workspace's SSH key: workspaceId = the workspace, parentId = the key (both cascade). */
@@ -47,4 +51,41 @@ export function sshKeyFingerprint(value: unknown): string {
     throw new TfeError('invalid', 'Value starts like PEM but is not one whole private-key block ("-----BEGIN ... PRIVATE KEY-----", base64 lines, the matching "-----END ... PRIVATE KEY-----")', 'value');
   }
   return `SHA256:${createHash('sha256').update(value, 'utf8').digest('base64').replace(/=+$/, '')}`;
+}
+
+export type SshKey = ResourceRecord<SshKeyAttributes>;
+
+export async function createSshKey(d: TfeDeps, organizationId: string, input: { name: unknown; value: unknown }): Promise<SshKey> {
+  const record = newResource<SshKeyAttributes>({ id: newId(d.ids, 'sshkey'), type: SSH_KEY_TYPE, organizationId, at: d.clock.now(), attributes: { name: validateSshKeyName(input.name), fingerprint: sshKeyFingerprint(input.value) } });
+  await d.store.resources.create(record);
+  return record;
+}
+
+/** Only what is sent changes; a new value replaces the fingerprint (the value itself is still not kept). */
+export async function updateSshKey(d: Pick<TfeDeps, 'store' | 'clock'>, key: SshKey, input: { name?: unknown; value?: unknown }): Promise<SshKey> {
+  const next: SshKeyAttributes = { ...key.attributes };
+  if (input.name !== undefined) next.name = validateSshKeyName(input.name);
+  if (input.value !== undefined) next.fingerprint = sshKeyFingerprint(input.value);
+  const updated = await d.store.resources.update<SshKeyAttributes>(SSH_KEY_TYPE, key.id, { attributes: next, updatedAt: d.clock.now() });
+  if (!updated) throw new TfeError('not-found', 'ssh key not found');
+  return updated;
+}
+
+/** The workspaces' links to it have parentId = the key and go with it. */
+export async function deleteSshKey(d: Pick<TfeDeps, 'store'>, key: SshKey): Promise<boolean> {
+  return d.store.resources.delete(SSH_KEY_TYPE, key.id);
+}
+
+/**
+ * A workspace has at most one SSH key: assigning replaces the link, `null` unassigns. The key
+ * must belong to the workspace's organization (the caller has already checked it may manage it).
+ */
+export async function assignSshKey(d: TfeDeps, workspace: WorkspaceRecord, key: SshKey | null): Promise<string | null> {
+  const links = await d.store.resources.listAll(WORKSPACE_SSH_KEY_TYPE, { workspaceId: workspace.id });
+  if (key) {
+    if (key.organizationId !== workspace.organizationId) throw new TfeError('invalid', `SSH key ${key.id} was not found in this workspace's organization`, 'id');
+    await d.store.resources.create(newResource({ id: newId(d.ids, 'wsshkey'), type: WORKSPACE_SSH_KEY_TYPE, organizationId: workspace.organizationId, workspaceId: workspace.id, parentId: key.id, at: d.clock.now(), attributes: {} }));
+  }
+  for (const l of links) await d.store.resources.delete(WORKSPACE_SSH_KEY_TYPE, l.id);
+  return key?.id ?? null;
 }
