@@ -9,7 +9,7 @@
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import type { ResourceRecord } from '../store/types-resources.ts';
-import { applyNotificationInput, NOTIFICATION_TYPE, type NotificationAttributes, type NotificationInput } from '../tfe/notification-configurations.ts';
+import { applyNotificationInput, createNotification, deleteNotification, NOTIFICATION_TYPE, recordDelivery, updateNotification, type NotificationAttributes, type NotificationInput } from '../tfe/notification-configurations.ts';
 import { invalid } from '../tfe/errors.ts';
 import { membershipUserId } from '../tfe/memberships.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -115,9 +115,7 @@ export function addNotificationConfigurationRoutes(router: Router, ctx: GatewayC
     if (!scope || !scope.may('workspace:update')) return sendNotFound(res);
     const attrs = applyNotificationInput(inputOf(parseBody(req, body)));
     await checkUsers(scope, attrs.emailUserIds);
-    const now = ctx.clock.now();
-    const record: Nc = { id: `nc-${ctx.ids.random(16)}`, type: NOTIFICATION_TYPE, organizationId: scope.organization.id, workspaceId: scope.workspace.id, parentId: null, uniqueKey: null, createdAt: now, updatedAt: now, attributes: attrs };
-    await ctx.store.resources.create(record);
+    const record = await createNotification(ctx.tfe, scope.workspace, attrs);
     sendDocument(res, 201, { data: notificationResource(record) });
   });
 
@@ -133,15 +131,14 @@ export function addNotificationConfigurationRoutes(router: Router, ctx: GatewayC
     // TFE replaces the email users with the ones the request names (none when it names none).
     const attrs = applyNotificationInput(inputOf(parseBody(req, body)), found.nc.attributes);
     await checkUsers(found.scope, attrs.emailUserIds);
-    const updated = await ctx.store.resources.update<NotificationAttributes>(NOTIFICATION_TYPE, found.nc.id, { attributes: attrs, updatedAt: ctx.clock.now() });
-    if (!updated) return sendNotFound(res);
+    const updated = await updateNotification(ctx.tfe, found.nc, attrs);
     sendDocument(res, 200, { data: notificationResource(updated) });
   });
 
   router.delete('/notification-configurations/:id', async (req, res) => {
     const found = await load(req);
     if (!found || !found.scope.may('workspace:update')) return sendNotFound(res);
-    await ctx.store.resources.delete(NOTIFICATION_TYPE, found.nc.id);
+    await deleteNotification(ctx.tfe, found.nc);
     res.status(204).end();
   });
 
@@ -169,9 +166,7 @@ export function addNotificationConfigurationRoutes(router: Router, ctx: GatewayC
     } else {
       response = { url: '', body: 'not sent: email notifications are recorded, never mailed', code: 0, headers: {}, 'sent-at': new Date(ctx.clock.now()).toISOString(), successful: false };
     }
-    const attrs: NotificationAttributes = { ...nc.attributes, deliveryResponses: [response] };
-    const updated = await ctx.store.resources.update<NotificationAttributes>(NOTIFICATION_TYPE, nc.id, { attributes: attrs, updatedAt: ctx.clock.now() });
-    if (!updated) return sendNotFound(res);
+    const updated = await recordDelivery(ctx.tfe, nc, response);
     sendDocument(res, 200, { data: notificationResource(updated) });
   });
 }

@@ -9,10 +9,8 @@
  */
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { StoreConflictError } from '../store/types.ts';
 import type { ResourceRecord } from '../store/types-resources.ts';
-import { invalid } from '../tfe/errors.ts';
-import { checkRunTrigger, pairKey, RUN_TRIGGER_TYPE, type RunTriggerAttributes } from '../tfe/run-triggers.ts';
+import { createRunTrigger, deleteRunTrigger, RUN_TRIGGER_TYPE, type RunTriggerAttributes } from '../tfe/run-triggers.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { iso, paginationMeta, parseBody, readPage, sendDocument, sendErrors, sendNotFound } from './jsonapi.ts';
 import { loadWorkspaceById, queryString } from './workspace-facts.ts';
@@ -88,21 +86,8 @@ export function addRunTriggerRoutes(router: Router, ctx: GatewayContext): void {
     const sourceId = parseBody(req, body).data.relationships.sourceable.data.id;
     // A source the caller cannot read is reported like a missing one (T7).
     const sourceScope = await loadWorkspaceById(ctx, principalOf(req), sourceId);
-    const existing = await ctx.store.resources.listAll<RunTriggerAttributes>(RUN_TRIGGER_TYPE, { workspaceId: scope.workspace.id });
-    let live = 0;
-    for (const rt of existing) if (await names(rt)) live += 1;
-    const source = checkRunTrigger(scope.workspace, sourceScope?.workspace, live);
-    const now = ctx.clock.now();
-    const record: Rt = { id: `rt-${ctx.ids.random(16)}`, type: RUN_TRIGGER_TYPE, organizationId: scope.organization.id, workspaceId: scope.workspace.id, parentId: null, uniqueKey: pairKey(scope.workspace.id, source.id), createdAt: now, updatedAt: now, attributes: { sourceableId: source.id } };
-    try {
-      await ctx.store.resources.create(record);
-    } catch (err) {
-      if (err instanceof StoreConflictError) {
-        throw invalid('sourceable', 'Sourceable has already been taken: this workspace already triggers the target');
-      }
-      throw err;
-    }
-    sendDocument(res, 201, { data: resource(record, { target: scope.workspace, source }) });
+    const { trigger, source } = await createRunTrigger(ctx.tfe, scope.workspace, sourceScope?.workspace);
+    sendDocument(res, 201, { data: resource(trigger, { target: scope.workspace, source }) });
   });
 
   router.get('/run-triggers/:id', async (req, res) => {
@@ -114,7 +99,7 @@ export function addRunTriggerRoutes(router: Router, ctx: GatewayContext): void {
   router.delete('/run-triggers/:id', async (req, res) => {
     const found = await load(req);
     if (!found || !found.scope.may('workspace:update')) return sendNotFound(res);
-    await ctx.store.resources.delete(RUN_TRIGGER_TYPE, found.rt.id);
+    await deleteRunTrigger(ctx.tfe, found.rt);
     res.status(204).end();
   });
 }

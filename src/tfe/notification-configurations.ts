@@ -3,7 +3,11 @@
  * Slack, Microsoft Teams and email notifications. Validation with TFE's messages; the token
  * (the HMAC key TFE signs generic payloads with) is write-only and never leaves the store.
  */
-import { invalid } from './errors.ts';
+import type { WorkspaceRecord } from '../store/types.ts';
+import type { ResourceRecord } from '../store/types-resources.ts';
+import { newId, type TfeDeps } from './deps.ts';
+import { invalid, TfeError } from './errors.ts';
+import { newResource } from './resource-records.ts';
 
 export const NOTIFICATION_TYPE = 'notification-configurations';
 
@@ -107,4 +111,28 @@ export function applyNotificationInput(input: NotificationInput, base?: Notifica
     emailUserIds: [...new Set(emailUserIds)],
     deliveryResponses: base?.deliveryResponses ?? [],
   };
+}
+
+export type NotificationConfiguration = ResourceRecord<NotificationAttributes>;
+
+/** `attrs` from applyNotificationInput, its email users already checked to be organization members. */
+export async function createNotification(d: TfeDeps, workspace: WorkspaceRecord, attrs: NotificationAttributes): Promise<NotificationConfiguration> {
+  const record = newResource({ id: newId(d.ids, 'nc'), type: NOTIFICATION_TYPE, organizationId: workspace.organizationId, workspaceId: workspace.id, at: d.clock.now(), attributes: attrs });
+  await d.store.resources.create(record);
+  return record;
+}
+
+export async function updateNotification(d: Pick<TfeDeps, 'store' | 'clock'>, nc: NotificationConfiguration, attrs: NotificationAttributes): Promise<NotificationConfiguration> {
+  const updated = await d.store.resources.update<NotificationAttributes>(NOTIFICATION_TYPE, nc.id, { attributes: attrs, updatedAt: d.clock.now() });
+  if (!updated) throw new TfeError('not-found', 'notification configuration not found');
+  return updated;
+}
+
+/** TFE keeps the last delivery's response (the verify action shows it); written after the call, never held open across it. */
+export async function recordDelivery(d: Pick<TfeDeps, 'store' | 'clock'>, nc: NotificationConfiguration, response: DeliveryResponse): Promise<NotificationConfiguration> {
+  return updateNotification(d, nc, { ...nc.attributes, deliveryResponses: [response] });
+}
+
+export async function deleteNotification(d: Pick<TfeDeps, 'store'>, nc: NotificationConfiguration): Promise<boolean> {
+  return d.store.resources.delete(NOTIFICATION_TYPE, nc.id);
 }
