@@ -19,26 +19,32 @@
  */
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { StoreConflictError, type OrganizationRecord } from '../store/types.ts';
+import type { OrganizationRecord } from '../store/types.ts';
 import type { ResourceRecord } from '../store/types-resources.ts';
 import { organizationFor } from '../tfe/access.ts';
 import { authorize, type Action } from '../tfe/authorize.ts';
-import { invalid, TfeError } from '../tfe/errors.ts';
+import { invalid } from '../tfe/errors.ts';
 import {
   checkModuleName,
   checkModuleProvider,
   checkProviderName,
   checkRegistryName,
   checkVersion,
+  createModule as createModuleOf,
+  createModuleVersion as createVersionOf,
+  createProvider,
+  deleteModules,
+  deleteModuleVersion,
+  deleteProvider,
   MODULE_TYPE,
   MODULE_VERSION_TYPE,
   moduleKey,
   PROVIDER_TYPE,
   providerKey,
-  versionKey,
   type ModuleAttributes,
   type ModuleVersionAttributes,
   type ProviderAttributes,
+  uploadModuleVersion,
 } from '../tfe/registry.ts';
 import { capabilityUrl, useCapability } from '../gateway/capability-standing.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -133,14 +139,7 @@ export function addRegistryRoutes(router: Router, ctx: GatewayContext): void {
     const name = checkModuleName(a.name);
     const provider = checkModuleProvider(a.provider);
     const namespace = namespaceOf(found.org, a.namespace);
-    const now = ctx.clock.now();
-    const record: Mod = { id: `mod-${ctx.ids.random(16)}`, type: MODULE_TYPE, organizationId: found.org.id, workspaceId: null, parentId: null, uniqueKey: moduleKey(found.org.id, namespace, name, provider), createdAt: now, updatedAt: now, attributes: { name, provider, namespace, registryName: 'private', noCode: a['no-code'] ?? false } };
-    try {
-      await ctx.store.resources.create(record);
-    } catch (err) {
-      if (err instanceof StoreConflictError) throw new TfeError('taken', `Name has already been taken: a module ${name} for provider ${provider} exists in ${namespace}`, 'name');
-      throw err;
-    }
+    const record = await createModuleOf(ctx.tfe, found.org, { name, provider, namespace, noCode: a['no-code'] ?? false });
     sendDocument(res, 201, { data: await moduleResource(record, found.org, true) });
   };
 
@@ -158,14 +157,7 @@ export function addRegistryRoutes(router: Router, ctx: GatewayContext): void {
     const m = await findModule(found.org, (req.params.namespace as string | undefined) ?? found.org.name, req.params.name as string, req.params.provider as string);
     if (!m) return sendNotFound(res);
     const version = checkVersion(parseBody(req, versionBody).data.attributes.version);
-    const now = ctx.clock.now();
-    const record: Ver = { id: `modver-${ctx.ids.random(16)}`, type: MODULE_VERSION_TYPE, organizationId: found.org.id, workspaceId: null, parentId: m.id, uniqueKey: versionKey(m.id, version), createdAt: now, updatedAt: now, attributes: { version, status: 'pending', size: null } };
-    try {
-      await ctx.store.resources.create(record);
-    } catch (err) {
-      if (err instanceof StoreConflictError) throw new TfeError('taken', `Version has already been taken: ${m.attributes.name} ${version} exists`, 'version');
-      throw err;
-    }
+    const record = await createVersionOf(ctx.tfe, m, version);
     sendDocument(res, 201, { data: versionResource(record, m, capabilityUrl(ctx, req, res, 'module-upload', record.id)) });
   };
 
@@ -180,9 +172,9 @@ export function addRegistryRoutes(router: Router, ctx: GatewayContext): void {
     if (version !== undefined) {
       const v = (await ctx.store.resources.listAll<ModuleVersionAttributes>(MODULE_VERSION_TYPE, { parentId: targets[0]!.id })).find((x) => x.attributes.version === version);
       if (!v) return sendNotFound(res);
-      await ctx.store.resources.delete(MODULE_VERSION_TYPE, v.id);
+      await deleteModuleVersion(ctx.tfe, v);
     } else {
-      for (const m of targets) await ctx.store.resources.delete(MODULE_TYPE, m.id);
+      await deleteModules(ctx.tfe, targets);
     }
     res.status(204).end();
   };
@@ -234,14 +226,7 @@ export function addRegistryRoutes(router: Router, ctx: GatewayContext): void {
     checkRegistryName(a['registry-name']);
     const name = checkProviderName(a.name);
     const namespace = namespaceOf(found.org, a.namespace);
-    const now = ctx.clock.now();
-    const record: Prov = { id: `prov-${ctx.ids.random(16)}`, type: PROVIDER_TYPE, organizationId: found.org.id, workspaceId: null, parentId: null, uniqueKey: providerKey(found.org.id, namespace, name), createdAt: now, updatedAt: now, attributes: { name, namespace, registryName: 'private' } };
-    try {
-      await ctx.store.resources.create(record);
-    } catch (err) {
-      if (err instanceof StoreConflictError) throw new TfeError('taken', `Name has already been taken: a provider ${name} exists in ${namespace}`, 'name');
-      throw err;
-    }
+    const record = await createProvider(ctx.tfe, found.org, { name, namespace });
     sendDocument(res, 201, { data: providerResource(record, found.org, true) });
   });
   router.get('/organizations/:org/registry-providers/:registry/:namespace/:name', async (req, res) => {
@@ -256,7 +241,7 @@ export function addRegistryRoutes(router: Router, ctx: GatewayContext): void {
     const found = await orgFor(req, 'organization:manage-providers');
     const p = found && (await findProvider(found.org, req.params.namespace, req.params.name));
     if (!found || !p) return sendNotFound(res);
-    await ctx.store.resources.delete(PROVIDER_TYPE, p.id);
+    await deleteProvider(ctx.tfe, p);
     res.status(204).end();
   });
 }
@@ -269,10 +254,7 @@ export function moduleUploadHandler(ctx: GatewayContext) {
     const v = await ctx.store.resources.get<ModuleVersionAttributes>(MODULE_VERSION_TYPE, id);
     if (!v) return sendNotFound(res);
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    // A gzip stream starts with 1f 8b: anything else is not the tar.gz the registry stores.
-    if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw invalid('body', 'the upload must be a gzipped tarball (tar.gz) of the module');
-    if (v.attributes.status === 'ok') throw new TfeError('spent', 'this module version was already uploaded');
-    await ctx.store.resources.update<ModuleVersionAttributes>(MODULE_VERSION_TYPE, v.id, { attributes: { ...v.attributes, status: 'ok', size: bytes.length }, updatedAt: ctx.clock.now() });
+    await uploadModuleVersion(ctx, v, bytes);
     res.status(200).end();
   };
 }

@@ -14,7 +14,6 @@ import { isKnownTerraformVersion } from '../tfe/terraform-versions.ts';
 import { seesAllWorkspaces } from '../tfe/workspace-access.ts';
 import { projectForWorkspace } from '../tfe/projects.ts';
 import { createWorkspace, deleteWorkspace, lockWorkspace, unlockWorkspace, updateWorkspace, WORKSPACE_NAME } from '../tfe/workspaces.ts';
-import { TfeError } from '../tfe/errors.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
 import { withSshKey } from './ssh-keys.ts';
