@@ -78,3 +78,8 @@ export class GatewaySessionStore extends session.Store {
 export function webSessionLiveUntil(store: Store, userId: string, now: number): Promise<number | null> {
   return store.sessions.liveUntil(userId, now);
 }
+
+/** Ends one web session (IdP-initiated logout, SLO4): the tombstone keeps an in-flight request from reviving it. */
+export function endWebSession(store: Store, sid: string): Promise<void> {
+  return store.sessions.destroy(sid);
+}

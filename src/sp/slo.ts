@@ -14,6 +14,7 @@ import { reject } from '../saml/rejection.ts';
 import { parseXml } from '../saml/xml.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import type { GatewaySessionData } from '../gateway/web-session.ts';
+import { endWebSession } from '../gateway/session-store.ts';
 
 const LIMITS = { maxBytes: 64 * 1024, maxDepth: 16 };
 /** How long a LogoutRequest ID is remembered when the request has no NotOnOrAfter. */
@@ -72,7 +73,7 @@ export async function receiveLogoutRequest(ctx: GatewayContext, rawQuery: string
       const login = (JSON.parse(record.data) as GatewaySessionData).login;
       // SLO4: with SessionIndex, only the sessions from those logins end.
       if (login && (sessionIndexes.length === 0 || (login.sessionIndex !== null && sessionIndexes.includes(login.sessionIndex)))) {
-        await ctx.store.sessions.destroy(record.sid);
+        await endWebSession(ctx.store, record.sid);
         ended++;
       }
     }
