@@ -8,10 +8,10 @@
 import type { Router } from 'express';
 import type { OrganizationRecord, TokenRecord } from '../store/types.ts';
 import { principalUser } from '../tfe/principal.ts';
-import { deleteSingularToken, generateOrganizationToken } from '../tfe/tokens.ts';
+import { generateOrganizationToken } from '../tfe/tokens.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { organizationFor } from '../tfe/access.ts';
-import { sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
+import { addSingularTokenRoutes } from './singular-tokens.ts';
 import { tokenResource } from './serializers.ts';
 import { readTokenBody } from './token-body.ts';
 import { principalOf } from './principal.ts';
@@ -19,28 +19,12 @@ import { principalOf } from './principal.ts';
 const orgToken = (token: TokenRecord, organization: OrganizationRecord, secret: string | null = null) => tokenResource(token, secret, { organization });
 
 export function addOrganizationTokenRoutes(router: Router, ctx: GatewayContext): void {
-  router.post('/organizations/:name/authentication-token', async (req, res) => {
-    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:manage-token');
-    if (!found) return sendNotFound(res);
-    const { expiredAt } = readTokenBody(req);
-    const created = await generateOrganizationToken(ctx.tfe, principalOf(req), found.org, { expiredAt, createdById: principalUser(principalOf(req))?.id ?? null });
-    ctx.logger.info({ organization: found.org.name, tokenId: created.token.id, replaced: created.replaced }, created.replaced ? 'organization token regenerated' : 'organization token created');
-    sendSecret(res, orgToken(created.token, found.org, created.secret));
-  });
-
-  router.get('/organizations/:name/authentication-token', async (req, res) => {
-    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:manage-token');
-    if (!found) return sendNotFound(res);
-    const token = await ctx.store.tokens.getSingular('organization', found.org.id);
-    if (!token) return sendNotFound(res);
-    sendDocument(res, 200, { data: orgToken(token, found.org) });
-  });
-
-  router.delete('/organizations/:name/authentication-token', async (req, res) => {
-    const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:manage-token');
-    if (!found) return sendNotFound(res);
-    if (!(await deleteSingularToken(ctx.tfe, 'organization', found.org.id))) return sendNotFound(res);
-    ctx.logger.info({ organization: found.org.name }, 'organization token revoked');
-    res.status(204).end();
+  addSingularTokenRoutes(router, ctx, '/organizations/:name/authentication-token', {
+    kind: 'organization',
+    load: async (req) => (await organizationFor(ctx, principalOf(req), req.params.name as string, 'organization:manage-token'))?.org,
+    idOf: (org) => org.id,
+    generate: (req, org) => generateOrganizationToken(ctx.tfe, principalOf(req), org, { expiredAt: readTokenBody(req).expiredAt, createdById: principalUser(principalOf(req))?.id ?? null }),
+    resource: orgToken,
+    logFields: (org) => ({ organization: org.name }),
   });
 }

@@ -11,40 +11,25 @@ import type { Router } from 'express';
 import type { TeamRecord, TokenRecord } from '../store/types.ts';
 import { TfeError } from '../tfe/errors.ts';
 import { principalUser } from '../tfe/principal.ts';
-import { createDescribedTeamToken, deleteSingularToken, generateTeamToken, revokeToken } from '../tfe/tokens.ts';
+import { createDescribedTeamToken, generateTeamToken, revokeToken } from '../tfe/tokens.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { organizationFor, teamFor } from '../tfe/access.ts';
 import { paginationLinks, paginationMeta, readPage, sendDocument, sendNotFound, sendSecret } from './jsonapi.ts';
 import { tokenResource } from './serializers.ts';
+import { addSingularTokenRoutes } from './singular-tokens.ts';
 import { readTokenBody } from './token-body.ts';
 import { principalOf } from './principal.ts';
 
 const teamToken = (token: TokenRecord, team: TeamRecord, secret: string | null = null) => tokenResource(token, secret, { team });
 
 export function addTeamTokenRoutes(router: Router, ctx: GatewayContext): void {
-  router.post('/teams/:id/authentication-token', async (req, res) => {
-    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-token');
-    if (!found) return sendNotFound(res);
-    const input = readTokenBody(req);
-    const created = await generateTeamToken(ctx.tfe, principalOf(req), found.team, { ...input, createdById: principalUser(principalOf(req))?.id ?? null });
-    ctx.logger.info({ teamId: found.team.id, tokenId: created.token.id, replaced: created.replaced }, created.replaced ? 'team token regenerated' : 'team token created');
-    sendSecret(res, teamToken(created.token, found.team, created.secret));
-  });
-
-  router.get('/teams/:id/authentication-token', async (req, res) => {
-    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-token');
-    if (!found) return sendNotFound(res);
-    const token = await ctx.store.tokens.getSingular('team', found.team.id);
-    if (!token) return sendNotFound(res);
-    sendDocument(res, 200, { data: teamToken(token, found.team) });
-  });
-
-  router.delete('/teams/:id/authentication-token', async (req, res) => {
-    const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-token');
-    if (!found) return sendNotFound(res);
-    if (!(await deleteSingularToken(ctx.tfe, 'team', found.team.id))) return sendNotFound(res);
-    ctx.logger.info({ teamId: found.team.id }, 'team token revoked');
-    res.status(204).end();
+  addSingularTokenRoutes(router, ctx, '/teams/:id/authentication-token', {
+    kind: 'team',
+    load: async (req) => (await teamFor(ctx, principalOf(req), req.params.id as string, 'team:manage-token'))?.team,
+    idOf: (team) => team.id,
+    generate: (req, team) => generateTeamToken(ctx.tfe, principalOf(req), team, { ...readTokenBody(req), createdById: principalUser(principalOf(req))?.id ?? null }),
+    resource: teamToken,
+    logFields: (team) => ({ teamId: team.id }),
   });
 
   router.post('/teams/:id/authentication-tokens', async (req, res) => {
