@@ -38,6 +38,7 @@ import {
 } from './types.ts';
 import { createMemoryResourceStore } from './memory-resources.ts';
 import { createMemoryWorkspaceStores, type MemoryCascades } from './memory-workspaces.ts';
+import { countWrites, READS, WriteGeneration } from './write-generation.ts';
 
 // Records are copied in and out so callers cannot mutate stored state by accident, as they
 // could not with a real database. Shallow copies by hand, not structuredClone: the token lookup
@@ -706,18 +707,20 @@ export function createMemoryStore(): Store {
     },
     teamDeleted: (id) => workspaces.cascades.teamDeleted(id),
   };
+  const generation = new WriteGeneration();
   return {
     kind: 'memory',
-    users: new MemoryUsers(s),
-    organizations: new MemoryOrganizations(s),
-    teams: new MemoryTeams(s),
-    orgMemberships: new MemoryOrgMemberships(s),
-    tokens: new MemoryTokens(s),
-    sessions: new MemorySessions(s),
+    users: countWrites(new MemoryUsers(s), generation, READS.users),
+    organizations: countWrites(new MemoryOrganizations(s), generation, READS.organizations),
+    teams: countWrites(new MemoryTeams(s), generation, READS.teams),
+    orgMemberships: countWrites(new MemoryOrgMemberships(s), generation, READS.orgMemberships),
+    tokens: countWrites(new MemoryTokens(s), generation, READS.tokens),
+    sessions: countWrites(new MemorySessions(s), generation, READS.sessions),
     replay: new MemoryReplayCache(s),
     settings: new MemorySettings(s),
     ...workspaces.stores,
     resources: resources.store,
+    authDataGeneration: () => generation.value,
     async close() {},
   };
 }

@@ -5,7 +5,8 @@
  * migrations.ts.
  */
 import type { Store } from '../types.ts';
-import type { SqliteContext } from './common.ts';
+import { call, type SqliteContext } from './common.ts';
+import { countWrites, READS, WriteGeneration } from '../write-generation.ts';
 import { closeOnce, openDatabase } from './database.ts';
 import { SqliteOrgMemberships } from './memberships.ts';
 import { GATEWAY_MIGRATIONS } from './migrations.ts';
@@ -32,20 +33,33 @@ export function createSqliteStore(file: string): SqliteStore {
   // Case folding as the memory store does it (JS toLowerCase), for the `q` filters.
   db.function('samlgate_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s) as string);
   const c: SqliteContext = { db, file };
+  const generation = new WriteGeneration();
+  // Commits by other connections (another process on the same file) are seen through
+  // data_version, which changes on this connection whenever another one has committed.
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck(true);
+  let seenDataVersion = dataVersion.get();
   return {
     kind: 'sqlite',
     file,
     db,
-    users: new SqliteUsers(c),
-    organizations: new SqliteOrganizations(c),
-    teams: new SqliteTeams(c),
-    orgMemberships: new SqliteOrgMemberships(c),
-    tokens: new SqliteTokens(c),
-    sessions: new SqliteSessions(c),
+    users: countWrites(new SqliteUsers(c), generation, READS.users),
+    organizations: countWrites(new SqliteOrganizations(c), generation, READS.organizations),
+    teams: countWrites(new SqliteTeams(c), generation, READS.teams),
+    orgMemberships: countWrites(new SqliteOrgMemberships(c), generation, READS.orgMemberships),
+    tokens: countWrites(new SqliteTokens(c), generation, READS.tokens),
+    sessions: countWrites(new SqliteSessions(c), generation, READS.sessions),
     replay: new SqliteReplayCache(c),
     settings: new SqliteSettings(c),
     ...createSqliteWorkspaceStores(c),
     resources: new SqliteResources(c),
+    authDataGeneration() {
+      const v = call(c, () => dataVersion.get());
+      if (v !== seenDataVersion) {
+        seenDataVersion = v;
+        generation.bump();
+      }
+      return generation.value;
+    },
     close: closeOnce(db),
   };
 }
