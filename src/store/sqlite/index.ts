@@ -28,7 +28,16 @@ export interface SqliteStore extends Store {
   readonly db: SqliteContext['db'];
 }
 
-export function createSqliteStore(file: string): SqliteStore {
+export interface SqliteStoreOptions {
+  /**
+   * No other connection writes the file: the caller holds the data directory's lock
+   * (src/store/data-dir.ts), which keeps every other samlgate process out. Then commits by
+   * other connections need not be looked for on each token check (PRAGMA data_version, ~5-9 us).
+   */
+  soleConnection?: boolean;
+}
+
+export function createSqliteStore(file: string, o: SqliteStoreOptions = {}): SqliteStore {
   const db = openDatabase({ file, migrations: GATEWAY_MIGRATIONS, label: 'gateway' });
   // Case folding as the memory store does it (JS toLowerCase), for the `q` filters.
   db.function('samlgate_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s) as string);
@@ -53,6 +62,7 @@ export function createSqliteStore(file: string): SqliteStore {
     ...createSqliteWorkspaceStores(c),
     resources: new SqliteResources(c),
     authDataGeneration() {
+      if (o.soleConnection) return generation.value;
       const v = call(c, () => dataVersion.get());
       if (v !== seenDataVersion) {
         seenDataVersion = v;
