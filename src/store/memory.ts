@@ -38,7 +38,7 @@ import {
 } from './types.ts';
 import { createMemoryResourceStore } from './memory-resources.ts';
 import { createMemoryWorkspaceStores, type MemoryCascades } from './memory-workspaces.ts';
-import { countWrites, READS, WriteGeneration } from './write-generation.ts';
+import { countAuthWrites, WriteGeneration } from './write-generation.ts';
 
 // Records are copied in and out so callers cannot mutate stored state by accident, as they
 // could not with a real database. Shallow copies by hand, not structuredClone: the token lookup
@@ -710,12 +710,10 @@ export function createMemoryStore(): Store {
   const generation = new WriteGeneration();
   return {
     kind: 'memory',
-    users: countWrites(new MemoryUsers(s), generation, READS.users),
-    organizations: countWrites(new MemoryOrganizations(s), generation, READS.organizations),
-    teams: countWrites(new MemoryTeams(s), generation, READS.teams),
-    orgMemberships: countWrites(new MemoryOrgMemberships(s), generation, READS.orgMemberships),
-    tokens: countWrites(new MemoryTokens(s), generation, READS.tokens),
-    sessions: countWrites(new MemorySessions(s), generation, READS.sessions),
+    ...countAuthWrites(
+      { users: new MemoryUsers(s), organizations: new MemoryOrganizations(s), teams: new MemoryTeams(s), orgMemberships: new MemoryOrgMemberships(s), tokens: new MemoryTokens(s), sessions: new MemorySessions(s) },
+      generation,
+    ),
     replay: new MemoryReplayCache(s),
     settings: new MemorySettings(s),
     ...workspaces.stores,

@@ -9,6 +9,8 @@
  * anyone remembering to (a read method added later only empties the cache needlessly until it is
  * listed), which is the safe way round for a security check.
  */
+import type { Store } from './types.ts';
+
 export class WriteGeneration {
   private n = 0;
   get value(): number {
@@ -67,7 +69,7 @@ function countedWrite(method: Function, self: unknown, generation: WriteGenerati
 }
 
 /** The read methods of each counted section (everything else is a write). */
-export const READS = {
+const READS = {
   users: ['get', 'getByEmail', 'getByUsername', 'list', 'count'],
   organizations: ['get', 'getByName', 'list'],
   teams: ['get', 'getByName', 'getOwners', 'listByOrganization', 'listMembers', 'teamsOfUser'],
@@ -75,3 +77,17 @@ export const READS = {
   tokens: ['get', 'getSingular', 'listByOwner', 'listTeamTokensOfOrganization', 'descriptionTaken', 'resolve', 'count'],
   sessions: ['get', 'listByUser', 'liveUntil'],
 } as const;
+
+type CountedSections = Pick<Store, keyof typeof READS>;
+
+/** Both stores' sections that the token check reads, each counted (see countWrites). */
+export function countAuthWrites(sections: CountedSections, generation: WriteGeneration): CountedSections {
+  return {
+    users: countWrites(sections.users, generation, READS.users),
+    organizations: countWrites(sections.organizations, generation, READS.organizations),
+    teams: countWrites(sections.teams, generation, READS.teams),
+    orgMemberships: countWrites(sections.orgMemberships, generation, READS.orgMemberships),
+    tokens: countWrites(sections.tokens, generation, READS.tokens),
+    sessions: countWrites(sections.sessions, generation, READS.sessions),
+  };
+}

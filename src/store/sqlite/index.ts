@@ -6,7 +6,7 @@
  */
 import type { Store } from '../types.ts';
 import { call, type SqliteContext } from './common.ts';
-import { countWrites, READS, WriteGeneration } from '../write-generation.ts';
+import { countAuthWrites, WriteGeneration } from '../write-generation.ts';
 import { closeOnce, openDatabase } from './database.ts';
 import { SqliteOrgMemberships } from './memberships.ts';
 import { GATEWAY_MIGRATIONS } from './migrations.ts';
@@ -51,12 +51,10 @@ export function createSqliteStore(file: string, o: SqliteStoreOptions = {}): Sql
     kind: 'sqlite',
     file,
     db,
-    users: countWrites(new SqliteUsers(c), generation, READS.users),
-    organizations: countWrites(new SqliteOrganizations(c), generation, READS.organizations),
-    teams: countWrites(new SqliteTeams(c), generation, READS.teams),
-    orgMemberships: countWrites(new SqliteOrgMemberships(c), generation, READS.orgMemberships),
-    tokens: countWrites(new SqliteTokens(c), generation, READS.tokens),
-    sessions: countWrites(new SqliteSessions(c), generation, READS.sessions),
+    ...countAuthWrites(
+      { users: new SqliteUsers(c), organizations: new SqliteOrganizations(c), teams: new SqliteTeams(c), orgMemberships: new SqliteOrgMemberships(c), tokens: new SqliteTokens(c), sessions: new SqliteSessions(c) },
+      generation,
+    ),
     replay: new SqliteReplayCache(c),
     settings: new SqliteSettings(c),
     ...createSqliteWorkspaceStores(c),
