@@ -24,7 +24,10 @@ export interface SqliteStore extends Store {
   readonly kind: 'sqlite';
   /** The database file (or `:memory:`). */
   readonly file: string;
-  /** The better-sqlite3 handle, for tests and the benchmark's bulk load only. */
+  /**
+   * The better-sqlite3 handle, for tests and the benchmark's bulk load only: writes through it are
+   * not counted by authDataGeneration, so a gateway serving the store may answer from rows it read before.
+   */
   readonly db: SqliteContext['db'];
 }
 
