@@ -91,6 +91,7 @@ async function serveSubject(): Promise<void> {
     const port = (server.address() as AddressInfo).port;
     process.stdout.write(`${READY}${JSON.stringify({ port, secrets, count, rssMb: process.memoryUsage().rss / 1048576, fillSeconds })}\n`);
   });
+  answerCpu(() => served);
   process.on('message', (m) => {
     if (m !== 'rss') return;
     // After a full GC, so garbage from the load rounds does not count as memory the tokens need.
@@ -118,14 +119,52 @@ async function serveBaseline(): Promise<void> {
   server.on('request', () => void served++);
   if (process.env.BENCH_CPU_PROF) await startProfile(process.env.BENCH_CPU_PROF, 'account-details-baseline', () => ({ requests: served }));
   server.keepAliveTimeout = 60_000;
+  answerCpu(() => served);
   server.listen(0, '127.0.0.1', () => {
     process.stdout.write(`${READY}${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
   });
   process.on('disconnect', () => process.exit(0));
 }
 
+/**
+ * Busy CPU per request: throughput ratios on the shared 2-core box swing with whatever else runs
+ * (load 3-20), while the CPU a server spends on each request moves much less; both are reported.
+ */
+function answerCpu(served: () => number): void {
+  process.on('message', (m) => {
+    if (m !== 'cpu') return;
+    const u = process.cpuUsage();
+    process.send!({ cpuUs: u.user + u.system, served: served() });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Driver
+
+interface CpuSnapshot {
+  cpuUs: number;
+  served: number;
+}
+
+function cpu(child: ChildProcess): Promise<CpuSnapshot> {
+  return new Promise((resolve) => {
+    const on = (m: unknown) => {
+      if (typeof m !== 'object' || m === null || !('cpuUs' in m)) return;
+      child.off('message', on);
+      resolve(m as CpuSnapshot);
+    };
+    child.on('message', on);
+    child.send('cpu');
+  });
+}
+
+/** Runs `load` and returns its result with the server's busy microseconds per request served meanwhile. */
+async function withCpu<T>(child: ChildProcess, load: () => Promise<T>): Promise<{ r: T; usPerRequest: number }> {
+  const a = await cpu(child);
+  const r = await load();
+  const b = await cpu(child);
+  return { r, usPerRequest: (b.cpuUs - a.cpuUs) / Math.max(1, b.served - a.served) };
+}
 
 function startChild(role: 'subject' | 'baseline', env: Record<string, string> = {}): Promise<{ child: ChildProcess; info: Record<string, any> }> {
   const flags = ['--import', 'tsx', ...(role === 'subject' ? ['--expose-gc'] : []), SELF, '--serve', role];
@@ -253,7 +292,7 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
     const baseline = await startChild('baseline', { BENCH_BODIES: JSON.stringify(bodies) });
     children.push(baseline.child);
 
-    const measure = async (port: number, secrets: Record<string, string>, v: Variant, tag: string) => {
+    const measure = async (port: number, secrets: Record<string, string>, v: Variant, tag: string, child: ChildProcess) => {
       const subjUrl = `http://127.0.0.1:${port}${PATH}`;
       const baseUrl = `http://127.0.0.1:${baseline.info.port}${PATH}-${v.key}`;
       const secret = secrets[v.key]!;
@@ -262,35 +301,40 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
       await cannon(subjUrl, secret, 1, v.status);
       let bad = 0;
       const p99 = { baseline: [] as number[], subject: [] as number[] };
+      const us = { baseline: [] as number[], subject: [] as number[] };
       const samples = await interleave(
         rounds,
         async () => {
-          const r = await cannon(baseUrl, secret, seconds, v.status);
+          const { r, usPerRequest } = await withCpu(baseline.child, () => cannon(baseUrl, secret, seconds, v.status));
           bad += r.bad;
           p99.baseline.push(r.p99);
+          us.baseline.push(usPerRequest);
           return r.rps;
         },
         async () => {
-          const r = await cannon(subjUrl, secret, seconds, v.status);
+          const { r, usPerRequest } = await withCpu(child, () => cannon(subjUrl, secret, seconds, v.status));
           bad += r.bad;
           p99.subject.push(r.p99);
+          us.subject.push(usPerRequest);
           return r.rps;
         },
-        (r, b, sv) => log(`  account-details[${tag}] round ${r + 1}/${rounds}: express ${fmt(b)} req/s, gateway ${fmt(sv)} req/s (${fmt(sv / b, 2)})`),
+        (r, b, sv) =>
+          log(`  account-details[${tag}] round ${r + 1}/${rounds}: express ${fmt(b)} req/s, gateway ${fmt(sv)} req/s (${fmt(sv / b, 2)}); CPU/request express ${fmt(us.baseline.at(-1)!)} us, gateway ${fmt(us.subject.at(-1)!)} us (${fmt(us.baseline.at(-1)! / us.subject.at(-1)!, 2)})`),
       );
-      return { b: median(samples.baseline), sv: median(samples.subject), p99b: median(p99.baseline), p99s: median(p99.subject), bad };
+      return { b: median(samples.baseline), sv: median(samples.subject), p99b: median(p99.baseline), p99s: median(p99.subject), usb: median(us.baseline), uss: median(us.subject), bad };
     };
 
     const results: BenchResult[] = [];
     const flaggedRatio: number[] = [];
     for (const v of VARIANTS) {
-      const m = await measure(s.port, s.secrets, v, `${v.key}, ${s.count.toLocaleString('en')} tokens`);
+      const m = await measure(s.port, s.secrets, v, `${v.key}, ${s.count.toLocaleString('en')} tokens`, subject.child);
       const ratio = m.sv / m.b;
       if (v.key === 'flagged') flaggedRatio.push(ratio);
       const name = `account-details (${v.key})`;
       const notes = [
         `${v.label}; ${s.count.toLocaleString('en')} tokens in SQLite (the default store); medians of ${rounds} alternating ${seconds} s rounds, 10 connections`,
         `same request (incl. Authorization header) and same ${Buffer.byteLength(bodies[`${PATH}-${v.key}`]!.body)}-byte JSON document and status (${v.status}) on both sides; baseline is express() with defaults and one route`,
+        `busy CPU per request (server process, user + system, medians): gateway ${fmt(m.uss)} us vs bare express ${fmt(m.usb)} us -> CPU ratio ${fmt(m.usb / m.uss, 2)} (steadier than req/s on a loaded box)`,
       ];
       if (m.bad > 0) notes.push(`${m.bad} unexpected responses or errors during the run: the numbers are not valid`);
       results.push({ name, line: `${name}: ${fmt(m.sv)} req/s vs bare express ${fmt(m.b)} req/s -> ratio ${fmt(ratio, 2)} (${targetText(TARGET)})`, value: ratio, unit: 'ratio', target: TARGET, pass: m.bad === 0 && meets(ratio, TARGET), notes });
@@ -307,7 +351,7 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
     }
 
     // Flat with scale: the same variant against a 1,000-token database, same baseline, same run.
-    const m1k = await measure(small.info.port, small.info.secrets, VARIANTS[0]!, `flagged, ${small.info.count.toLocaleString('en')} tokens`);
+    const m1k = await measure(small.info.port, small.info.secrets, VARIANTS[0]!, `flagged, ${small.info.count.toLocaleString('en')} tokens`, small.child);
     const ratio1k = m1k.sv / m1k.b;
     const drift = Math.abs(flaggedRatio[0]! - ratio1k) / ratio1k;
     results.push({

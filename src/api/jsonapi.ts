@@ -19,7 +19,17 @@ export interface ApiErrorObject {
 export function sendDocument(res: Response, status: number, doc: unknown): void {
   // The full header value up front: res.type() would look the type up in the mime table per call.
   res.status(status).setHeader('Content-Type', JSONAPI_CONTENT_TYPE);
-  res.send(JSON.stringify(doc));
+  const body = JSON.stringify(doc);
+  // What res.send() would do for this string, without its per-call work (re-parsing the
+  // Content-Type to set the charset it already has, freshness checks that cannot apply: /api/v2
+  // sends no ETag or Last-Modified). Other statuses and caching headers keep express's path.
+  if (status === 204 || status === 205 || status === 304 || res.hasHeader('ETag') || res.hasHeader('Last-Modified') || res.hasHeader('Transfer-Encoding')) {
+    res.send(body);
+    return;
+  }
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  if (res.req.method === 'HEAD') res.end();
+  else res.end(body, 'utf8');
 }
 
 export function sendErrors(res: Response, status: number, errors: ApiErrorObject[]): void {

@@ -12,8 +12,17 @@ import { iso } from './jsonapi.ts';
 
 /** TFE's avatar-url: a Gravatar URL with the mystery-person fallback, so it is never empty. */
 export function avatarUrl(email: string): string {
-  return `https://www.gravatar.com/avatar/${createHash('md5').update(email.trim().toLowerCase()).digest('hex')}?s=100&d=mm`;
+  let url = avatarUrls.get(email);
+  if (url === undefined) {
+    url = `https://www.gravatar.com/avatar/${createHash('md5').update(email.trim().toLowerCase()).digest('hex')}?s=100&d=mm`;
+    // Every account/details call serialises its caller: a hash per request for the same answer.
+    if (avatarUrls.size >= AVATAR_URLS_KEPT) avatarUrls.delete(avatarUrls.keys().next().value!);
+    avatarUrls.set(email, url);
+  }
+  return url;
 }
+const AVATAR_URLS_KEPT = 1024;
+const avatarUrls = new Map<string, string>();
 
 /** The attributes both views of a user show alike: the account's (userResource) and the admin list's. */
 function userIdentity(user: UserRecord) {

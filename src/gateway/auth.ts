@@ -5,7 +5,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { UserRecord } from '../store/types.ts';
+import type { ResolvedToken, UserRecord } from '../store/types.ts';
+import { ResolvedTokenCache } from './resolved-token-cache.ts';
 import type { Principal } from '../tfe/principal.ts';
 import type { GatewayContext } from './context.ts';
 import { sendError } from '../api/jsonapi.ts';
@@ -71,8 +72,7 @@ export async function principalOfTokenHash(
   o: { use: boolean },
 ): Promise<{ ok: true; principal: Principal } | { ok: false; detail: string }> {
   const now = ctx.clock.now();
-  // One indexed lookup: the token, its owner and (user tokens) the owner's live session end.
-  const resolved = await ctx.store.tokens.resolve(hash, now);
+  const resolved = await resolveToken(ctx, hash, now);
   if (!resolved || !hashesEqual(resolved.token.secretHash, hash)) return { ok: false, detail: 'the token is invalid or has been revoked' };
   const { token, user } = resolved;
   const decision = decideTokenValidity({
@@ -98,6 +98,24 @@ export async function principalOfTokenHash(
     return { ok: true, principal: { kind: 'organization', via: 'token', token, organization: resolved.organization } };
   }
   return { ok: false, detail: 'the team or organization this token belongs to no longer exists' };
+}
+
+const caches = new WeakMap<GatewayContext['store'], ResolvedTokenCache>();
+
+/**
+ * One indexed lookup (the token, its owner and, for user tokens, the owner's live session end),
+ * skipped while nothing it reads has been written since (src/gateway/resolved-token-cache.ts).
+ */
+async function resolveToken(ctx: GatewayContext, hash: string, now: number): Promise<ResolvedToken | undefined> {
+  const store = ctx.store;
+  let cache = caches.get(store);
+  if (!cache) caches.set(store, (cache = new ResolvedTokenCache()));
+  const generation = store.authDataGeneration();
+  const hit = cache.get(hash, generation, now);
+  if (hit) return hit;
+  const resolved = await store.tokens.resolve(hash, now);
+  // Unknown hashes are not kept: a client guessing secrets must not be able to flush the cache.
+  return resolved && cache.set(hash, generation, now, resolved);
 }
 
 /** TFE shows last-used-at to the minute: write it at most once a minute per token, off the response path. */

@@ -39,6 +39,7 @@ import {
 import { copyOut } from './memory-copy.ts';
 import { createMemoryResourceStore } from './memory-resources.ts';
 import { createMemoryWorkspaceStores, type MemoryCascades } from './memory-workspaces.ts';
+import { countAuthWrites, WriteGeneration } from './write-generation.ts';
 
 // Records are copied in and out so callers cannot mutate stored state by accident, as they
 // could not with a real database. Shallow copies by hand, not structuredClone: the token lookup
@@ -703,18 +704,18 @@ export function createMemoryStore(): Store {
     },
     teamDeleted: (id) => workspaces.cascades.teamDeleted(id),
   };
+  const generation = new WriteGeneration();
   return {
     kind: 'memory',
-    users: new MemoryUsers(s),
-    organizations: new MemoryOrganizations(s),
-    teams: new MemoryTeams(s),
-    orgMemberships: new MemoryOrgMemberships(s),
-    tokens: new MemoryTokens(s),
-    sessions: new MemorySessions(s),
+    ...countAuthWrites(
+      { users: new MemoryUsers(s), organizations: new MemoryOrganizations(s), teams: new MemoryTeams(s), orgMemberships: new MemoryOrgMemberships(s), tokens: new MemoryTokens(s), sessions: new MemorySessions(s) },
+      generation,
+    ),
     replay: new MemoryReplayCache(s),
     settings: new MemorySettings(s),
     ...workspaces.stores,
     resources: resources.store,
+    authDataGeneration: () => generation.value,
     async close() {},
   };
 }

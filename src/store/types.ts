@@ -398,6 +398,12 @@ export interface Store extends WorkspaceStores {
   settings: SettingsStore;
   /** Policies, SSH keys, agent pools, variable sets, projects...: see types-resources.ts. */
   resources: ResourceStore;
+  /**
+   * Changes after every write to tokens, users, web sessions, memberships, teams or organizations
+   * (by this process or, on SQLite, by any other connection to the file): a resolved token cached
+   * under one value is stale under any other (src/store/write-generation.ts).
+   */
+  authDataGeneration(): number;
   close(): Promise<void>;
 }
 
