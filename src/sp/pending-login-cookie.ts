@@ -5,7 +5,7 @@
  * anonymous GET /session requests, which a page on any site can send with <img> tags, made every
  * new login a 503 for 15 minutes, forever under the manual clock).
  *
- * The cookie is a compact JWS (HS256, ./hs256-jws.ts) under a key derived from the gateway's session secret
+ * The cookie is a compact JWS (HS256, src/http/hs256-jws.ts) under a key derived from the gateway's session secret
  * (persisted in DIR/session-secret, so a login started before a restart completes after it). Its
  * claims are a short list of pending logins, each the request ID the response must answer
  * (InResponseTo, IRT1-5), the RelayState sent with it, the local return path and its expiry on
@@ -17,7 +17,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { safeReturnPath } from '../gateway/web-session.ts';
-import { hs256Header, signHs256, verifyHs256 } from './hs256-jws.ts';
+import { hs256Header, signHs256, verifyHs256 } from '../http/hs256-jws.ts';
 
 export const PENDING_COOKIE = 'samlgate_pending';
 /** At most this many logins in flight per browser (tabs); older ones are dropped. */

@@ -11,29 +11,31 @@
  * an "HMAC secret", `crit`, `jku`/`jwk` or any other header a forger picks is refused before the
  * MAC is even computed (RFC 8725 3.1: pin the algorithm). The MAC is compared in constant time.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export type JwsPayload = Record<string, unknown>;
 
 export type JwsVerified = { ok: true; payload: JwsPayload } | { ok: false; reason: 'invalid' };
 
-/** The protected header for `typ`, already base64url-encoded (computed once per purpose). */
-export function hs256Header(typ: string): string {
-  return Buffer.from(JSON.stringify({ alg: 'HS256', typ }), 'utf8').toString('base64url');
+/** The protected header (with `typ` when given), already base64url-encoded (computed once per purpose). */
+export function hs256Header(typ?: string): string {
+  return Buffer.from(JSON.stringify(typ === undefined ? { alg: 'HS256' } : { alg: 'HS256', typ }), 'utf8').toString('base64url');
 }
 
-function mac(key: Buffer, signingInput: string): Buffer {
+export type Hs256Key = Buffer | KeyObject;
+
+function mac(key: Hs256Key, signingInput: string): Buffer {
   return createHmac('sha256', key).update(signingInput, 'ascii').digest();
 }
 
 /** `header` from hs256Header; the payload is JSON-serialised as is. */
-export function signHs256(key: Buffer, header: string, payload: JwsPayload): string {
+export function signHs256(key: Hs256Key, header: string, payload: JwsPayload): string {
   const input = `${header}.${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')}`;
   return `${input}.${mac(key, input).toString('base64url')}`;
 }
 
 /** MAC and header checked; the payload's claims are the caller's to check. Never throws. */
-export function verifyHs256(key: Buffer, header: string, token: string): JwsVerified {
+export function verifyHs256(key: Hs256Key, header: string, token: string): JwsVerified {
   const dot1 = token.indexOf('.');
   const dot2 = token.indexOf('.', dot1 + 1);
   if (dot1 < 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) return { ok: false, reason: 'invalid' };
