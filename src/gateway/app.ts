@@ -174,7 +174,8 @@ export function createGateway(o: GatewayOptions): Gateway {
   };
   // Pages, /session, /logout and the ACS always have a session: an Authorization header there
   // (a proxy's, a curious client's) is not an API token (regression: it made req.session
-  // undefined and every one of those routes a 500).
+  // undefined and every one of those routes a 500). The exception is a GET /session with no
+  // session cookie, the anonymous login start: it needs none (isAnonymousLoginStart, sp-routes.ts).
   const browserSession = function browserSession(req: Request, res: Response, next: NextFunction) {
     if (isAnonymousLoginStart(req)) return next();
     sessionMiddleware(req, res, (err?: unknown) => (err ? next(err) : loadLogin(req, res, next)));

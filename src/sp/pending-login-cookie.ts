@@ -5,8 +5,9 @@
  * anonymous GET /session requests, which a page on any site can send with <img> tags, made every
  * new login a 503 for 15 minutes, forever under the manual clock).
  *
- * The cookie is a compact JWS (HS256, src/http/hs256-jws.ts) under a key derived from the gateway's session secret
- * (persisted in DIR/session-secret, so a login started before a restart completes after it). Its
+ * The cookie is a compact JWS (HS256, src/http/hs256-jws.ts) under a key derived from the
+ * gateway's session secret (persisted in DIR/session-secret, so a login started before a restart
+ * completes after it). Its
  * claims are a short list of pending logins, each the request ID the response must answer
  * (InResponseTo, IRT1-5), the RelayState sent with it, the local return path and its expiry on
  * the injected clock. Binding to the browser (login CSRF, SP-SECURITY CSRF1-2) holds as with the
