@@ -27,5 +27,5 @@ export async function subjectGateway(dir: string) {
     sp: loadSigningCredentials(config.gateway.spKey, config.gateway.spCert),
   });
   const server = createHttpServer(gateway.app, { ...HTTP_LIMITS, keepAliveTimeoutMs: 60_000 });
-  return { clock, store, server };
+  return { clock, store, server, gateway };
 }

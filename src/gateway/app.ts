@@ -26,7 +26,7 @@ import { RejectionLog, type GatewayContext, type GatewayDeps } from './context.t
 import { LoginAttemptLog, samlDebugEnabled } from '../sp/login-attempts.ts';
 import { PendingLoginCookie } from '../sp/pending-login-cookie.ts';
 import { GatewaySessionStore } from './session-store.ts';
-import { spRoutes } from '../sp/sp-routes.ts';
+import { isAnonymousLoginStart, spRoutes } from '../sp/sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
 import { SESSION_COOKIE } from './web-session.ts';
 import { webRoutes } from '../pages/web-routes.ts';
@@ -174,8 +174,12 @@ export function createGateway(o: GatewayOptions): Gateway {
   };
   // Pages, /session, /logout and the ACS always have a session: an Authorization header there
   // (a proxy's, a curious client's) is not an API token (regression: it made req.session
-  // undefined and every one of those routes a 500).
-  const browserSession = [sessionMiddleware, loadLogin];
+  // undefined and every one of those routes a 500). The exception is a GET /session with no
+  // session cookie, the anonymous login start: it needs none (isAnonymousLoginStart, sp-routes.ts).
+  const browserSession = function browserSession(req: Request, res: Response, next: NextFunction) {
+    if (isAnonymousLoginStart(req)) return next();
+    sessionMiddleware(req, res, (err?: unknown) => (err ? next(err) : loadLogin(req, res, next)));
+  };
 
   // /api/v2 right after the prelude: nothing mounted below answers under /api/v2, so its requests
   // skip those layers; its own prelude (body, session for browser calls) is the router's first layer.
@@ -215,7 +219,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   const terraformCodes = new AuthorizationCodes(o.clock, o.ids);
   app.use(terraformTokenEndpoint(ctx, terraformCodes));
 
-  app.use(...browserSession);
+  app.use(browserSession);
   app.use(spRoutes(ctx));
   app.use(terraformAuthorizeRoutes(ctx, terraformCodes));
   app.use(webRoutes(ctx));

@@ -1,15 +1,17 @@
 /**
  * Short-lived state a server hands to the browser instead of keeping it (DESIGN 5: an anonymous
  * request stores nothing): a compact JWS (RFC 7515) over JSON claims, HS256, with `iat`/`exp`
- * stamped from the caller's clock so a ManualClock can expire it. jose does the encoding and the
- * constant-time MAC check; this module only fixes the algorithm, the time source and the result
- * shape, so no caller can forget `algorithms` or read a token whose MAC was not checked.
+ * stamped from the caller's clock so a ManualClock can expire it. ./hs256-jws.ts does the encoding
+ * and the constant-time MAC check, synchronously on node:crypto's HMAC (jose's WebCrypto path cost
+ * ~150 us a token, on every anonymous IdP /sso; issue 15), with the header pinned to {"alg":"HS256"}
+ * byte for byte; this module only fixes the time source and the result shape, so no caller can
+ * read a token whose MAC was not checked. Tokens jose minted before verify the same.
  *
  * One key per purpose (stateKey): a token minted for one job (say, a pending login) must never
  * verify where another kind is expected, and separate keys make that structural.
  */
 import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
-import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { hs256Header, signHs256, verifyHs256 } from './hs256-jws.ts';
 
 export type StateKey = KeyObject;
 
@@ -23,6 +25,7 @@ export type VerifiedState<C extends StateClaims = StateClaims> =
 /** Far above any state we mint; a longer value is refused before any parsing. */
 const MAX_TOKEN_CHARS = 8192;
 const RESERVED = new Set(['iat', 'exp', 'nbf', 'iss', 'aud', 'sub', 'jti']);
+const HEADER = hs256Header();
 
 /** HKDF-SHA256 (RFC 5869) of a long-lived secret into a 256-bit HS256 key for one purpose. */
 export function stateKey(secret: string, purpose: string): StateKey {
@@ -34,23 +37,19 @@ export function stateKey(secret: string, purpose: string): StateKey {
 export async function signState(key: StateKey, claims: StateClaims, ttlMs: number, now: number): Promise<string> {
   for (const name of Object.keys(claims)) if (RESERVED.has(name)) throw new TypeError(`claim ${name} is set by signState itself`);
   if (!Number.isFinite(ttlMs) || ttlMs < 1000) throw new RangeError('ttlMs must be at least one second');
-  return new SignJWT(claims as JWTPayload)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt(Math.floor(now / 1000))
-    .setExpirationTime(Math.floor((now + ttlMs) / 1000))
-    .sign(key);
+  return signHs256(key, HEADER, { ...claims, iat: Math.floor(now / 1000), exp: Math.floor((now + ttlMs) / 1000) });
 }
 
 /** Checks MAC and expiry against `now`; never throws for a bad token. */
 export async function verifyState<C extends StateClaims = StateClaims>(key: StateKey, token: string, now: number): Promise<VerifiedState<C>> {
   if (token.length === 0 || token.length > MAX_TOKEN_CHARS) return { ok: false, reason: 'invalid' };
-  try {
-    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], currentDate: new Date(now), requiredClaims: ['exp', 'iat'] });
-    const { iat: _iat, exp, ...claims } = payload;
-    return { ok: true, claims: claims as C, expiresAt: exp! * 1000 };
-  } catch (err) {
-    if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
-    if (err instanceof errors.JOSEError) return { ok: false, reason: 'invalid' };
-    throw err;
-  }
+  const jws = verifyHs256(key, HEADER, token);
+  if (!jws.ok) return { ok: false, reason: 'invalid' };
+  const { iat, exp, nbf, ...claims } = jws.payload;
+  // As jose checked them (RFC 7519 4.1.4-4.1.6), in NumericDate seconds on the caller's clock.
+  if (typeof exp !== 'number' || typeof iat !== 'number' || !Number.isFinite(exp) || !Number.isFinite(iat)) return { ok: false, reason: 'invalid' };
+  const nowS = Math.floor(now / 1000);
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowS)) return { ok: false, reason: 'invalid' };
+  if (exp <= nowS) return { ok: false, reason: 'expired' };
+  return { ok: true, claims: claims as C, expiresAt: exp * 1000 };
 }

@@ -124,9 +124,17 @@ const NODE_HASH: Record<RedirectSigAlg, string> = {
   [ALGORITHMS.rsaSha512]: 'RSA-SHA512',
 };
 
+/**
+ * A 2 KiB window and a small hash table: a SAML request or logout message is a few hundred bytes,
+ * so it compresses to the same bytes as with zlib's defaults (32 KiB window, 64 KiB hash), while
+ * each call allocates and clears ~20 KiB of state instead of ~330 KiB (issue 15: one deflate per
+ * anonymous GET /session). Any inflater reads it: the window size is not part of a raw stream.
+ */
+const REDIRECT_DEFLATE = { windowBits: 11, memLevel: 4 } as const;
+
 /** DEFLATE (raw, RFC 1951) then base64, as the Redirect binding carries a message (3.4.4.1). */
 export function encodeRedirectMessage(xml: string): string {
-  return deflateRawSync(Buffer.from(xml, 'utf8')).toString('base64');
+  return deflateRawSync(Buffer.from(xml, 'utf8'), REDIRECT_DEFLATE).toString('base64');
 }
 
 /** Strict base64 (B64-1..4), bounded inflate (INFL1) and fatal UTF-8 decoding (UTF1). */
@@ -150,22 +158,30 @@ export function decodePostMessage(value: string, maxBytes = 256 * 1024): string 
 }
 
 /**
- * Builds a signed Redirect-binding query string (without the leading `?`). `message` is the
- * already encoded (DEFLATE + base64) value. The octets signed are exactly the octets sent.
+ * Builds a Redirect-binding query string (without the leading `?`). `message` is the already
+ * encoded (DEFLATE + base64) value. With a key it is signed: the octets signed are exactly the
+ * octets sent (3.4.4.1); with `privateKey: null` it carries no SigAlg and no Signature, as an SP
+ * that does not sign its requests sends them (the admin setting authn-requests-signed=false).
  */
-export function signRedirectQuery(o: {
+export function redirectQuery(o: {
   type: RedirectMessageType;
   message: string;
   relayState?: string | null;
-  privateKey: KeyObject;
+  privateKey: KeyObject | null;
   sigAlg?: RedirectSigAlg;
 }): string {
-  const sigAlg = o.sigAlg ?? ALGORITHMS.rsaSha256;
   let query = `${o.type}=${encodeURIComponent(o.message)}`;
   if (o.relayState !== undefined && o.relayState !== null) query += `&RelayState=${encodeURIComponent(o.relayState)}`;
+  if (o.privateKey === null) return query;
+  const sigAlg = o.sigAlg ?? ALGORITHMS.rsaSha256;
   query += `&SigAlg=${encodeURIComponent(sigAlg)}`;
   const signature = createSign(NODE_HASH[sigAlg]).update(query, 'utf8').sign(o.privateKey).toString('base64');
   return `${query}&Signature=${encodeURIComponent(signature)}`;
+}
+
+/** A signed Redirect-binding query string (see redirectQuery). */
+export function signRedirectQuery(o: { type: RedirectMessageType; message: string; relayState?: string | null; privateKey: KeyObject; sigAlg?: RedirectSigAlg }): string {
+  return redirectQuery(o);
 }
 
 export interface RedirectQuery {

@@ -5,8 +5,9 @@
  * anonymous GET /session requests, which a page on any site can send with <img> tags, made every
  * new login a 503 for 15 minutes, forever under the manual clock).
  *
- * The cookie is a compact JWS (HS256, jose) under a key derived from the gateway's session secret
- * (persisted in DIR/session-secret, so a login started before a restart completes after it). Its
+ * The cookie is a compact JWS (HS256, src/http/hs256-jws.ts) under a key derived from the
+ * gateway's session secret (persisted in DIR/session-secret, so a login started before a restart
+ * completes after it). Its
  * claims are a short list of pending logins, each the request ID the response must answer
  * (InResponseTo, IRT1-5), the RelayState sent with it, the local return path and its expiry on
  * the injected clock. Binding to the browser (login CSRF, SP-SECURITY CSRF1-2) holds as with the
@@ -14,10 +15,10 @@
  * Single use is enforced server-side at the ACS (the replay cache claims the request ID there),
  * since a cookie the browser kept can be posted again.
  */
-import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { errors, jwtVerify, SignJWT } from 'jose';
 import { safeReturnPath } from '../gateway/web-session.ts';
+import { hs256Header, signHs256, verifyHs256 } from '../http/hs256-jws.ts';
 
 export const PENDING_COOKIE = 'samlgate_pending';
 /** At most this many logins in flight per browser (tabs); older ones are dropped. */
@@ -32,6 +33,7 @@ export const MAX_PENDING_COOKIE_BYTES = 3_800;
 const TYP = 'samlgate-pending+jwt';
 /** HKDF info: the cookie key is independent of express-session's use of the same secret. */
 const KEY_INFO = 'samlgate pending-login cookie v1';
+const HEADER = hs256Header(TYP);
 
 export interface PendingLogin {
   /** The AuthnRequest ID the response must answer (InResponseTo). */
@@ -69,21 +71,21 @@ export interface PendingCookieOptions {
 }
 
 export class PendingLoginCookie {
-  private readonly key: KeyObject;
+  private readonly key: Buffer;
   private readonly secure: boolean;
 
   constructor(o: PendingCookieOptions) {
-    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', o.secret, '', KEY_INFO, 32)));
+    this.key = Buffer.from(hkdfSync('sha256', o.secret, '', KEY_INFO, 32));
     this.secure = o.secure;
   }
 
   /** The live logins of the cookie the browser sent; an unusable cookie is no logins, never an error. */
-  async read(req: Request, now: number): Promise<PendingLogins> {
+  read(req: Request, now: number): PendingLogins {
     const values = cookieValues(req.headers.cookie, PENDING_COOKIE);
     if (values.length === 0) return { logins: [], problem: null };
     let problem: PendingLogins['problem'] = 'invalid';
     for (const value of values) {
-      const claims = await this.verify(value, now);
+      const claims = this.verify(value, now);
       if (claims === 'expired') problem = 'expired';
       if (typeof claims === 'string') continue;
       const logins = claims.filter((c) => c.until > now).map((c) => ({ requestId: c.id, relayState: c.rs, returnTo: c.rt, expiresAt: c.until }));
@@ -93,7 +95,7 @@ export class PendingLoginCookie {
   }
 
   /** Sets the cookie to these logins (expired ones dropped, the newest kept), or clears it when none is left. */
-  async write(req: Request, res: Response, logins: readonly PendingLogin[], now: number): Promise<void> {
+  write(req: Request, res: Response, logins: readonly PendingLogin[], now: number): void {
     // As express-session does for the session cookie: a Secure cookie is never sent over plain
     // HTTP (a proxy that is not trusted, trust-proxy.test.ts); the value would travel in clear.
     if (this.secure && !req.secure) return;
@@ -102,10 +104,10 @@ export class PendingLoginCookie {
       res.clearCookie(PENDING_COOKIE, this.attributes());
       return;
     }
-    let value = await this.sign(live, now);
+    let value = this.sign(live, now);
     while (value.length > MAX_PENDING_COOKIE_BYTES && live.length > 1) {
       live = live.slice(1);
-      value = await this.sign(live, now);
+      value = this.sign(live, now);
     }
     // No Max-Age, like the session cookie: the browser's clock is not the gateway's (the manual
     // clock), so the signed expiry is the only one that counts.
@@ -121,26 +123,23 @@ export class PendingLoginCookie {
     return { httpOnly: true, sameSite: 'lax' as const, secure: this.secure, path: '/' };
   }
 
-  private sign(logins: readonly PendingLogin[], now: number): Promise<string> {
+  /** Claims as jose's SignJWT wrote them (p, iat, exp): cookies minted before this module still verify. */
+  private sign(logins: readonly PendingLogin[], now: number): string {
     const p: Claim[] = logins.map((l) => ({ id: l.requestId, rs: l.relayState, rt: l.returnTo, until: l.expiresAt }));
     const latest = Math.max(...logins.map((l) => l.expiresAt));
-    return new SignJWT({ p })
-      .setProtectedHeader({ alg: 'HS256', typ: TYP })
-      .setIssuedAt(Math.floor(now / 1000))
-      .setExpirationTime(Math.ceil(latest / 1000))
-      .sign(this.key);
+    return signHs256(this.key, HEADER, { p, iat: Math.floor(now / 1000), exp: Math.ceil(latest / 1000) });
   }
 
-  private async verify(value: string, now: number): Promise<Claim[] | 'invalid' | 'expired'> {
+  private verify(value: string, now: number): Claim[] | 'invalid' | 'expired' {
     if (value.length > MAX_PENDING_COOKIE_BYTES) return 'invalid';
-    try {
-      // The algorithm is pinned: a token naming `none` or RS256 is refused by jose before any key use.
-      const { payload } = await jwtVerify(value, this.key, { algorithms: ['HS256'], typ: TYP, currentDate: new Date(now), requiredClaims: ['exp'] });
-      return claimsOf(payload.p) ?? 'invalid';
-    } catch (err) {
-      if (err instanceof errors.JWTExpired) return 'expired';
-      return 'invalid';
-    }
+    // The header is pinned byte for byte (alg HS256, our typ): `none` or RS256 never reach the MAC.
+    const jws = verifyHs256(this.key, HEADER, value);
+    if (!jws.ok) return 'invalid';
+    const { exp, iat } = jws.payload;
+    if (typeof exp !== 'number' || !Number.isFinite(exp) || (iat !== undefined && typeof iat !== 'number')) return 'invalid';
+    // RFC 7519 4.1.4 on the injected clock, in NumericDate seconds as jose compared it.
+    if (exp <= Math.floor(now / 1000)) return 'expired';
+    return claimsOf(jws.payload.p) ?? 'invalid';
   }
 }
 

@@ -66,6 +66,17 @@ function needsSameSiteRelay(req: Request): boolean {
   return !laxCookieSent && req.body?.[RELAY_FIELD] !== '1' && typeof req.body?.SAMLResponse === 'string';
 }
 
+/**
+ * GET /session from a browser without a session cookie: nothing there can be signed in, and the
+ * route reads only the pending-login cookie, so the gateway runs it without express-session (whose
+ * new-session id, hooks on the response and end-of-request hash were ~10% of this request, the
+ * one any web page can make a browser send; issue 15). Any session cookie, even a stale or forged
+ * one, takes the normal path (the substring test errs towards running the session).
+ */
+export function isAnonymousLoginStart(req: Request): boolean {
+  return req.method === 'GET' && req.path === '/session' && !(req.headers.cookie ?? '').includes(`${SESSION_COOKIE}=`);
+}
+
 /** The operator's detail says why a cookie that was sent named no login (tampered, another key, expired). */
 function withCookieProblem(err: unknown, cookie: PendingLogins): unknown {
   if (!(err instanceof SamlRejection) || err.code !== 'E_IN_RESPONSE_TO' || cookie.problem === null) return err;
@@ -94,7 +105,9 @@ export function spRoutes(ctx: GatewayContext): Router {
   const gw = ctx.config.gateway;
   // The SP key pair also decrypts: TFE takes one SP certificate for both, and a dev tool gains
   // nothing from a second secret (the metadata publishes it with use="encryption" as well).
-  const metadata = spMetadataXml({ entityId: gw.entityId, acsUrl: gw.acsUrl, sloUrl: gw.sloUrl, certificate: ctx.sp.certificate, encryptionCertificate: ctx.sp.certificate, authnRequestsSigned: true });
+  // AuthnRequestsSigned follows the admin setting authn-requests-signed, live (both documents built once).
+  const metadataFor = (signed: boolean) => spMetadataXml({ entityId: gw.entityId, acsUrl: gw.acsUrl, sloUrl: gw.sloUrl, certificate: ctx.sp.certificate, encryptionCertificate: ctx.sp.certificate, authnRequestsSigned: signed });
+  const metadata = { signed: metadataFor(true), unsigned: metadataFor(false) };
   // TFE's SAML debug: the config (on by default with the manual clock) or the admin setting, live.
   const debugOn = () => ctx.samlSettings.current().debug;
   const verifyOptions = (): VerifyOptions => ({
@@ -139,24 +152,26 @@ export function spRoutes(ctx: GatewayContext): Router {
   };
 
   router.get('/users/saml/metadata', (_req, res) => {
-    res.type('application/samlmetadata+xml').send(metadata);
+    res.type('application/samlmetadata+xml').send(ctx.samlSettings.current()['authn-requests-signed'] ? metadata.signed : metadata.unsigned);
   });
 
   // Costs no stored state: the AuthnRequest's ID, RelayState and return path go into the
   // browser's signed pending-login cookie, and nothing here touches req.session (with
   // saveUninitialized off, an untouched new session is never written).
-  router.get('/session', async (req, res) => {
+  router.get('/session', (req, res) => {
     if (req.webUser && req.query.force === undefined) return res.redirect(303, safeReturnPath(req.query.return_to));
-    if (!ctx.samlSettings.current().enabled) return sendSsoDisabled(ctx, req, res);
+    const saml = ctx.samlSettings.current();
+    if (!saml.enabled) return sendSsoDisabled(ctx, req, res);
     const now = ctx.clock.now();
     const requestId = ctx.ids.samlId();
     const relayState = ctx.ids.random(24);
-    const { logins } = await ctx.pendingLogins.read(req, now);
-    await ctx.pendingLogins.write(req, res, [...logins, { requestId, relayState, expiresAt: now + PENDING_LOGIN_TTL_MS, returnTo: safeReturnPath(req.query.return_to) }], now);
+    const { logins } = ctx.pendingLogins.read(req, now);
+    ctx.pendingLogins.write(req, res, [...logins, { requestId, relayState, expiresAt: now + PENDING_LOGIN_TTL_MS, returnTo: safeReturnPath(req.query.return_to) }], now);
     const url = authnRequestRedirectUrl(
       { id: requestId, issueInstant: now, spEntityId: gw.entityId, acsUrl: gw.acsUrl, destination: ctx.idp.ssoRedirectUrl },
       relayState,
-      ctx.sp.privateKey,
+      // TFE's authn-requests-signed; samlgate's default is true (the embedded IdP wants signed requests).
+      saml['authn-requests-signed'] ? ctx.sp.privateKey : null,
     );
     res.redirect(302, url);
   });
@@ -208,7 +223,7 @@ export function spRoutes(ctx: GatewayContext): Router {
   /** ACS step 4: a new session for the user; the used login leaves the cookie, other tabs' logins stay. */
   const startSession = async (req: Request, res: Response, login: { pending: PendingLogins['logins']; used: PendingLogins['logins'][number] | undefined; verified: VerifiedLogin; userId: string; limits: NonNullable<typeof req.session.login>['limits']; now: number }) => {
     const { verified, now } = login;
-    await ctx.pendingLogins.write(req, res, login.pending.filter((p) => p !== login.used), now);
+    ctx.pendingLogins.write(req, res, login.pending.filter((p) => p !== login.used), now);
     // A fresh session id at login defeats session fixation.
     await regenerateSession(req);
     req.session.csrfToken = ctx.ids.random(32);
@@ -244,7 +259,7 @@ export function spRoutes(ctx: GatewayContext): Router {
     const now = ctx.clock.now();
     const saml = ctx.samlSettings.current();
     if (!saml.enabled) return sendSsoDisabled(ctx, req, res);
-    const cookie = await ctx.pendingLogins.read(req, now);
+    const cookie = ctx.pendingLogins.read(req, now);
     const pending = cookie.logins;
     try {
       const verified = await verifyLoginResponse(req.body?.SAMLResponse, pending.map((p) => p.requestId), verifyOptions()).catch((err) => {
