@@ -16,8 +16,10 @@ import { LOG_FORMATS, loadConfig, PACKAGE_ROOT, TFE_DEFAULTS, type Config, type 
 import { parseDuration } from './duration.ts';
 import { exitCodeOf, SamlgateError } from './errors.ts';
 import { createLogger, defaultLogFormat, type Logger } from './log.ts';
-import { startServices, type Services } from './server.ts';
-import { registerValidateCommand } from './validate/cli.ts';
+// The servers' module graph (express, the SAML stack, SQLite: ~330 ms) loads only for a command
+// that serves; --help, --version, usage errors, validate, login and certs start without it.
+import type { Services } from './server.ts';
+import { registerValidateCommand } from './validate/command.ts';
 
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -195,6 +197,7 @@ async function runServers(name: ServerCommand, opts: Record<string, unknown>) {
     const clock: Clock = { kind: config.clock, now: () => started?.clock.now() ?? Date.now() };
     logger = createLogger(config.logLevel, undefined, { format: config.logFormat ?? defaultLogFormat(process.stdout), clock });
     const which = { idp: name !== 'gateway', gateway: name !== 'idp' };
+    const { startServices } = await import('./server.ts');
     const services = (started = await startServices(config, which, { logger }));
     closeOnSignals(services, logger);
     process.stdout.write(banner(config, services));
