@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 // @ts-expect-error: a plain .mjs script without type declarations
-import { BUNDLE_DIR, ISOLATED, WEIGHTS, plan, testFiles, writeBundles } from '../scripts/test-files.mjs';
+import { BUNDLE_DIR, ISOLATED, START_FIRST, WEIGHTS, plan, testFiles, writeBundles } from '../scripts/test-files.mjs';
 
 type Unit = { name: string; files: string[]; weight: number };
 
@@ -33,8 +33,11 @@ describe('npm test units (scripts/test-files.mjs)', () => {
     }
   });
 
-  it('orders the units heaviest first and only weighs files that exist', () => {
-    const weights = (plan() as Unit[]).map((u) => u.weight);
+  it('starts the START_FIRST units first, then the rest heaviest first, and only weighs files that exist', () => {
+    const units = plan() as Unit[];
+    const first = START_FIRST as string[];
+    assert.deepEqual(units.slice(0, first.length).map((u) => u.name), first);
+    const weights = units.slice(first.length).map((u) => u.weight);
     assert.deepEqual(weights, [...weights].sort((a, b) => b - a));
     for (const f of Object.keys(WEIGHTS as Record<string, number>)) assert.ok(existsSync(f), `scripts/test-weights.json names ${f}, which does not exist: re-measure (docs/testing.md)`);
   });
