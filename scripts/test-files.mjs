@@ -39,6 +39,14 @@ export const ISOLATED = {
 };
 
 /**
+ * Folders whose files share one bundle of their own, each with the reason: they share something
+ * a process can hold only once.
+ */
+export const GROUPS = {
+  'test/browser/': 'the browser files share one Chromium per process (test/browser/support.ts): together they launch it once, not once a file',
+};
+
+/**
  * Units that start before everything else whatever their CPU weight: go-tfe's lanes mostly wait
  * on go-tfe's own polling sleeps (0.5-2 s), so its wall time is several times its CPU and it
  * leaves its core to the others; started first, it overlaps the whole run instead of ending it.
@@ -69,12 +77,21 @@ const weightOf = (f) => WEIGHTS[f] ?? DEFAULT_WEIGHT;
  */
 export function plan(files = testFiles()) {
   const alone = files.filter((f) => f in ISOLATED).map((f) => ({ name: f, files: [f], weight: weightOf(f) }));
-  const shared = files.filter((f) => !(f in ISOLATED)).sort((a, b) => weightOf(b) - weightOf(a) || (a < b ? -1 : 1));
+  const groupOf = (f) => Object.keys(GROUPS).find((prefix) => f.startsWith(prefix));
+  const grouped = Object.keys(GROUPS).map((prefix) => {
+    const members = files.filter((f) => !(f in ISOLATED) && groupOf(f) === prefix);
+    return { files: members, weight: members.reduce((sum, f) => sum + weightOf(f), 0) };
+  }).filter((g) => g.files.length > 0);
+  const shared = files.filter((f) => !(f in ISOLATED) && !groupOf(f)).sort((a, b) => weightOf(b) - weightOf(a) || (a < b ? -1 : 1));
   const total = shared.reduce((sum, f) => sum + weightOf(f), 0);
   const count = Math.max(1, Math.round(total / BUNDLE_WEIGHT));
-  const bundles = Array.from({ length: Math.min(count, shared.length) }, (_, i) => ({ name: `${BUNDLE_DIR}/bundle-${String(i + 1).padStart(2, '0')}.test.mjs`, files: [], weight: 0 }));
+  const bundles = [
+    ...grouped,
+    ...Array.from({ length: Math.min(count, shared.length) }, () => ({ files: [], weight: 0 })),
+  ].map((b, i) => ({ name: `${BUNDLE_DIR}/bundle-${String(i + 1).padStart(2, '0')}.test.mjs`, files: b.files, weight: b.weight }));
+  const open = bundles.slice(grouped.length);
   for (const f of shared) {
-    const lightest = bundles.reduce((a, b) => (b.weight < a.weight ? b : a));
+    const lightest = open.reduce((a, b) => (b.weight < a.weight ? b : a));
     lightest.files.push(f);
     lightest.weight += weightOf(f);
   }

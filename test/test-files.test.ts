@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 // @ts-expect-error: a plain .mjs script without type declarations
-import { BUNDLE_DIR, ISOLATED, START_FIRST, WEIGHTS, plan, testFiles, writeBundles } from '../scripts/test-files.mjs';
+import { BUNDLE_DIR, GROUPS, ISOLATED, START_FIRST, WEIGHTS, plan, testFiles, writeBundles } from '../scripts/test-files.mjs';
 
 type Unit = { name: string; files: string[]; weight: number };
 
@@ -30,6 +30,17 @@ describe('npm test units (scripts/test-files.mjs)', () => {
     for (const f of Object.keys(ISOLATED)) {
       assert.ok(existsSync(f), `${f} is in ISOLATED but does not exist: update scripts/test-files.mjs`);
       assert.ok(units.some((u) => u.name === f && u.files.length === 1), `${f} runs alone`);
+    }
+  });
+
+  it('puts the files of each GROUPS folder into one bundle of their own', () => {
+    const units = plan() as Unit[];
+    for (const prefix of Object.keys(GROUPS as Record<string, string>)) {
+      const members = (testFiles() as string[]).filter((f) => f.startsWith(prefix) && !(f in ISOLATED));
+      assert.ok(members.length > 0, `${prefix} in GROUPS holds test files`);
+      const holders = units.filter((u) => u.files.some((f) => f.startsWith(prefix)));
+      assert.equal(holders.length, 1, `${prefix} files are in one unit`);
+      assert.deepEqual(holders[0]!.files, members, `that unit holds only ${prefix} files`);
     }
   });
 

@@ -29,7 +29,7 @@ export interface BrowserStack {
   browser: Browser;
   gw: string;
   idp: string;
-  /** Closes the browser (a crashed one is not an error), then the services. */
+  /** Lets go of the shared browser (closed once no test uses it), then closes the services. */
   close(): Promise<void>;
 }
 
@@ -43,20 +43,62 @@ export async function startStack(flags: FlagOverrides = {}, which = { idp: true,
   const services = await startServices(config, which, { logger: silentLogger, clock: new ManualClock() });
   let browser: Browser;
   try {
-    browser = await launchChromium();
+    browser = await acquireChromium();
   } catch (err) {
     await services.close();
     throw err;
   }
+  let closed = false;
   return {
     browser,
     gw: config.gateway.baseUrl,
     idp: config.idp.baseUrl,
     async close() {
-      await browser.close().catch(() => undefined);
+      if (!closed) releaseChromium();
+      closed = true;
       await services.close();
     },
   };
+}
+
+/**
+ * One Chromium per test process, shared by the browser files that run in it (npm test bundles
+ * them together: scripts/test-files.mjs, GROUPS). A launch and close costs ~2 s of CPU; each test
+ * still gets its own contexts (newPage), so no cookie or storage crosses from one test to the
+ * next. The browser closes shortly after its last user lets go (a file that starts right after
+ * picks it up again); a browser that died is launched anew.
+ */
+let shared: { browser: Promise<Browser>; users: number; idle?: NodeJS.Timeout } | undefined;
+
+async function acquireChromium(): Promise<Browser> {
+  if (shared) {
+    const browser = await shared.browser.catch(() => undefined);
+    if (!browser?.isConnected()) shared = undefined;
+  }
+  shared ??= { browser: launchChromium(), users: 0 };
+  const s = shared;
+  clearTimeout(s.idle);
+  s.users += 1;
+  try {
+    return await s.browser;
+  } catch (err) {
+    if (shared === s) shared = undefined;
+    throw err;
+  }
+}
+
+function releaseChromium() {
+  const s = shared;
+  if (!s) return;
+  s.users -= 1;
+  if (s.users > 0) return;
+  // Long enough for the next browser file of the bundle to start; the timer keeps the process
+  // alive until the browser is closed, so no Chromium outlives its test process.
+  s.idle = setTimeout(() => {
+    if (s.users > 0) return;
+    if (shared === s) shared = undefined;
+    void s.browser.then((b) => b.close()).catch(() => undefined);
+  }, 1_000);
 }
 
 /** A new context and its first page, every step (actions and navigations) bounded by `stepMs`. */
