@@ -163,8 +163,11 @@ describe('samlgate CLI', () => {
       const gw = (await (await fetch(`http://localhost:${gwPort}/api/v2/_sim/clock`)).json()) as { now: string };
       assert.equal(gw.now, now, 'the gateway sees the clock the IdP moved');
       await fetch(`http://localhost:${gwPort}/api/v2/ping?token=not-for-logs`);
-      await new Promise((r) => setTimeout(r, 200));
-      const line = s.out().split('\n').find((l) => l.includes('"path":"/api/v2/ping'));
+      // The access line is written after the response went out: wait for it, not for a fixed time
+      // (a loaded machine took longer than 200 ms).
+      const findLine = () => s.out().split('\n').find((l) => l.includes('"path":"/api/v2/ping'));
+      for (let waited = 0; !findLine() && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      const line = findLine();
       assert.ok(line, s.out());
       const entry = JSON.parse(line);
       assert.equal(entry.level, 30);
@@ -210,8 +213,9 @@ describe('samlgate CLI', () => {
       const after = ((await (await fetch(`http://localhost:${gwPort}/api/v2/_sim/clock`)).json()) as { now: string }).now;
       assert.ok(Date.parse(after) - Date.parse(before) < 3_600_000, 'the gateway process kept its own clock');
       await fetch(`http://localhost:${idpPort}/metadata`);
-      await new Promise((r) => setTimeout(r, 200));
-      assert.match(idp.out(), /\n\d{4}-\d\d-\d\dT[\d:.]+Z INFO  idp\s+GET \/metadata 200 \([\d.]+ ms\)  sim=\d{4}-[\d-]+T[\d:.]+Z/);
+      const pretty = /\n\d{4}-\d\d-\d\dT[\d:.]+Z INFO  idp\s+GET \/metadata 200 \([\d.]+ ms\)  sim=\d{4}-[\d-]+T[\d:.]+Z/;
+      for (let waited = 0; !pretty.test(idp.out()) && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      assert.match(idp.out(), pretty);
     } finally {
       await idp.stop();
       await gw.stop();
