@@ -35,7 +35,7 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ISOLATED = {
   'test/gateway/pending-login-cookie.test.ts': 'bounds the RSS and heap growth of its own process over 20,000 requests',
   'test/util/time-text.test.ts': 'sets process.env.TZ, which changes every Date of the process',
-  'test/interop/go-tfe.test.ts': 'runs go-tfe in lanes of its own and is the longest unit; alone it starts first',
+  'test/interop/go-tfe.test.ts': 'runs go-tfe in lanes of its own (Go processes that mostly wait); START_FIRST starts it before the bundles',
 };
 
 /**
