@@ -21,7 +21,8 @@ import { createMemoryIdpStore } from './store/idp-memory.ts';
 import type { IdpStore } from './store/idp-types.ts';
 import { createSqliteIdpStore } from './store/sqlite/idp.ts';
 import { createMemoryStore } from './store/memory.ts';
-import { dataDirOf, openLocked, openSoleGatewayStore } from './store/open.ts';
+import { dataDirOf, openLocked } from './store/open.ts';
+import { createSqliteStore } from './store/sqlite/index.ts';
 import type { SettingsStore, Store } from './store/types.ts';
 import { loadTlsCredentials, type TlsCredentials } from './tls.ts';
 import { capConnections } from './http/connection-cap.ts';
@@ -183,7 +184,7 @@ export async function startServices(
   const ids = o.ids ?? randomIds;
   const tls = await loadTlsCredentials(config);
   const dataDir = dataDirOf(config.data);
-  const store: Store = which.gateway && dataDir !== null ? openLocked(dataDir, 'gateway', 'gateway', openSoleGatewayStore) : createMemoryStore();
+  const store: Store = which.gateway && dataDir !== null ? openLocked(dataDir, 'gateway', 'gateway', createSqliteStore) : createMemoryStore();
   let idpStore: IdpStore | null = null;
   try {
     if (which.idp) idpStore = dataDir !== null ? openLocked(dataDir, 'idp', 'IdP', createSqliteIdpStore) : createMemoryIdpStore();

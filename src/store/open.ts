@@ -49,11 +49,9 @@ export function openLocked<S extends { close(): Promise<void> }>(dir: string, na
   return store;
 }
 
-/** For openLocked: the lock keeps every other connection out, so the store need not look for their writes. */
-export const openSoleGatewayStore = (file: string) => createSqliteStore(file, { soleConnection: true });
 
 export async function openStore(data: string): Promise<Store> {
   const dir = dataDirOf(data);
   if (dir === null) return createMemoryStore();
-  return openLocked(dir, 'gateway', 'gateway', openSoleGatewayStore);
+  return openLocked(dir, 'gateway', 'gateway', createSqliteStore);
 }

@@ -31,23 +31,17 @@ export interface SqliteStore extends Store {
   readonly db: SqliteContext['db'];
 }
 
-export interface SqliteStoreOptions {
-  /**
-   * No other connection writes the file: the caller holds the data directory's lock
-   * (src/store/data-dir.ts), which keeps every other samlgate process out. Then commits by
-   * other connections need not be looked for on each token check (PRAGMA data_version, ~5-9 us).
-   */
-  soleConnection?: boolean;
-}
 
-export function createSqliteStore(file: string, o: SqliteStoreOptions = {}): SqliteStore {
+export function createSqliteStore(file: string): SqliteStore {
   const db = openDatabase({ file, migrations: GATEWAY_MIGRATIONS, label: 'gateway' });
   // Case folding as the memory store does it (JS toLowerCase), for the `q` filters.
   db.function('samlgate_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s) as string);
   const c: SqliteContext = { db, file };
   const generation = new WriteGeneration();
-  // Commits by other connections (another process on the same file) are seen through
-  // data_version, which changes on this connection whenever another one has committed.
+  // Commits by other connections are seen through data_version, which changes on this connection
+  // whenever another one has committed. Checked even when samlgate holds the data directory's
+  // lock: the lock keeps other samlgate processes out, not an operator's `sqlite3 gateway.db
+  // "UPDATE users SET is_suspended = 1"`, and that suspension must hold on the next request.
   const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck(true);
   let seenDataVersion = dataVersion.get();
   return {
@@ -63,7 +57,6 @@ export function createSqliteStore(file: string, o: SqliteStoreOptions = {}): Sql
     ...createSqliteWorkspaceStores(c),
     resources: new SqliteResources(c),
     authDataGeneration() {
-      if (o.soleConnection) return generation.value;
       const v = call(c, () => dataVersion.get());
       if (v !== seenDataVersion) {
         seenDataVersion = v;
