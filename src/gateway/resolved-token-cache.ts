@@ -50,10 +50,10 @@ export class ResolvedTokenCache {
    */
   set(hash: string, generation: number, now: number, resolved: ResolvedToken): ResolvedToken {
     const e: Entry = Object.freeze({
-      token: Object.freeze(resolved.token),
-      user: resolved.user && freezeUser(resolved.user),
-      team: resolved.team && Object.freeze(resolved.team),
-      organization: resolved.organization && freezeOrganization(resolved.organization),
+      token: deepFreeze(resolved.token),
+      user: resolved.user && deepFreeze(resolved.user),
+      team: resolved.team && deepFreeze(resolved.team),
+      organization: resolved.organization && deepFreeze(resolved.organization),
       at: now,
       liveUntil: resolved.webSessionLiveUntil,
     });
@@ -77,14 +77,15 @@ function toResolved(e: Entry, now: number): ResolvedToken {
   return out;
 }
 
-function freezeUser(u: UserRecord): UserRecord {
-  Object.freeze(u.memberOf);
-  for (const f of u.loginFindings) Object.freeze(f);
-  Object.freeze(u.loginFindings);
-  return Object.freeze(u);
-}
-
-function freezeOrganization(o: OrganizationRecord): OrganizationRecord {
-  Object.freeze(o.attributes);
-  return Object.freeze(o);
+/**
+ * Requests share a cached entry, so nothing reachable from it may change: the records are plain
+ * data from the store (objects, arrays, strings, numbers; no cycles), frozen all the way down
+ * (a team's organizationAccess is what authorize() reads).
+ */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -15,8 +15,10 @@ import { after, describe, it } from 'node:test';
 import request from 'supertest';
 import { createGateway, type Gateway } from '../../src/gateway/app.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
-import { createSqliteStore } from '../../src/store/sqlite/index.ts';
-import type { Store } from '../../src/store/types.ts';
+import { openStore } from '../../src/store/open.ts';
+import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.ts';
+import type { Store, TeamRecord, TokenRecord } from '../../src/store/types.ts';
+import { ResolvedTokenCache } from '../../src/gateway/resolved-token-cache.ts';
 import { createHarness, type Harness, type LoggedIn } from '../support/harness.ts';
 import { api, teamId } from '../support/tfe-api.ts';
 
@@ -168,3 +170,42 @@ for (const kind of ['memory', 'sqlite'] as const) {
     }
   });
 }
+
+describe('resolved-token cache: the store samlgate serves', () => {
+  it('regression: the store opened under the data-directory lock still sees a write from another connection on the next request', async () => {
+    // The lock keeps other samlgate processes out, not an operator's sqlite3 on the same file.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'samlgate-cache-lock-'));
+    const store = (await openStore(dir)) as SqliteStore;
+    const h = await createHarness({}, {}, { store });
+    after(async () => {
+      await h.gateway.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const alice = await h.login('alice');
+    const token = await alice.createToken();
+    for (let i = 0; i < 3; i++) assert.equal((await answer(h.gateway.app, token.secret)).status, 200);
+    const other = createSqliteStore(store.file);
+    try {
+      assert.equal(await other.tokens.delete(token.id), true);
+    } finally {
+      await other.close();
+    }
+    assert.equal((await answer(h.gateway.app, token.secret)).status, 401);
+  });
+});
+
+describe('resolved-token cache entries are shared, so nothing in them can change', () => {
+  it("regression: a cached team's organizationAccess (what authorize() reads) is frozen all the way down", () => {
+    const cache = new ResolvedTokenCache();
+    const team = { id: 'team-1', organizationAccess: { manageWorkspaces: false }, attributes: { list: ['a'] } } as unknown as TeamRecord;
+    cache.get('h', 1, 0);
+    cache.set('h', 1, 0, { token: { id: 'at-1' } as TokenRecord, team, webSessionLiveUntil: null });
+    const hit = cache.get('h', 1, 0)!;
+    assert.throws(() => {
+      (hit.team!.organizationAccess as { manageWorkspaces: boolean }).manageWorkspaces = true;
+    }, TypeError);
+    assert.throws(() => (hit.team as unknown as { attributes: { list: string[] } }).attributes.list.push('b'), TypeError);
+    assert.equal(cache.get('h', 1, 0)!.team!.organizationAccess.manageWorkspaces, false);
+  });
+});
