@@ -36,6 +36,8 @@ export function signHs256(key: Hs256Key, header: string, payload: JwsPayload): s
 
 /** MAC and header checked; the payload's claims are the caller's to check. Never throws. */
 export function verifyHs256(key: Hs256Key, header: string, token: string): JwsVerified {
+  // A cookie or form field parsed into something else (an array, undefined) is just invalid.
+  if (typeof token !== 'string') return { ok: false, reason: 'invalid' };
   const dot1 = token.indexOf('.');
   const dot2 = token.indexOf('.', dot1 + 1);
   if (dot1 < 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) return { ok: false, reason: 'invalid' };

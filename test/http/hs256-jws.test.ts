@@ -62,3 +62,12 @@ describe('HS256 compact JWS on node:crypto', () => {
     assert.ok(verifyHs256(raw, header, `${header}.${payload}.${macOf(`${header}.${payload}`)}`).ok, 'the same construction verifies a good payload');
   });
 });
+
+describe('HS256 verify on input that is not a string', () => {
+  it('regression: a value that is not a string is refused as invalid, never thrown', () => {
+    const header = hs256Header('x');
+    for (const value of [undefined, null, 42, ['a.b.c'], { token: 'a.b.c' }]) {
+      assert.deepEqual(verifyHs256(Buffer.alloc(32, 1), header, value as unknown as string), { ok: false, reason: 'invalid' });
+    }
+  });
+});
