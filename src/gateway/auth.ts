@@ -40,8 +40,9 @@ export function csrfTokenMatches(expected: string | undefined, given: unknown): 
 }
 
 /**
- * `Authorization: Bearer <secret>` (v2) or `X-Atlas-Token: <secret>` (legacy v1). Header parsing,
- * so it stays with the HTTP adapter; the secret's format and hash are src/tfe/token-secrets.ts.
+ * The secret of an `Authorization: Bearer <secret>` header (the legacy v1 API's `X-Atlas-Token`
+ * is read in src/api/v1-state.ts). Header parsing, so it stays with the HTTP adapter; the
+ * secret's format and hash are src/tfe/token-secrets.ts.
  */
 export function extractBearer(authorization: string | undefined): string | null {
   if (!authorization) return null;

@@ -127,8 +127,9 @@ const NODE_HASH: Record<RedirectSigAlg, string> = {
 /**
  * A 2 KiB window and a small hash table: a SAML request or logout message is a few hundred bytes,
  * so it compresses to the same bytes as with zlib's defaults (32 KiB window, 64 KiB hash), while
- * each call allocates and clears ~20 KiB of state instead of ~330 KiB (issue 15: one deflate per
- * anonymous GET /session). Any inflater reads it: the window size is not part of a raw stream.
+ * each call allocates and clears ~20 KiB of state instead of ~330 KiB. GET /session's AuthnRequest
+ * no longer comes through here (src/saml/deflate-template.ts compresses it once per SP); this serves
+ * the logout messages. Any inflater reads it: the window size is not part of a raw stream.
  */
 const REDIRECT_DEFLATE = { windowBits: 11, memLevel: 4 } as const;
 
