@@ -57,3 +57,17 @@ export function verifyHs256(key: Hs256Key, header: string, token: string): JwsVe
     return { ok: false, reason: 'invalid' };
   }
 }
+
+/**
+ * The JWT time claims (RFC 7519 4.1.4-4.1.6) as jose checked them, in NumericDate seconds on the
+ * caller's clock (the simulated one in tests and demos): `exp` required and in the future, `nbf`
+ * (when present) not in the future, `iat` a number (required unless `iatOptional`).
+ */
+export function checkJwtTimes(payload: JwsPayload, now: number, o: { iatOptional?: boolean } = {}): 'ok' | 'invalid' | 'expired' {
+  const { exp, iat, nbf } = payload;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'invalid';
+  if (iat === undefined ? !o.iatOptional : typeof iat !== 'number' || !Number.isFinite(iat)) return 'invalid';
+  const nowS = Math.floor(now / 1000);
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowS)) return 'invalid';
+  return exp <= nowS ? 'expired' : 'ok';
+}

@@ -11,7 +11,7 @@
  * verify where another kind is expected, and separate keys make that structural.
  */
 import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
-import { hs256Header, signHs256, verifyHs256 } from './hs256-jws.ts';
+import { checkJwtTimes, hs256Header, signHs256, verifyHs256 } from './hs256-jws.ts';
 
 export type StateKey = KeyObject;
 
@@ -45,11 +45,8 @@ export async function verifyState<C extends StateClaims = StateClaims>(key: Stat
   if (token.length === 0 || token.length > MAX_TOKEN_CHARS) return { ok: false, reason: 'invalid' };
   const jws = verifyHs256(key, HEADER, token);
   if (!jws.ok) return { ok: false, reason: 'invalid' };
-  const { iat, exp, nbf, ...claims } = jws.payload;
-  // As jose checked them (RFC 7519 4.1.4-4.1.6), in NumericDate seconds on the caller's clock.
-  if (typeof exp !== 'number' || typeof iat !== 'number' || !Number.isFinite(exp) || !Number.isFinite(iat)) return { ok: false, reason: 'invalid' };
-  const nowS = Math.floor(now / 1000);
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowS)) return { ok: false, reason: 'invalid' };
-  if (exp <= nowS) return { ok: false, reason: 'expired' };
-  return { ok: true, claims: claims as C, expiresAt: exp * 1000 };
+  const times = checkJwtTimes(jws.payload, now);
+  if (times !== 'ok') return { ok: false, reason: times };
+  const { iat: _iat, exp, nbf: _nbf, ...claims } = jws.payload;
+  return { ok: true, claims: claims as C, expiresAt: (exp as number) * 1000 };
 }

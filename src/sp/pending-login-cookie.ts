@@ -18,7 +18,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { safeReturnPath } from '../gateway/web-session.ts';
-import { hs256Header, signHs256, verifyHs256 } from '../http/hs256-jws.ts';
+import { checkJwtTimes, hs256Header, signHs256, verifyHs256 } from '../http/hs256-jws.ts';
 
 export const PENDING_COOKIE = 'samlgate_pending';
 /** At most this many logins in flight per browser (tabs); older ones are dropped. */
@@ -135,10 +135,8 @@ export class PendingLoginCookie {
     // The header is pinned byte for byte (alg HS256, our typ): `none` or RS256 never reach the MAC.
     const jws = verifyHs256(this.key, HEADER, value);
     if (!jws.ok) return 'invalid';
-    const { exp, iat } = jws.payload;
-    if (typeof exp !== 'number' || !Number.isFinite(exp) || (iat !== undefined && typeof iat !== 'number')) return 'invalid';
-    // RFC 7519 4.1.4 on the injected clock, in NumericDate seconds as jose compared it.
-    if (exp <= Math.floor(now / 1000)) return 'expired';
+    const times = checkJwtTimes(jws.payload, now, { iatOptional: true });
+    if (times !== 'ok') return times;
     return claimsOf(jws.payload.p) ?? 'invalid';
   }
 }
