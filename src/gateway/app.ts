@@ -165,12 +165,12 @@ export function createGateway(o: GatewayOptions): Gateway {
   // is the token check's hot path): the JSON body (only when there is one), then, for browser
   // calls without a token, the session and its login. Token calls skip the session entirely.
   const jsonBody = jsonApiBodyParser();
+  // The browser's session and the login it holds (req.webUser), for the API's browser calls and the pages.
+  const withWebSession = (req: Request, res: Response, next: NextFunction) =>
+    sessionMiddleware(req, res, (err?: unknown) => (err ? next(err) : loadLogin(req, res, next)));
   const apiPrelude = function apiPrelude(req: Request, res: Response, next: NextFunction) {
     if (req.headers.authorization !== undefined) return jsonBody(req, res, next);
-    jsonBody(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      sessionMiddleware(req, res, (err2?: unknown) => (err2 ? next(err2) : loadLogin(req, res, next)));
-    });
+    jsonBody(req, res, (err?: unknown) => (err ? next(err) : withWebSession(req, res, next)));
   };
   // Pages, /session, /logout and the ACS always have a session: an Authorization header there
   // (a proxy's, a curious client's) is not an API token (regression: it made req.session
@@ -178,7 +178,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   // session cookie, the anonymous login start: it needs none (isAnonymousLoginStart, sp-routes.ts).
   const browserSession = function browserSession(req: Request, res: Response, next: NextFunction) {
     if (isAnonymousLoginStart(req)) return next();
-    sessionMiddleware(req, res, (err?: unknown) => (err ? next(err) : loadLogin(req, res, next)));
+    withWebSession(req, res, next);
   };
 
   // /api/v2 right after the prelude: nothing mounted below answers under /api/v2, so its requests
