@@ -1,5 +1,5 @@
 /** GET /api/v2/account/details and GET /api/v2/users/:id (TFE "Account" and "Users" APIs). */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { authorize } from '../tfe/authorize.ts';
 import { z } from 'zod';
@@ -19,7 +19,7 @@ const updateBody = z.object({
   }),
 });
 
-export function addAccountRoutes(router: Router, ctx: GatewayContext): void {
+export function addAccountRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   router.get('/account/details', (req, res) => {
     const p = principalOf(req);
     // T6: team and organization tokens get a synthetic service user naming what they authenticate.

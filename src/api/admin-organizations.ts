@@ -2,13 +2,13 @@
  * TFE "Admin Organizations" API: list (with `q`), show, delete any organization (site admins; others 404).
  * https://developer.hashicorp.com/terraform/enterprise/api-docs/admin/organizations
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { deleteOrganization } from '../tfe/organizations.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { paginationLinks, paginationMeta, readPage, sendDocument, sendNotFound } from './jsonapi.ts';
 import { adminOrganizationResource } from './serializers.ts';
 
-export function addAdminOrganizationRoutes(router: Router, ctx: GatewayContext): void {
+export function addAdminOrganizationRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   router.get('/admin/organizations', async (req, res) => {
     const page = readPage(req);
     const q = typeof req.query.q === 'string' && req.query.q !== '' ? req.query.q : undefined;

@@ -3,7 +3,7 @@
  * https://developer.hashicorp.com/terraform/enterprise/api-docs/admin/settings#saml-settings
  * Every attribute TFE documents; a PATCH takes effect on the next request (src/tfe/saml-settings.ts).
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import { certificateFromPem } from '../saml/keys.ts';
 import type { SamlSettings } from '../tfe/saml-settings.ts';
@@ -42,7 +42,7 @@ const patchBody = z.object({
   }),
 });
 
-export function addAdminSamlSettingsRoutes(router: Router, ctx: GatewayContext): void {
+export function addAdminSamlSettingsRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const gw = ctx.config.gateway;
   const readOnly = { 'acs-consumer-url': gw.acsUrl, 'metadata-url': gw.entityId };
 

@@ -2,7 +2,8 @@
  * TFE's admin users API: list, suspend, unsuspend (rule S4). Site admins only; everyone else
  * gets 404 so the endpoints' existence is not revealed (rule T7).
  */
-import type { NextFunction, Request, Response, Router } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { maySite } from '../tfe/access.ts';
 import { principalUser } from '../tfe/principal.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -25,7 +26,7 @@ function requireSiteAdmin(req: Request, res: Response, next: NextFunction) {
   next();
 }
 
-export function addAdminUserRoutes(router: Router, ctx: GatewayContext): void {
+export function addAdminUserRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   router.use('/admin', requireSiteAdmin);
 
   // TFE: q (username or email substring), filter[admin], filter[suspended]; samlgate adds

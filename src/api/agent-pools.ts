@@ -7,7 +7,8 @@
  * Everything needs organization:manage-agent-pools (`can-update-agent-pools`). A token's secret
  * is in the create response only (no-store), never again.
  */
-import type { NextFunction, Request, Response, Router } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { ResourceRecord } from '../store/types-resources.ts';
 import { AGENT_POOL_TYPE, AGENT_TOKEN_TYPE, createAgentPool, createAgentToken, deleteAgentPool, deleteAgentToken, updateAgentPool, type AgentPoolAttributes, type AgentTokenAttributes } from '../tfe/agent-pools.ts';
@@ -54,7 +55,7 @@ function listQuery(req: Request, all: ResourceRecord<AgentPoolAttributes>[], pag
 }
 const SORTS: ReadonlySet<string> = new Set(['name', '-name', 'created-at', '-created-at']);
 
-export function addAgentPoolRoutes(router: Router, ctx: GatewayContext): void {
+export function addAgentPoolRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const pools = familyRoutes<AgentPoolAttributes>(ctx, AGENT_POOL_TYPE, ACTION);
   const loadPool = (req: Request) => pools.record(req);
 

@@ -5,7 +5,8 @@
  * Creating one is starting work, so an organization token gets 404 (T3). The upload URL is
  * absolute and signed (capability-urls.ts); a tampered or reused one is refused.
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { ConfigurationVersionRecord } from '../store/types.ts';
 import { createConfigurationVersion, uploadConfigurationVersion } from '../tfe/configuration-versions.ts';
@@ -33,7 +34,7 @@ const createBody = z.object({
     .default({ attributes: {} }),
 });
 
-export function addConfigurationVersionRoutes(router: Router, ctx: GatewayContext): void {
+export function addConfigurationVersionRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const resource = (req: Request, res: Response) => (cv: ConfigurationVersionRecord) => configurationVersionResource(cv, capabilityUrl(ctx, req, res, 'cv-upload', cv.id));
 
   router.post('/workspaces/:id/configuration-versions', async (req, res) => {

@@ -6,7 +6,8 @@
  * Records live in store.resources with the workspace's id, so they die with it. Reads need the
  * workspace readable; writes and verify need `can-update` (workspace:update), as TFE.
  */
-import type { Request, Router } from 'express';
+import type { Request } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { ResourceRecord } from '../store/types-resources.ts';
 import { applyNotificationInput, createNotification, deleteNotification, NOTIFICATION_TYPE, recordDelivery, updateNotification, type NotificationAttributes, type NotificationInput } from '../tfe/notification-configurations.ts';
@@ -82,7 +83,7 @@ export function notificationResource(nc: Nc) {
   };
 }
 
-export function addNotificationConfigurationRoutes(router: Router, ctx: GatewayContext): void {
+export function addNotificationConfigurationRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const load = async (req: Request): Promise<{ scope: WorkspaceScope; nc: Nc } | undefined> => {
     const nc = await ctx.store.resources.get<NotificationAttributes>(NOTIFICATION_TYPE, req.params.id as string);
     if (!nc || !nc.workspaceId) return undefined;

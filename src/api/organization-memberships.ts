@@ -6,7 +6,7 @@
  * login (src/tfe/login-sync.ts); one for an existing account until that user accepts it;
  * `include=user` adds the user of an active membership.
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { OrgMembershipRecord, OrganizationRecord } from '../store/types.ts';
 import { authorize } from '../tfe/authorize.ts';
@@ -50,7 +50,7 @@ async function membershipFor(ctx: GatewayContext, principal: Principal, id: stri
   return { m, org };
 }
 
-export function addOrganizationMembershipRoutes(router: Router, ctx: GatewayContext): void {
+export function addOrganizationMembershipRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   router.get('/organizations/:name/organization-memberships', async (req, res) => {
     const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:read');
     if (!found) return sendNotFound(res);

@@ -5,7 +5,7 @@
  * Managed by owners, the owners team's token and the organization token itself (T2); POST again
  * regenerates and the old secret is refused at once (T1).
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import type { OrganizationRecord, TokenRecord } from '../store/types.ts';
 import { principalUser } from '../tfe/principal.ts';
 import { generateOrganizationToken } from '../tfe/tokens.ts';
@@ -18,7 +18,7 @@ import { principalOf } from './principal.ts';
 
 const orgToken = (token: TokenRecord, organization: OrganizationRecord, secret: string | null = null) => tokenResource(token, secret, { organization });
 
-export function addOrganizationTokenRoutes(router: Router, ctx: GatewayContext): void {
+export function addOrganizationTokenRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   addSingularTokenRoutes(router, ctx, '/organizations/:name/authentication-token', {
     kind: 'organization',
     load: async (req) => (await organizationFor(ctx, principalOf(req), req.params.name as string, 'organization:manage-token'))?.org,

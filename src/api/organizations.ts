@@ -3,7 +3,8 @@
  * https://developer.hashicorp.com/terraform/enterprise/api-docs/organizations
  * Thin: zod for input, src/tfe/organizations.ts for the work, authorize() for who may.
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { OrganizationPatch, OrganizationRecord } from '../store/types.ts';
 import { authorize, type AuthzFacts } from '../tfe/authorize.ts';
@@ -51,7 +52,7 @@ export function organizationDocument(ctx: GatewayContext, org: OrganizationRecor
   return organizationResource(org, organizationPermissions(facts), { samlEnabled: ctx.samlSettings.current().enabled });
 }
 
-export function addOrganizationRoutes(router: Router, ctx: GatewayContext): void {
+export function addOrganizationRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   router.get('/organizations', async (req, res) => {
     const p = principalOf(req);
     const page = readPage(req);

@@ -5,7 +5,8 @@
  * Who may: TFE gives exports to workspace admins and to `sentinel-mocks: read` (write, admin, or a
  * custom permission set with it); anyone else gets 404 for the export and its plan (T7).
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { ResourceRecord } from '../store/types-resources.ts';
 import type { RunRecord } from '../store/types.ts';
@@ -38,7 +39,7 @@ function resource(pe: ResourceRecord<PlanExportAttributes>) {
   };
 }
 
-export function addPlanExportRoutes(router: Router, ctx: GatewayContext): void {
+export function addPlanExportRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   /** The run of `planId` if the caller may export its plan (admin or sentinel-mocks read). */
   const exportableRun = async (req: Request, planId: string): Promise<RunRecord | undefined> => {
     const run = await ctx.store.runs.getByPlanId(planId);

@@ -6,7 +6,8 @@
  * is framed as TFE streams it: STX (0x02), the text, and ETX (0x03) once the phase is over;
  * `offset` and `limit` page through it (go-tfe's LogReader sends both).
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import type { PhaseRecord, RunRecord } from '../store/types.ts';
 import { capabilityUrl, useCapability } from '../gateway/capability-standing.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -17,7 +18,7 @@ import { principalOf } from './principal.ts';
 
 const PHASE_OVER: ReadonlySet<PhaseRecord['status']> = new Set<PhaseRecord['status']>(['finished', 'canceled', 'errored', 'unreachable']);
 
-export function addPlanApplyRoutes(router: Router, ctx: GatewayContext): void {
+export function addPlanApplyRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const visible = async (req: Request, run: RunRecord | undefined) => run !== undefined && (await loadWorkspaceById(ctx, principalOf(req), run.workspaceId)) !== undefined;
 
   router.get('/plans/:id', async (req, res) => {

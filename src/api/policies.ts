@@ -9,7 +9,8 @@
  *   POST/DELETE /policy-sets/:id/relationships/{policies,workspaces,workspace-exclusions}
  *   GET/POST /policy-sets/:id/parameters        GET/PATCH/DELETE /policy-sets/:id/parameters/:pid
  */
-import express, { type Request, type Router } from 'express';
+import express, { type Request } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { OrganizationRecord } from '../store/types.ts';
 import { organizationFor } from '../tfe/access.ts';
@@ -162,7 +163,7 @@ function decodeCode(body: unknown): string {
   }
 }
 
-export function addPolicyRoutes(router: Router, ctx: GatewayContext): void {
+export function addPolicyRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const orgByName = (req: Request, action: Action) => organizationFor(ctx, principalOf(req), req.params.org as string, action);
 
   /** A record of `type` and its organization, if the caller may take `action` there. */

@@ -6,7 +6,8 @@
  * Reading a check needs read access to its run's workspace; overriding needs
  * organization:manage-policies (the check's `can-override`). Hidden is 404 (T7).
  */
-import type { Request, Router } from 'express';
+import type { Request } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { organizationFor } from '../tfe/access.ts';
 import { checksOfRun, overrideCheck, POLICY_CHECK, type PolicyCheck, type PolicyCheckAttrs } from '../tfe/policy-checks.ts';
 import type { Principal } from '../tfe/principal.ts';
@@ -37,7 +38,7 @@ function checkResource(c: PolicyCheck, canOverride: boolean) {
   };
 }
 
-export function addPolicyCheckRoutes(router: Router, ctx: GatewayContext): void {
+export function addPolicyCheckRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const canOverride = async (p: Principal, scope: WorkspaceScope) => (await organizationFor(ctx, p, scope.organization.name, 'organization:manage-policies')) !== undefined;
 
   const loadCheck = async (req: Request) => {

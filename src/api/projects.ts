@@ -3,7 +3,7 @@
  *   GET/POST /organizations/:org/projects     GET/PATCH/DELETE /projects/:id
  * Reads: any member; writes: can-create-project (organization:manage-projects); else 404 (T7).
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import { factsFor, organizationFor } from '../tfe/access.ts';
 import { authorize, type OrganizationAction } from '../tfe/authorize.ts';
@@ -30,7 +30,7 @@ function projectResource(p: Project, orgName: string) {
   };
 }
 
-export function addProjectRoutes(router: Router, ctx: GatewayContext): void {
+export function addProjectRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const load = async (p: Principal, id: string, action: OrganizationAction) => {
     const project = await ctx.store.resources.get<ProjectAttributes>(PROJECT, id);
     const org = project && (await ctx.store.organizations.get(project.organizationId));

@@ -17,7 +17,8 @@
  * organization's can-create-module / can-create-provider say. Versions are uploaded to a
  * capability URL (links.upload); nothing is ever served back to Terraform (not simulated).
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { OrganizationRecord } from '../store/types.ts';
 import type { ResourceRecord } from '../store/types-resources.ts';
@@ -78,7 +79,7 @@ const providerBody = z.object({
 /** A tarball of a module version: the same bound as a configuration upload's order of size. */
 export const MODULE_TARBALL_LIMIT = 100 * 1024 * 1024;
 
-export function addRegistryRoutes(router: Router, ctx: GatewayContext): void {
+export function addRegistryRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const orgFor = async (req: Request, action: Action) => {
     const found = await organizationFor(ctx, principalOf(req), req.params.org as string, 'organization:read');
     if (!found || !authorize(found.facts, action)) return undefined;

@@ -5,7 +5,7 @@
  * own route module; their records live in the store's resources section (types-resources.ts).
  * One line per family, so families added in parallel merge without touching each other.
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { addAgentPoolRoutes } from './agent-pools.ts';
 import { addNotificationConfigurationRoutes } from './notification-configurations.ts';
@@ -19,7 +19,7 @@ import { addSshKeyRoutes } from './ssh-keys.ts';
 import { addTagRoutes } from './tags.ts';
 import { addVarsetRoutes } from './varsets.ts';
 
-export function addResourceApiRoutes(router: Router, ctx: GatewayContext): void {
+export function addResourceApiRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   addNotificationConfigurationRoutes(router, ctx);
   addRunTriggerRoutes(router, ctx);
   addRegistryRoutes(router, ctx);

@@ -7,7 +7,8 @@
  * Creating or deleting one needs admin on the target (TFE: workspace admins manage run triggers)
  * and a readable source.
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { ResourceRecord } from '../store/types-resources.ts';
 import { createRunTrigger, deleteRunTrigger, RUN_TRIGGER_TYPE, type RunTriggerAttributes } from '../tfe/run-triggers.ts';
@@ -27,7 +28,7 @@ const body = z.object({
   }),
 });
 
-export function addRunTriggerRoutes(router: Router, ctx: GatewayContext): void {
+export function addRunTriggerRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const names = async (rt: Rt) => {
     const target = rt.workspaceId ? await ctx.store.workspaces.get(rt.workspaceId) : undefined;
     const source = await ctx.store.workspaces.get(rt.attributes.sourceableId);

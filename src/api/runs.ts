@@ -6,7 +6,8 @@
  * Rule T3: every one of these writes is refused to an organization token with 404, as TFE does;
  * a team token may do what its team's access on the workspace allows.
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import { FINAL_RUN_STATUSES, type ConfigurationVersionRecord, type RunRecord } from '../store/types.ts';
 import type { Action } from '../tfe/authorize.ts';
@@ -55,7 +56,7 @@ const KNOWN_STATUSES: ReadonlySet<string> = new Set<string>(RUN_STATUSES);
 
 const ACTIVE_STATUSES = RUN_STATUSES.filter((s) => !FINAL_RUN_STATUSES.has(s));
 
-export function addRunRoutes(router: Router, ctx: GatewayContext): void {
+export function addRunRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   /** Pending runs count their place behind the active ones (TFE `position-in-queue`). */
   const positionOf = async (run: RunRecord) => {
     if (run.status !== 'pending') return 0;

@@ -4,7 +4,8 @@
  * the same way for both owners, so they are written once here; each family says how its token
  * is generated (a team token reads the whole token body, an organization token only the expiry).
  */
-import type { Request, Router } from 'express';
+import type { Request } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import type { TokenRecord } from '../store/types.ts';
 import { deleteSingularToken, type NewToken } from '../tfe/tokens.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -22,7 +23,7 @@ export interface SingularTokenOwner<O> {
   logFields(owner: O): Record<string, unknown>;
 }
 
-export function addSingularTokenRoutes<O>(router: Router, ctx: GatewayContext, path: string, owner: SingularTokenOwner<O>): void {
+export function addSingularTokenRoutes<O>(router: ApiRoutes, ctx: GatewayContext, path: string, owner: SingularTokenOwner<O>): void {
   router.post(path, async (req, res) => {
     const found = await owner.load(req);
     if (!found) return sendNotFound(res);

@@ -5,7 +5,8 @@
  * Every call, reads included, needs organization:manage-vcs-settings as in TFE
  * (`can-update-ssh-keys`). The private key goes in and never comes out (src/tfe/ssh-keys.ts).
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import { TfeError } from '../tfe/errors.ts';
 import { assignSshKey, createSshKey, deleteSshKey, SSH_KEY_TYPE, updateSshKey, WORKSPACE_SSH_KEY_TYPE, type SshKey, type SshKeyAttributes } from '../tfe/ssh-keys.ts';
@@ -40,7 +41,7 @@ export function sshKeyResource(k: ResourceRecord<SshKeyAttributes>, orgName: str
   };
 }
 
-export function addSshKeyRoutes(router: Router, ctx: GatewayContext): void {
+export function addSshKeyRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const access = familyRoutes<SshKeyAttributes>(ctx, SSH_KEY_TYPE, ACTION);
   const load = (req: Request) => access.record(req);
 

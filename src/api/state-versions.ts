@@ -7,7 +7,8 @@
  *   GET  <hosted-state-download-url>                   the exact bytes, no token (capability URL)
  * Creating one is refused to an organization token with 404 (T3). Rules: src/tfe/state-versions.ts.
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { StateVersionRecord } from '../store/types.ts';
 import { writeStateVersion } from '../tfe/state-versions.ts';
@@ -35,7 +36,7 @@ const createBody = z.object({
   }),
 });
 
-export function addStateVersionRoutes(router: Router, ctx: GatewayContext): void {
+export function addStateVersionRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   // read-outputs access sees the version and its outputs, never the whole state (no download URL).
   const downloadUrl = (sv: StateVersionRecord, req: Request, res: Response, scope: WorkspaceScope) => (scope.may('workspace:read-state') ? capabilityUrl(ctx, req, res, 'state-download', sv.id) : null);
   const document = (sv: StateVersionRecord, req: Request, res: Response, scope: WorkspaceScope) => {

@@ -4,7 +4,7 @@
  * deleting tags organization-wide is can-manage-tags (organization:manage-workspaces); listing is
  * any member. Anything else is 404 (T7).
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import { organizationFor } from '../tfe/access.ts';
 import { allWorkspaces, checkTagName, organizationTags, tagId } from '../tfe/tags.ts';
@@ -20,7 +20,7 @@ const idsBody = z.object({ data: z.array(z.object({ type: z.literal('tags', { er
 
 const tagResource = (t: { id: string; name: string; instanceCount: number }) => ({ id: t.id, type: 'tags', attributes: { name: t.name, 'instance-count': t.instanceCount } });
 
-export function addTagRoutes(router: Router, ctx: GatewayContext): void {
+export function addTagRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   router.get('/workspaces/:id/relationships/tags', async (req, res) => {
     const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id);
     if (!scope) return sendNotFound(res);

@@ -5,7 +5,7 @@
  *   POST/DELETE /api/v2/teams/:id/relationships/organization-memberships  {"data":[{"type":"organization-memberships","id":"ou-..."}]}
  * The owners team is never emptied (422 naming the rule).
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import { addMembersByUsername, changeMembershipsOfTeam, removeMembersByUsername } from '../tfe/teams.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -20,7 +20,7 @@ const list = (type: string) =>
 const usersBody = list('users');
 const membershipsBody = list('organization-memberships');
 
-export function addTeamMemberRoutes(router: Router, ctx: GatewayContext): void {
+export function addTeamMemberRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   for (const method of ['post', 'delete'] as const) {
     router[method]('/teams/:id/relationships/users', async (req, res) => {
       const found = await teamFor(ctx, principalOf(req), req.params.id, 'team:manage-members');

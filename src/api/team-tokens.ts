@@ -7,7 +7,7 @@
  *   GET             /api/v2/organizations/:name/team-tokens         every team token of the organization
  * The secret is in the 201 only, with Cache-Control: no-store; later reads say `token: null`.
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import type { TeamRecord, TokenRecord } from '../store/types.ts';
 import { TfeError } from '../tfe/errors.ts';
 import { principalUser } from '../tfe/principal.ts';
@@ -22,7 +22,7 @@ import { principalOf } from './principal.ts';
 
 const teamToken = (token: TokenRecord, team: TeamRecord, secret: string | null = null) => tokenResource(token, secret, { team });
 
-export function addTeamTokenRoutes(router: Router, ctx: GatewayContext): void {
+export function addTeamTokenRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   addSingularTokenRoutes(router, ctx, '/teams/:id/authentication-token', {
     kind: 'team',
     load: async (req) => (await teamFor(ctx, principalOf(req), req.params.id as string, 'team:manage-token'))?.team,

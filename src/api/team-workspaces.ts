@@ -6,7 +6,8 @@
  * takes them, and setting one with a fixed level is TFE's 422 "Runs is read-only when access
  * level is 'read'; use the 'custom' access level to set this attribute."
  */
-import type { Request, Router } from 'express';
+import type { Request } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { AccessLevel, WorkspacePermissionSet } from '../store/types.ts';
 import { addTeamAccess, removeTeamAccess, updateTeamAccess } from '../tfe/team-access.ts';
@@ -62,7 +63,7 @@ function permissionsFor(access: AccessLevel, a: Attributes, base: WorkspacePermi
   throw new ApiInputError(decided.readOnly.map((r) => ({ status: '422', title: 'invalid attribute', detail: r.detail, source: { pointer: `/data/attributes/${r.attr}` } })));
 }
 
-export function addTeamWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
+export function addTeamWorkspaceRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   /** The record and its workspace, if the caller may see the workspace (else 404). */
   const load = async (req: Request) => {
     const record = await ctx.store.teamAccess.get(req.params.id as string);

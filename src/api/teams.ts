@@ -3,7 +3,7 @@
  * https://developer.hashicorp.com/terraform/enterprise/api-docs/teams
  * `include=users,organization-memberships` adds the members to `included`.
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { OrganizationRecord, TeamRecord } from '../store/types.ts';
 import { authorize, type AuthzFacts } from '../tfe/authorize.ts';
@@ -72,7 +72,7 @@ export async function teamDocumentParts(ctx: GatewayContext, team: TeamRecord, o
   return { data, included };
 }
 
-export function addTeamRoutes(router: Router, ctx: GatewayContext): void {
+export function addTeamRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   router.get('/organizations/:name/teams', async (req, res) => {
     const found = await organizationFor(ctx, principalOf(req), req.params.name, 'organization:read');
     if (!found) return sendNotFound(res);

@@ -4,7 +4,7 @@
  * A user manages only their own tokens; anything else is 404 (rule T7). The secret is in the 201
  * only, with Cache-Control: no-store (sendSecret, as team and organization tokens).
  */
-import type { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { UserRecord } from '../store/types.ts';
 import { authorize } from '../tfe/authorize.ts';
@@ -33,7 +33,7 @@ async function ownTokenOwner(ctx: GatewayContext, principal: Principal, userId: 
   return user && authorize({ principal, teams: [], user }, 'user:manage-tokens') ? user : undefined;
 }
 
-export function addUserTokenRoutes(router: Router, ctx: GatewayContext): void {
+export function addUserTokenRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   router.post('/users/:id/authentication-tokens', async (req, res) => {
     const owner = await ownTokenOwner(ctx, principalOf(req), req.params.id as string);
     if (!owner) return sendNotFound(res);

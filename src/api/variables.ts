@@ -4,7 +4,8 @@
  * A sensitive variable's value is write-only: every response has `value: null` for it, the
  * create response included, and it can never be made non-sensitive again (TFE).
  */
-import type { Request, Router } from 'express';
+import type { Request } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import { createVariable, deleteVariable, updateVariable } from '../tfe/variables.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -34,7 +35,7 @@ const updateBody = z.object({
   data: z.object({ type: z.literal('vars', { error: 'must be "vars"' }).optional(), id: z.string().optional(), attributes: attributes.default({}) }),
 });
 
-export function addVariableRoutes(router: Router, ctx: GatewayContext): void {
+export function addVariableRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const load = async (req: Request) => {
     const scope = await loadWorkspaceById(ctx, principalOf(req), req.params.id as string);
     if (!scope) return undefined;

@@ -6,7 +6,8 @@
  * Reads need organization:read (can-read-varsets), writes organization:manage-varsets
  * (can-manage-varsets); anything else is 404 (T7). Sensitive values are never returned.
  */
-import type { Request, Router } from 'express';
+import type { Request } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { Principal } from '../tfe/principal.ts';
 import { factsFor, organizationFor } from '../tfe/access.ts';
@@ -87,7 +88,7 @@ async function varsetResource(ctx: GatewayContext, set: Varset) {
   };
 }
 
-export function addVarsetRoutes(router: Router, ctx: GatewayContext): void {
+export function addVarsetRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   /** The set, if the caller may take `action` in its organization. */
   const load = async (p: Principal, id: string, action: OrganizationAction) => {
     const set = await ctx.store.resources.get<VarsetAttributes>(VARSET, id);

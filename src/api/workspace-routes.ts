@@ -4,6 +4,7 @@
  * works without a token because the signed URL is the permission.
  */
 import express, { Router } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import { addConfigurationVersionRoutes, SLUG_LIMIT, uploadHandler } from './configuration-versions.ts';
 import { sendNotFound } from './jsonapi.ts';
@@ -16,7 +17,7 @@ import { addTeamWorkspaceRoutes } from './team-workspaces.ts';
 import { addVariableRoutes } from './variables.ts';
 import { addWorkspaceRoutes } from './workspaces.ts';
 
-export function addWorkspaceApiRoutes(router: Router, ctx: GatewayContext): void {
+export function addWorkspaceApiRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   addWorkspaceRoutes(router, ctx);
   addTeamWorkspaceRoutes(router, ctx);
   addConfigurationVersionRoutes(router, ctx);

@@ -6,7 +6,8 @@
  *   POST /api/v2/workspaces/:id/actions/lock | unlock | force-unlock   (409 when already so)
  * Who may do what is src/tfe/workspace-access.ts; everything hidden is a 404 (T7).
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ApiRoutes } from '../http/route-table.ts';
 import { z } from 'zod';
 import type { OrganizationRecord, TeamAccessRecord, WorkspaceRecord, WorkspaceSettings } from '../store/types.ts';
 import { authorize } from '../tfe/authorize.ts';
@@ -113,7 +114,7 @@ async function sendWorkspace(ctx: GatewayContext, res: Response, req: Request, s
   sendDocument(res, status, doc);
 }
 
-export function addWorkspaceRoutes(router: Router, ctx: GatewayContext): void {
+export function addWorkspaceRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   const byName = (req: Request) => loadWorkspaceByName(ctx, principalOf(req), req.params.org as string, req.params.name as string);
   const byId = (req: Request) => loadWorkspaceById(ctx, principalOf(req), req.params.id as string);
 

@@ -2,11 +2,12 @@
  * The SSO session gateway: a SAML SP plus a TFE-shaped /api/v2, in one express app.
  * createGateway() wires the context; each concern lives in its own module.
  */
-import express, { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import { StoreConflictError, StoreUnavailableError } from '../store/types.ts';
 import { securityHeaderSetter } from '../http/security-headers.ts';
 import { requestPrelude } from '../http/request-prelude.ts';
+import { RouteTable } from '../http/route-table.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 import { RunScheduler } from '../tfe/run-scheduler.ts';
 import { accessLog } from '../http/access-log.ts';
@@ -183,7 +184,9 @@ export function createGateway(o: GatewayOptions): Gateway {
 
   // /api/v2 right after the prelude: nothing mounted below answers under /api/v2, so its requests
   // skip those layers; its own prelude (body, session for browser calls) is the router's first layer.
-  const api = Router();
+  // express's routing rules in one table (src/http/route-table.ts): no second Router, no mount walk.
+  const table = new RouteTable();
+  const api = table.routes;
   api.use(apiPrelude);
   api.get('/ping', (_req, res) => {
     res.status(204).end();
@@ -205,7 +208,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   addWorkspaceApiRoutes(api, ctx);
   addResourceApiRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
-  app.use('/api/v2', api);
+  app.use(table.mountAt('/api/v2'));
 
   // Capability URLs (uploads, state downloads, logs) and the legacy v1 state API carry their own
   // credentials: no browser session, no /api/v2 principal.
