@@ -149,16 +149,17 @@ export function createGateway(o: GatewayOptions): Gateway {
     started: bootstrap,
   }));
 
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies, path: '/' };
   const sessionMiddleware = session({
     name: SESSION_COOKIE,
     secret: sessionSecret,
-    store: new GatewaySessionStore(o.store, o.clock, ctx.policy),
+    store: new GatewaySessionStore(o.store, o.clock, ctx.policy, cookie),
     resave: false,
     saveUninitialized: false,
     unset: 'destroy',
     // No maxAge: the cookie lives for the browser session; S1's limits are enforced server-side
     // on the injected clock (express-session's own expiry reads the real time).
-    cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/' },
+    cookie,
   });
   // API calls with a token are not web activity (S1) and skip the session entirely.
   const loadLogin = webSessionMiddleware(ctx);

@@ -27,6 +27,14 @@ const PURGE_INTERVAL_MS = 60_000;
  */
 const LOGINLESS_SESSION_MS = 15 * 60_000;
 
+/** The session cookie's attributes, as given to express-session (the gateway's cookie has no maxAge). */
+export interface SessionCookieAttributes {
+  secure: boolean;
+  httpOnly: boolean;
+  sameSite: 'lax' | 'strict' | 'none';
+  path: string;
+}
+
 export class GatewaySessionStore extends session.Store {
   private nextPurge = 0;
 
@@ -34,13 +42,26 @@ export class GatewaySessionStore extends session.Store {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly policy: SessionPolicy,
+    /**
+     * express-session keeps a copy of the cookie's attributes in every session. The gateway's
+     * cookie is a browser-session cookie (no maxAge, no expires) with the same attributes for
+     * every session, so records are stored without that copy (~105 bytes of each) and get it
+     * back from here on read; a record that has its own copy (an older record, or a cookie with
+     * an expiry) keeps it.
+     */
+    private readonly cookie: SessionCookieAttributes = { secure: false, httpOnly: true, sameSite: 'lax', path: '/' },
   ) {
     super();
   }
 
   override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {
     this.store.sessions.get(sid).then(
-      (rec) => cb(null, rec ? JSON.parse(rec.data) : null),
+      (rec) => {
+        if (!rec) return cb(null, null);
+        const data = JSON.parse(rec.data) as session.SessionData;
+        data.cookie ??= { originalMaxAge: null, expires: null, ...this.cookie } as unknown as session.Cookie;
+        cb(null, data);
+      },
       (err) => cb(err),
     );
   }
@@ -55,7 +76,7 @@ export class GatewaySessionStore extends session.Store {
       // Login-less sessions go at their own expiry; ended logins after a grace period.
       void this.store.sessions.purgeExpired(now - ENDED_SESSION_GRACE_MS, now).catch(() => undefined);
     }
-    this.store.sessions.set({ sid, userId: login?.userId ?? null, expiresAt, data: JSON.stringify(data) }).then(
+    this.store.sessions.set({ sid, userId: login?.userId ?? null, expiresAt, data: JSON.stringify(withoutDefaultCookie(data)) }).then(
       () => cb?.(),
       (err) => cb?.(err),
     );
@@ -72,6 +93,12 @@ export class GatewaySessionStore extends session.Store {
     // Idle time is tracked in LoginState.lastSeenAt on the dev-aware clock; nothing to do here.
     cb?.();
   }
+}
+
+/** The session as stored: without express-session's cookie copy when it is the browser-session cookie every session has. */
+function withoutDefaultCookie(data: session.SessionData): object {
+  const { cookie, ...rest } = data;
+  return cookie && cookie.originalMaxAge == null && cookie.expires == null ? rest : data;
 }
 
 /** Latest live-until among a user's web sessions, or null when none is live (rule S2's input). */
