@@ -11,6 +11,7 @@
  */
 import express, { Router, type Request, type Response, type NextFunction } from 'express';
 import { RouteTable, type ApiRoutes } from '../src/http/route-table.ts';
+import { median } from './lib.ts';
 
 type Done = Response & { done(): void };
 const pass = (_q: Request, _s: Response, n: NextFunction) => n();
@@ -49,7 +50,6 @@ async function usPerRequest(app: express.Express, n: number, url: string): Promi
   return Number(process.hrtime.bigint() - t0) / n / 1000;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const url of ['/api/v2/account/details', '/api/v2/r170/x']) {
   const a: number[] = [];
   const b: number[] = [];

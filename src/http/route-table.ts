@@ -23,7 +23,8 @@
  *   error for the app's error handler;
  * - inside a `use(prefix, fn)` layer req.url is trimmed of the prefix, as express does;
  * - the mount: the table answers under its prefix (case-insensitive, a path-segment boundary),
- *   with req.url trimmed and req.baseUrl set as express's mount sets them.
+ *   with req.url trimmed and req.baseUrl set as express's mount sets them; an absolute-form
+ *   target (`http://host/api/v2/...`) is routed by its path, its scheme and host kept in req.url.
  * Error-handling middleware (four arguments) is not supported here and refused at registration:
  * errors go to the app's error handler.
  */
@@ -36,14 +37,27 @@ export type ApiRoutes = Pick<Router, 'get' | 'post' | 'put' | 'patch' | 'delete'
 type Params = Record<string, string | string[]>;
 
 interface Layer {
-  /** Upper-case methods a route answers; null for a use() layer; 'ALL' for all(). */
-  readonly methods: ReadonlySet<string> | 'ALL' | null;
+  /** The upper-case method a route answers ('*' for all()); null for a use() layer. */
+  readonly method: string | null;
   /** The pattern's first path segment, lower-cased, when it is a literal: a request whose first segment differs cannot match. */
   readonly firstSegment: string | null;
+  /** The path matcher; null for a use() layer without a prefix (it takes every path). A use() prefix's matched part is trimmed from req.url. */
   readonly match: MatchFunction<Params> | null;
-  /** use() layers with a prefix: the prefix matcher; its matched part is trimmed from req.url. */
-  readonly prefix: boolean;
   readonly handlers: readonly RequestHandler[];
+}
+
+/**
+ * The scheme and authority of an absolute-form target (`http://host:port/api/v2/...`, what a
+ * client talking to a proxy sends), '' for the usual origin-form `/api/v2/...`. Express routes by
+ * the path after it and keeps it in req.url; so does the table.
+ */
+function protohostOf(url: string): string {
+  if (url.charCodeAt(0) === 47 /* / */) return '';
+  const query = url.indexOf('?');
+  const scheme = url.indexOf('://');
+  if (scheme === -1 || (query !== -1 && scheme > query)) return '';
+  const slash = url.indexOf('/', scheme + 3);
+  return slash === -1 ? url : url.slice(0, slash);
 }
 
 /** The literal first segment of a pattern (`/organizations/:name` -> `organizations`), or null. */
@@ -96,22 +110,22 @@ export class RouteTable {
   }
 
   get(path: string, ...handlers: RequestHandler[]): this {
-    return this.route(['GET'], path, handlers);
+    return this.route('GET', path, handlers);
   }
   post(path: string, ...handlers: RequestHandler[]): this {
-    return this.route(['POST'], path, handlers);
+    return this.route('POST', path, handlers);
   }
   put(path: string, ...handlers: RequestHandler[]): this {
-    return this.route(['PUT'], path, handlers);
+    return this.route('PUT', path, handlers);
   }
   patch(path: string, ...handlers: RequestHandler[]): this {
-    return this.route(['PATCH'], path, handlers);
+    return this.route('PATCH', path, handlers);
   }
   delete(path: string, ...handlers: RequestHandler[]): this {
-    return this.route(['DELETE'], path, handlers);
+    return this.route('DELETE', path, handlers);
   }
   all(path: string, ...handlers: RequestHandler[]): this {
-    return this.route('ALL', path, handlers);
+    return this.route('*', path, handlers);
   }
 
   use(pathOrHandler: string | RequestHandler, ...handlers: RequestHandler[]): this {
@@ -121,18 +135,16 @@ export class RouteTable {
     for (const fn of fns) {
       checkHandler(fn);
       // One layer per function, as express's use() makes them.
-      const prefix = path !== '/';
-      this.layers.push({ methods: null, firstSegment: literalFirstSegment(path), match: prefix ? compile(path, false) : null, prefix, handlers: [fn] });
+      this.layers.push({ method: null, firstSegment: literalFirstSegment(path), match: path === '/' ? null : compile(path, false), handlers: [fn] });
     }
     return this;
   }
 
-  private route(methods: string[] | 'ALL', path: string, handlers: RequestHandler[]): this {
+  private route(method: string, path: string, handlers: RequestHandler[]): this {
     if (typeof path !== 'string') throw new TypeError('RouteTable routes take a string path');
     if (handlers.length === 0) throw new TypeError(`route ${path} has no handler`);
     for (const fn of handlers) checkHandler(fn);
-    const set = methods === 'ALL' ? 'ALL' : new Set(methods);
-    this.layers.push({ methods: set, firstSegment: literalFirstSegment(path), match: compile(path, true), prefix: false, handlers });
+    this.layers.push({ method, firstSegment: literalFirstSegment(path), match: compile(path, true), handlers });
     return this;
   }
 
@@ -144,16 +156,16 @@ export class RouteTable {
     const prefix = mountPath.toLowerCase();
     return (req, res, next) => {
       const url = req.url;
-      // Origin-form targets only (`/api/v2/...`); express's own mount would also take an
-      // absolute-form target, which the Host check refuses before this point anyway.
-      if (url.length < prefix.length || url.slice(0, prefix.length).toLowerCase() !== prefix) return next();
-      const c = url.charCodeAt(prefix.length);
+      const protohost = protohostOf(url);
+      const target = protohost === '' ? url : url.slice(protohost.length);
+      if (target.length < prefix.length || target.slice(0, prefix.length).toLowerCase() !== prefix) return next();
+      const c = target.charCodeAt(prefix.length);
       // A path-segment boundary: `/api/v2`, `/api/v2/...` or `/api/v2?...`, never `/api/v20`.
       if (!Number.isNaN(c) && c !== 47 /* / */ && c !== 63 /* ? */) return next();
       const baseUrl = req.baseUrl;
-      const rest = url.slice(prefix.length);
-      req.baseUrl = (baseUrl || '') + url.slice(0, prefix.length);
-      req.url = rest === '' || rest.charCodeAt(0) === 63 ? `/${rest}` : rest;
+      const rest = target.slice(prefix.length);
+      req.baseUrl = (baseUrl || '') + target.slice(0, prefix.length);
+      req.url = withLeadingSlash(protohost, rest);
       this.handle(req, res, (err?: unknown) => {
         req.url = url;
         req.baseUrl = baseUrl;
@@ -166,9 +178,10 @@ export class RouteTable {
   handle(req: Request, res: Response, out: (err?: unknown) => void): void {
     const layers = this.layers;
     const url = req.url;
+    const target = url.slice(protohostOf(url).length);
     // The pathname as express's parseurl reads it: up to the query (or a fragment a client sent).
-    const end = url.search(/[?#]/);
-    const path = end === -1 ? url : url.slice(0, end);
+    const end = target.search(/[?#]/);
+    const path = end === -1 ? target : target.slice(0, end);
     const slash = path.indexOf('/', 1);
     const segment = (slash === -1 ? path.slice(1) : path.slice(1, slash)).toLowerCase();
     const method = req.method;
@@ -179,7 +192,7 @@ export class RouteTable {
       if (err && err !== 'route') return out(err);
       while (index < layers.length) {
         const layer = layers[index++]!;
-        if (layer.methods !== null && layer.methods !== 'ALL' && !layer.methods.has(method) && !(method === 'HEAD' && layer.methods.has('GET'))) continue;
+        if (layer.method !== null && layer.method !== method && layer.method !== '*' && !(method === 'HEAD' && layer.method === 'GET')) continue;
         if (layer.firstSegment !== null && layer.firstSegment !== segment) continue;
         let params: Params = {};
         let trimmed = '';
@@ -192,10 +205,10 @@ export class RouteTable {
           }
           if (!m) continue;
           params = m.params;
-          if (layer.prefix) trimmed = m.path;
+          if (layer.method === null) trimmed = m.path;
         }
         req.params = params as Request['params'];
-        if (layer.methods === null) return this.runUse(layer.handlers[0]!, trimmed, req, res, next);
+        if (layer.method === null) return this.runUse(layer.handlers[0]!, trimmed, req, res, next);
         return this.runRoute(layer.handlers, req, res, next);
       }
       out();
@@ -206,8 +219,9 @@ export class RouteTable {
   private runUse(fn: RequestHandler, trimmed: string, req: Request, res: Response, next: (err?: unknown) => void): void {
     if (trimmed === '' || trimmed === '/') return invoke(fn, req, res, next);
     const { url, baseUrl } = req;
-    const rest = url.slice(trimmed.length);
-    req.url = rest === '' || rest.charCodeAt(0) !== 47 ? `/${rest}` : rest;
+    const protohost = protohostOf(url);
+    const rest = url.slice(protohost.length + trimmed.length);
+    req.url = withLeadingSlash(protohost, rest);
     req.baseUrl = baseUrl + (trimmed.endsWith('/') ? trimmed.slice(0, -1) : trimmed);
     invoke(fn, req, res, (err?: unknown) => {
       req.url = url;
@@ -226,6 +240,11 @@ export class RouteTable {
     };
     step();
   }
+}
+
+/** The trimmed req.url as express's trimPrefix leaves it: a leading slash, unless a scheme and host precede it. */
+function withLeadingSlash(protohost: string, rest: string): string {
+  return protohost !== '' ? protohost + rest : rest.charCodeAt(0) === 47 ? rest : `/${rest}`;
 }
 
 function checkHandler(fn: unknown): asserts fn is RequestHandler {

@@ -4,6 +4,8 @@
  * requests sent to both, the answers compared (status, body, what each handler saw).
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import express, { Router, type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import request from 'supertest';
@@ -129,6 +131,36 @@ describe('the /api/v2 route table answers as express Router does', () => {
       assert.deepEqual(got.body, want.body);
       assert.equal(got.headers['allow'], want.headers['allow']);
       assert.equal(got.headers['content-length'], want.headers['content-length']);
+    });
+  }
+});
+
+/** GET with an absolute-form target (what a client talking to a proxy sends); supertest sends origin-form only. */
+async function getAbsolute(app: express.Express, target: (port: number) => string): Promise<{ status: number; body: unknown }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    return await new Promise((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: target(port), headers: { host: `127.0.0.1:${port}` } }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text.replaceAll(String(port), 'PORT')) }));
+        })
+        .on('error', reject);
+    });
+  } finally {
+    server.close();
+  }
+}
+
+describe('absolute-form targets are routed by their path, as express routes them (regression: the table sent them to the app\'s 404)', () => {
+  for (const path of ['/api/v2/account/details', '/api/v2/users/u%201?x=1', '/api/v2/admin/users/u1', '/api/v2', '/api/v2?x=1', '/api/v20/ping']) {
+    it(`GET http://127.0.0.1:PORT${path}`, async () => {
+      const target = (port: number) => `http://127.0.0.1:${port}${path}`;
+      const [want, got] = await Promise.all([getAbsolute(viaExpress, target), getAbsolute(viaTable, target)]);
+      assert.deepEqual(got, want);
     });
   }
 });
