@@ -5,7 +5,7 @@ import { authorize } from '../tfe/authorize.ts';
 import { z } from 'zod';
 import { organizationServiceUser, teamServiceUser } from '../tfe/service-user.ts';
 import { confirmOwnEmail } from '../tfe/users.ts';
-import { ApiInputError, parseBody, sendDocument, sendNotFound } from './jsonapi.ts';
+import { ApiInputError, documentOfFrozen, parseBody, sendDocument, sendDocumentText, sendNotFound } from './jsonapi.ts';
 import { serviceUserResource, userResource } from './serializers.ts';
 import { principalOf } from './principal.ts';
 
@@ -22,10 +22,12 @@ const updateBody = z.object({
 export function addAccountRoutes(router: ApiRoutes, ctx: GatewayContext): void {
   router.get('/account/details', (req, res) => {
     const p = principalOf(req);
+    // Each document depends on the principal's records alone (the caller's own view of itself),
+    // so a token's cached records are serialised once (documentOfFrozen).
     // T6: team and organization tokens get a synthetic service user naming what they authenticate.
-    if (p.kind === 'team') return sendDocument(res, 200, { data: serviceUserResource(teamServiceUser(p.team, p.organization)) });
-    if (p.kind === 'organization') return sendDocument(res, 200, { data: serviceUserResource(organizationServiceUser(p.organization)) });
-    sendDocument(res, 200, { data: userResource(p.user, p) });
+    if (p.kind === 'team') return sendDocumentText(res, 200, documentOfFrozen(p.team, p.organization, () => ({ data: serviceUserResource(teamServiceUser(p.team, p.organization)) })));
+    if (p.kind === 'organization') return sendDocumentText(res, 200, documentOfFrozen(p.organization, undefined, () => ({ data: serviceUserResource(organizationServiceUser(p.organization)) })));
+    sendDocumentText(res, 200, documentOfFrozen(p.user, undefined, () => ({ data: userResource(p.user, p) })));
   });
 
   /**

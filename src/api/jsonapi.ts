@@ -17,9 +17,13 @@ export interface ApiErrorObject {
 }
 
 export function sendDocument(res: Response, status: number, doc: unknown): void {
+  sendDocumentText(res, status, JSON.stringify(doc));
+}
+
+/** sendDocument for a document already serialised (documentOfFrozen). */
+export function sendDocumentText(res: Response, status: number, body: string): void {
   // The full header value up front: res.type() would look the type up in the mime table per call.
   res.status(status).setHeader('Content-Type', JSONAPI_CONTENT_TYPE);
-  const body = JSON.stringify(doc);
   // What res.send() would do for this string, without its per-call work (re-parsing the
   // Content-Type to set the charset it already has, freshness checks that cannot apply: /api/v2
   // sends no ETag or Last-Modified). Other statuses and caching headers keep express's path.
@@ -30,6 +34,26 @@ export function sendDocument(res: Response, status: number, doc: unknown): void 
   res.setHeader('Content-Length', Buffer.byteLength(body));
   if (res.req.method === 'HEAD') res.end();
   else res.end(body, 'utf8');
+}
+
+const frozenDocuments = new WeakMap<object, { also: object | undefined; text: string }>();
+
+/**
+ * The JSON text of a document that is a function of `record` (and `also`, when given) alone,
+ * serialised once per record while both are frozen. Frozen records are the resolved-token
+ * cache's (src/gateway/resolved-token-cache.ts), frozen all the way down and shared by every
+ * call of one token until a write replaces them with new objects, so a text kept per object can
+ * never describe a record that has changed; it goes with its record (a WeakMap). Serialising
+ * the caller's own document was a third of the token check's handler path (bench/README.md).
+ * Anything not frozen (a browser call's user, read per request) is serialised each time.
+ */
+export function documentOfFrozen(record: object, also: object | undefined, build: () => unknown): string {
+  if (!Object.isFrozen(record) || (also !== undefined && !Object.isFrozen(also))) return JSON.stringify(build());
+  const kept = frozenDocuments.get(record);
+  if (kept !== undefined && kept.also === also) return kept.text;
+  const text = JSON.stringify(build());
+  frozenDocuments.set(record, { also, text });
+  return text;
 }
 
 export function sendErrors(res: Response, status: number, errors: ApiErrorObject[]): void {

@@ -50,30 +50,39 @@ export function extractBearer(authorization: string | undefined): string | null 
   return match ? match[1]! : null;
 }
 
-/** Resolves a token secret to a principal, or the 401 detail explaining why not. */
-export async function authenticateToken(
-  ctx: GatewayContext,
-  secret: string,
-  api: Api,
-): Promise<{ ok: true; principal: Principal } | { ok: false; detail: string }> {
+export type TokenAuthentication = { ok: true; principal: Principal } | { ok: false; detail: string };
+
+/**
+ * Resolves a token secret to a principal, or the 401 detail explaining why not. Answered
+ * synchronously when the token's rows are in the resolved-token cache (automation reusing its
+ * token: every call after the first), so the hot path of /api/v2 takes no promise hops; a
+ * promise otherwise. Both paths end in the same judgeToken().
+ */
+export function authenticateToken(ctx: GatewayContext, secret: string, api: Api): TokenAuthentication | Promise<TokenAuthentication> {
   // Malformed secrets never reach the store (and never get logged).
   if (!TOKEN_SHAPE.test(secret)) return { ok: false, detail: 'the token is not a valid API token' };
-  return principalOfTokenHash(ctx, hashTokenSecret(secret), api, { use: true });
+  const hash = hashTokenSecret(secret);
+  const now = ctx.clock.now();
+  const cached = cachedResolution(ctx, hash, now);
+  if (cached.hit) return judgeToken(ctx, hash, api, USE, now, cached.resolved);
+  return resolveUncached(ctx, hash, now, cached.generation).then((resolved) => judgeToken(ctx, hash, api, USE, now, resolved));
 }
+
+const USE = { use: true };
 
 /**
  * The principal behind a stored token hash, judged now by the one token policy. `use`: this is a
  * call made with the token (recorded as last-used-at); a capability URL the token obtained
  * earlier is judged the same way but is not a use of the token.
  */
-export async function principalOfTokenHash(
-  ctx: GatewayContext,
-  hash: string,
-  api: Api,
-  o: { use: boolean },
-): Promise<{ ok: true; principal: Principal } | { ok: false; detail: string }> {
+export async function principalOfTokenHash(ctx: GatewayContext, hash: string, api: Api, o: { use: boolean }): Promise<TokenAuthentication> {
   const now = ctx.clock.now();
-  const resolved = await resolveToken(ctx, hash, now);
+  const cached = cachedResolution(ctx, hash, now);
+  return judgeToken(ctx, hash, api, o, now, cached.hit ? cached.resolved : await resolveUncached(ctx, hash, now, cached.generation));
+}
+
+/** The one judgement of a resolved token (or of none), whichever path resolved it. */
+function judgeToken(ctx: GatewayContext, hash: string, api: Api, o: { use: boolean }, now: number, resolved: ResolvedToken | undefined): TokenAuthentication {
   if (!resolved || !hashesEqual(resolved.token.secretHash, hash)) return { ok: false, detail: 'the token is invalid or has been revoked' };
   const { token, user } = resolved;
   const decision = decideTokenValidity({
@@ -104,19 +113,24 @@ export async function principalOfTokenHash(
 const caches = new WeakMap<GatewayContext['store'], ResolvedTokenCache>();
 
 /**
- * One indexed lookup (the token, its owner and, for user tokens, the owner's live session end),
- * skipped while nothing it reads has been written since (src/gateway/resolved-token-cache.ts).
+ * The token's rows (the token, its owner and, for user tokens, the owner's live session end) if
+ * nothing they were read from has been written since (src/gateway/resolved-token-cache.ts); else
+ * the write generation read now, for resolveUncached.
  */
-async function resolveToken(ctx: GatewayContext, hash: string, now: number): Promise<ResolvedToken | undefined> {
+function cachedResolution(ctx: GatewayContext, hash: string, now: number): { hit: true; resolved: ResolvedToken } | { hit: false; generation: number } {
   const store = ctx.store;
   let cache = caches.get(store);
   if (!cache) caches.set(store, (cache = new ResolvedTokenCache()));
   const generation = store.authDataGeneration();
-  const hit = cache.get(hash, generation, now);
-  if (hit) return hit;
-  const resolved = await store.tokens.resolve(hash, now);
+  const resolved = cache.get(hash, generation, now);
+  return resolved ? { hit: true, resolved } : { hit: false, generation };
+}
+
+/** One indexed lookup; `generation` must have been read before it (ResolvedTokenCache.set). */
+async function resolveUncached(ctx: GatewayContext, hash: string, now: number, generation: number): Promise<ResolvedToken | undefined> {
+  const resolved = await ctx.store.tokens.resolve(hash, now);
   // Unknown hashes are not kept: a client guessing secrets must not be able to flush the cache.
-  return resolved && cache.set(hash, generation, now, resolved);
+  return resolved && caches.get(ctx.store)!.set(hash, generation, now, resolved);
 }
 
 /** TFE shows last-used-at to the minute: write it at most once a minute per token, off the response path. */
@@ -128,17 +142,29 @@ function touchCoalesced(ctx: GatewayContext, tokenId: string, lastUsedAt: number
 
 /** /api/v2 authentication: bearer token first, then the browser session with its CSRF header. */
 export function requireApiPrincipal(ctx: GatewayContext): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
+  const admitToken = (req: Request, res: Response, next: NextFunction, result: TokenAuthentication) => {
+    if (!result.ok) return unauthorized(res, result.detail);
+    if (!withinRateLimit(ctx.rateLimiter, result.principal, req, res)) return;
+    req.principal = result.principal;
+    next();
+  };
+  const viaSession = sessionPrincipal(ctx);
+  // Not an async function: a token call whose rows are cached is admitted without a promise.
+  return function requireApiPrincipal(req: Request, res: Response, next: NextFunction) {
     const header = req.headers.authorization;
-    if (header !== undefined) {
-      const secret = extractBearer(header);
-      if (!secret) return unauthorized(res, 'the Authorization header must be "Bearer <token>"');
-      const result = await authenticateToken(ctx, secret, 'v2');
-      if (!result.ok) return unauthorized(res, result.detail);
-      if (!withinRateLimit(ctx.rateLimiter, result.principal, req, res)) return;
-      req.principal = result.principal;
-      return next();
-    }
+    if (header === undefined) return viaSession(req, res, next);
+    const secret = extractBearer(header);
+    if (!secret) return unauthorized(res, 'the Authorization header must be "Bearer <token>"');
+    const result = authenticateToken(ctx, secret, 'v2');
+    // The router turns a rejection of the returned promise into next(err), as for any async handler.
+    if (result instanceof Promise) return result.then((r) => admitToken(req, res, next, r));
+    admitToken(req, res, next, result);
+  };
+}
+
+/** A browser call of the API (no Authorization header): its session's user, with the CSRF header for writes. */
+function sessionPrincipal(ctx: GatewayContext) {
+  return async (req: Request, res: Response, next: NextFunction) => {
     if (req.webUser) {
       const principal: Principal = { kind: 'user', user: req.webUser, via: 'session' };
       // The session is a credential too (regression: session calls were never counted).

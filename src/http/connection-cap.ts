@@ -127,13 +127,21 @@ export function capConnections(server: http.Server, cap: ConnectionCap, now: () 
     const t = byRaw.get(socket) ?? (socket._parent && byRaw.get(socket._parent));
     if (!t) return;
     t.inFlight++;
-    res.once('close', () => {
-      t.inFlight--;
-      t.served++;
-      if (t.inFlight === 0) {
-        t.idleSince = ++sequence;
-        t.bytesAtIdle = t.http.bytesRead;
-      }
-    });
+    // One shared listener and the socket's record on the response instead of a closure and a
+    // once-wrapper per request ('close' is emitted once per response).
+    (res as TrackedResponse)[TRACKED] = t;
+    res.on('close', responseClosed);
   });
+  function responseClosed(this: TrackedResponse) {
+    const t = this[TRACKED]!;
+    t.inFlight--;
+    t.served++;
+    if (t.inFlight === 0) {
+      t.idleSince = ++sequence;
+      t.bytesAtIdle = t.http.bytesRead;
+    }
+  }
 }
+
+const TRACKED = Symbol('connection-cap socket');
+type TrackedResponse = http.ServerResponse & { [TRACKED]?: Tracked };

@@ -42,6 +42,9 @@ export function needsWebSession(token: TokenRecord, owner: UserRecord | undefine
 
 const deny = (reason: TokenDenial, detail: string): TokenDecision => ({ ok: false, reason, detail });
 
+// Built once, not per call: decideTokenValidity runs on every token request.
+const TOKENS_NOT_VALID = (login: string) => `their API tokens are not valid; log in again at ${login} to make this token work again (or have the IdP send IsServiceAccount=true for automation users)`;
+
 export function decideTokenValidity(f: TokenFacts): TokenDecision {
   const { token, owner, now } = f;
   // T5: any token may carry its own expiry, whoever owns it.
@@ -57,7 +60,7 @@ export function decideTokenValidity(f: TokenFacts): TokenDecision {
   // S3: a flagged service account's token outlives the web session and the SSO token timeout.
   if (owner.isServiceAccount) return { ok: true };
   // S2: everyone else needs a live web session ...
-  const session = webSessionStanding(owner, f, (login) => `their API tokens are not valid; log in again at ${login} to make this token work again (or have the IdP send IsServiceAccount=true for automation users)`);
+  const session = webSessionStanding(owner, f, TOKENS_NOT_VALID);
   if (!session.ok) return session;
   // ... and a SAML login within sso-api-token-session-timeout.
   if (now - owner.lastLoginAt >= f.apiTokenTimeoutMs) {

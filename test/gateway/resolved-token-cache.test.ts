@@ -125,6 +125,16 @@ const WRITES: Write[] = [
       await w.h.login('bob');
     },
   },
+  {
+    // account/details serialises a cached user's document once (documentOfFrozen): a new login
+    // writes new records, so the very next answer shows the new groups.
+    name: 're-login of the flagged user with other groups (meta.member-of of account/details)',
+    changes: ['flagged user'],
+    apply: async (w) => {
+      await w.h.patchIdpUser('bob', { attributes: { MemberOf: ['developers', 'cache-test-new-group'] } });
+      await w.h.login('bob');
+    },
+  },
   { name: 'delete the team', changes: ['team'], apply: async (w) => assert.equal(await w.h.store.teams.delete(w.developers), 'deleted') },
   {
     name: 'delete the organization',

@@ -4,6 +4,7 @@
  * is born through one record/expiry path (src/tfe/tokens.ts).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
 import { randomIds } from '../../src/ids.ts';
@@ -62,5 +63,14 @@ describe('user sync and user tokens in src/tfe', () => {
   it('createUserToken refuses an expiry that is not in the future (TfeError invalid, expired-at), as team and organization tokens do', async () => {
     const d = deps();
     await assert.rejects(createUserToken(d, 'user-1', { description: null, expiredAt: d.clock.now() }), (e: unknown) => e instanceof TfeError && e.code === 'invalid' && e.field === 'expired-at');
+  });
+});
+
+describe('hashTokenSecret', () => {
+  it('is the SHA-256 hex digest of the UTF-8 secret, so hashes stored by earlier versions still match', () => {
+    for (const secret of ['abcdefghijklmn.atlasv1.' + 'x'.repeat(67), 'non-ascii ü ✓']) {
+      assert.equal(hashTokenSecret(secret), createHash('sha256').update(Buffer.from(secret, 'utf8')).digest('hex'));
+    }
+    assert.equal(hashTokenSecret(''), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 });
