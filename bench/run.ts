@@ -18,7 +18,7 @@ const ALL = ['account-details', 'anonymous-session', 'acs', 'idp-issue', 'sessio
 /** Hard wall-clock limit per benchmark process. */
 const LIMIT_S: Record<(typeof ALL)[number], [quick: number, full: number]> = {
   'account-details': [300, 420],
-  'anonymous-session': [90, 180], // two variants (signed, unsigned)
+  'anonymous-session': [135, 270], // three variants (signed, unsigned, signed against a signing baseline)
   acs: [60, 120],
   'idp-issue': [60, 120],
   'session-memory': [60, 120],
