@@ -17,7 +17,7 @@ import { createGateway, type Gateway } from '../../src/gateway/app.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.ts';
-import type { Store, TeamRecord, TokenRecord } from '../../src/store/types.ts';
+import { StoreUnavailableError, type Store, type TeamRecord, type TokenRecord } from '../../src/store/types.ts';
 import { ResolvedTokenCache } from '../../src/gateway/resolved-token-cache.ts';
 import { createHarness, type Harness, type LoggedIn } from '../support/harness.ts';
 import { api, teamId } from '../support/tfe-api.ts';
@@ -217,5 +217,26 @@ describe('resolved-token cache entries are shared, so nothing in them can change
     }, TypeError);
     assert.throws(() => (hit.team as unknown as { attributes: { list: string[] } }).attributes.list.push('b'), TypeError);
     assert.equal(cache.get('h', 1, 0)!.team!.organizationAccess.manageWorkspaces, false);
+  });
+});
+
+describe('the cached token path answers without a promise, and its failures still reach the error handler', () => {
+  it('a store that fails its write-generation check on a cached token answers 503 JSON:API, and the next call works again', async () => {
+    const h = await createHarness();
+    after(() => h.gateway.close());
+    const bob = await h.login('bob');
+    const token = await bob.createToken();
+    for (let i = 0; i < 3; i++) assert.equal((await answer(h.gateway.app, token.secret)).status, 200);
+    const generation = h.store.authDataGeneration;
+    h.store.authDataGeneration = () => {
+      throw new StoreUnavailableError('the disk holding the database failed (SQLITE_IOERR)', 'SQLITE_IOERR');
+    };
+    const res = await request(h.gateway.app).get('/api/v2/account/details').set('Authorization', `Bearer ${token.secret}`);
+    h.store.authDataGeneration = generation;
+    assert.equal(res.status, 503, res.text);
+    assert.equal(res.headers['content-type'], 'application/vnd.api+json; charset=utf-8');
+    assert.equal(res.headers['retry-after'], '30');
+    assert.match(res.body.errors[0].detail, /SQLITE_IOERR/);
+    assert.equal((await answer(h.gateway.app, token.secret)).status, 200);
   });
 });
