@@ -26,7 +26,7 @@ import { requireApiPrincipal } from './auth.ts';
 import { RejectionLog, type GatewayContext, type GatewayDeps } from './context.ts';
 import { LoginAttemptLog, samlDebugEnabled } from '../sp/login-attempts.ts';
 import { PendingLoginCookie } from '../sp/pending-login-cookie.ts';
-import { GatewaySessionStore } from './session-store.ts';
+import { browserSessionCookie, GatewaySessionStore } from './session-store.ts';
 import { isAnonymousLoginStart, spRoutes } from '../sp/sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
 import { SESSION_COOKIE } from './web-session.ts';
@@ -149,7 +149,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     started: bootstrap,
   }));
 
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies, path: '/' };
+  const cookie = browserSessionCookie(secureCookies);
   const sessionMiddleware = session({
     name: SESSION_COOKIE,
     secret: sessionSecret,

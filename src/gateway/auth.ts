@@ -52,20 +52,11 @@ export function extractBearer(authorization: string | undefined): string | null 
 
 export type TokenAuthentication = { ok: true; principal: Principal } | { ok: false; detail: string };
 
-/**
- * Resolves a token secret to a principal, or the 401 detail explaining why not. Answered
- * synchronously when the token's rows are in the resolved-token cache (automation reusing its
- * token: every call after the first), so the hot path of /api/v2 takes no promise hops; a
- * promise otherwise. Both paths end in the same judgeToken().
- */
+/** Resolves a token secret to a principal, or the 401 detail explaining why not (judgeTokenHash: sync on a cache hit). */
 export function authenticateToken(ctx: GatewayContext, secret: string, api: Api): TokenAuthentication | Promise<TokenAuthentication> {
   // Malformed secrets never reach the store (and never get logged).
   if (!TOKEN_SHAPE.test(secret)) return { ok: false, detail: 'the token is not a valid API token' };
-  const hash = hashTokenSecret(secret);
-  const now = ctx.clock.now();
-  const cached = cachedResolution(ctx, hash, now);
-  if (cached.hit) return judgeToken(ctx, hash, api, USE, now, cached.resolved);
-  return resolveUncached(ctx, hash, now, cached.generation).then((resolved) => judgeToken(ctx, hash, api, USE, now, resolved));
+  return judgeTokenHash(ctx, hashTokenSecret(secret), api, USE);
 }
 
 const USE = { use: true };
@@ -76,9 +67,33 @@ const USE = { use: true };
  * earlier is judged the same way but is not a use of the token.
  */
 export async function principalOfTokenHash(ctx: GatewayContext, hash: string, api: Api, o: { use: boolean }): Promise<TokenAuthentication> {
+  return judgeTokenHash(ctx, hash, api, o);
+}
+
+const caches = new WeakMap<GatewayContext['store'], ResolvedTokenCache>();
+function cacheOf(store: GatewayContext['store']): ResolvedTokenCache {
+  let cache = caches.get(store);
+  if (!cache) caches.set(store, (cache = new ResolvedTokenCache()));
+  return cache;
+}
+
+/**
+ * The token's rows (the token, its owner and, for user tokens, the owner's live session end) come
+ * from the resolved-token cache while nothing they were read from has been written since
+ * (src/gateway/resolved-token-cache.ts), else from one indexed lookup. On a cache hit (automation
+ * reusing its token: every call after the first) the answer is synchronous, so the hot path of
+ * /api/v2 takes no promise hops; a lookup answers with a promise. Both end in judgeToken().
+ */
+function judgeTokenHash(ctx: GatewayContext, hash: string, api: Api, o: { use: boolean }): TokenAuthentication | Promise<TokenAuthentication> {
+  const { store } = ctx;
+  const cache = cacheOf(store);
   const now = ctx.clock.now();
-  const cached = cachedResolution(ctx, hash, now);
-  return judgeToken(ctx, hash, api, o, now, cached.hit ? cached.resolved : await resolveUncached(ctx, hash, now, cached.generation));
+  // Read before the lookup: a write landing in between leaves an entry the next get() discards.
+  const generation = store.authDataGeneration();
+  const cached = cache.get(hash, generation, now);
+  if (cached) return judgeToken(ctx, hash, api, o, now, cached);
+  // Unknown hashes are not kept: a client guessing secrets must not be able to flush the cache.
+  return store.tokens.resolve(hash, now).then((resolved) => judgeToken(ctx, hash, api, o, now, resolved && cache.set(hash, generation, now, resolved)));
 }
 
 /** The one judgement of a resolved token (or of none), whichever path resolved it. */
@@ -108,29 +123,6 @@ function judgeToken(ctx: GatewayContext, hash: string, api: Api, o: { use: boole
     return { ok: true, principal: { kind: 'organization', via: 'token', token, organization: resolved.organization } };
   }
   return { ok: false, detail: 'the team or organization this token belongs to no longer exists' };
-}
-
-const caches = new WeakMap<GatewayContext['store'], ResolvedTokenCache>();
-
-/**
- * The token's rows (the token, its owner and, for user tokens, the owner's live session end) if
- * nothing they were read from has been written since (src/gateway/resolved-token-cache.ts); else
- * the write generation read now, for resolveUncached.
- */
-function cachedResolution(ctx: GatewayContext, hash: string, now: number): { hit: true; resolved: ResolvedToken } | { hit: false; generation: number } {
-  const store = ctx.store;
-  let cache = caches.get(store);
-  if (!cache) caches.set(store, (cache = new ResolvedTokenCache()));
-  const generation = store.authDataGeneration();
-  const resolved = cache.get(hash, generation, now);
-  return resolved ? { hit: true, resolved } : { hit: false, generation };
-}
-
-/** One indexed lookup; `generation` must have been read before it (ResolvedTokenCache.set). */
-async function resolveUncached(ctx: GatewayContext, hash: string, now: number, generation: number): Promise<ResolvedToken | undefined> {
-  const resolved = await ctx.store.tokens.resolve(hash, now);
-  // Unknown hashes are not kept: a client guessing secrets must not be able to flush the cache.
-  return resolved && caches.get(ctx.store)!.set(hash, generation, now, resolved);
 }
 
 /** TFE shows last-used-at to the minute: write it at most once a minute per token, off the response path. */

@@ -35,6 +35,14 @@ export interface SessionCookieAttributes {
   path: string;
 }
 
+/**
+ * The gateway's session cookie: a browser-session cookie (no maxAge; S1's limits are enforced
+ * server-side), HttpOnly, SameSite=Lax, Secure when the public URL is https.
+ */
+export function browserSessionCookie(secure: boolean): SessionCookieAttributes {
+  return { httpOnly: true, sameSite: 'lax', secure, path: '/' };
+}
+
 export class GatewaySessionStore extends session.Store {
   private nextPurge = 0;
 
@@ -49,7 +57,7 @@ export class GatewaySessionStore extends session.Store {
      * back from here on read; a record that has its own copy (an older record, or a cookie with
      * an expiry) keeps it.
      */
-    private readonly cookie: SessionCookieAttributes = { secure: false, httpOnly: true, sameSite: 'lax', path: '/' },
+    private readonly cookie: SessionCookieAttributes = browserSessionCookie(false),
   ) {
     super();
   }

@@ -162,15 +162,8 @@ export class RouteTable {
       const c = target.charCodeAt(prefix.length);
       // A path-segment boundary: `/api/v2`, `/api/v2/...` or `/api/v2?...`, never `/api/v20`.
       if (!Number.isNaN(c) && c !== 47 /* / */ && c !== 63 /* ? */) return next();
-      const baseUrl = req.baseUrl;
-      const rest = target.slice(prefix.length);
-      req.baseUrl = (baseUrl || '') + target.slice(0, prefix.length);
-      req.url = withLeadingSlash(protohost, rest);
-      this.handle(req, res, (err?: unknown) => {
-        req.url = url;
-        req.baseUrl = baseUrl;
-        next(err);
-      });
+      const inner = withLeadingSlash(protohost, target.slice(prefix.length));
+      underPrefix(req, inner, (req.baseUrl || '') + target.slice(0, prefix.length), (restored) => this.handle(req, res, restored), next);
     };
   }
 
@@ -218,16 +211,9 @@ export class RouteTable {
 
   private runUse(fn: RequestHandler, trimmed: string, req: Request, res: Response, next: (err?: unknown) => void): void {
     if (trimmed === '' || trimmed === '/') return invoke(fn, req, res, next);
-    const { url, baseUrl } = req;
-    const protohost = protohostOf(url);
-    const rest = url.slice(protohost.length + trimmed.length);
-    req.url = withLeadingSlash(protohost, rest);
-    req.baseUrl = baseUrl + (trimmed.endsWith('/') ? trimmed.slice(0, -1) : trimmed);
-    invoke(fn, req, res, (err?: unknown) => {
-      req.url = url;
-      req.baseUrl = baseUrl;
-      next(err);
-    });
+    const protohost = protohostOf(req.url);
+    const inner = withLeadingSlash(protohost, req.url.slice(protohost.length + trimmed.length));
+    underPrefix(req, inner, req.baseUrl + (trimmed.endsWith('/') ? trimmed.slice(0, -1) : trimmed), (restored) => invoke(fn, req, res, restored), next);
   }
 
   private runRoute(handlers: readonly RequestHandler[], req: Request, res: Response, next: (err?: unknown) => void): void {
@@ -240,6 +226,22 @@ export class RouteTable {
     };
     step();
   }
+}
+
+/**
+ * Runs `inside` with req.url and req.baseUrl as a prefix's handlers see them (express's
+ * trimPrefix), and puts both back before whatever comes after it continues (`next`).
+ */
+function underPrefix(req: Request, url: string, baseUrl: string, inside: (next: (err?: unknown) => void) => void, next: (err?: unknown) => void): void {
+  const outerUrl = req.url;
+  const outerBaseUrl = req.baseUrl;
+  req.url = url;
+  req.baseUrl = baseUrl;
+  inside((err?: unknown) => {
+    req.url = outerUrl;
+    req.baseUrl = outerBaseUrl;
+    next(err);
+  });
 }
 
 /** The trimmed req.url as express's trimPrefix leaves it: a leading slash, unless a scheme and host precede it. */

@@ -4,7 +4,6 @@
  * tool (no password stretching needed) and it keeps the per-request check cheap.
  */
 import * as crypto from 'node:crypto';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IdGenerator } from '../ids.ts';
 import type { MintedSecret } from './deps.ts';
 
@@ -20,7 +19,7 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 
 
 export const hashTokenSecret: (secret: string) => string = oneShot
   ? (secret) => oneShot('sha256', secret, 'hex')
-  : (secret) => createHash('sha256').update(secret, 'utf8').digest('hex');
+  : (secret) => crypto.createHash('sha256').update(secret, 'utf8').digest('hex');
 
 /** A new secret and the hash the store keeps: the one minter behind every token kind (TfeDeps.mintSecret). */
 export function mintTokenSecret(ids: IdGenerator): MintedSecret {
@@ -32,5 +31,5 @@ export function mintTokenSecret(ids: IdGenerator): MintedSecret {
 export function hashesEqual(a: string, b: string): boolean {
   const ba = Buffer.from(a, 'hex');
   const bb = Buffer.from(b, 'hex');
-  return ba.length === bb.length && timingSafeEqual(ba, bb);
+  return ba.length === bb.length && crypto.timingSafeEqual(ba, bb);
 }
