@@ -132,10 +132,13 @@ export function createHttpServer(app: http.RequestListener, limits: HttpLimits, 
       // How often node checks the two timeouts above (default 30 s: far too coarse for them).
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
-    app,
+    (req, res) => {
+      track(req, res);
+      app(req, res);
+    },
   );
   // Not server.maxConnections: node would refuse new clients while idle sockets hold every slot.
-  capConnections(server, { maxConnections: limits.maxConnections, maxPerAddress: limits.maxConnectionsPerAddress ?? Math.max(1, Math.floor(limits.maxConnections / 2)), silentGraceMs: Math.min(limits.silentGraceMs, limits.headersTimeoutMs) });
+  const track = capConnections(server, { maxConnections: limits.maxConnections, maxPerAddress: limits.maxConnectionsPerAddress ?? Math.max(1, Math.floor(limits.maxConnections / 2)), silentGraceMs: Math.min(limits.silentGraceMs, limits.headersTimeoutMs) });
   return server;
 }
 

@@ -56,11 +56,18 @@ function addressOf(socket: Socket): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
+/** Called first for every request of a capped server (see capConnections). */
+export type RequestTracker = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
 /**
  * Enforces `cap` on `server` (instead of server.maxConnections, which must stay unset). `now` is
  * monotonic real time: the grace must pass even when samlgate's dev clock stands still.
+ * Returns the per-request bookkeeping, which the server's request listener must call before the
+ * app (createHttpServer does): called directly rather than as a second 'request' listener, since
+ * an emit with several listeners copies the listener array on every request (the token check's
+ * hot path, bench/README.md).
  */
-export function capConnections(server: http.Server, cap: ConnectionCap, now: () => number = () => performance.now()): void {
+export function capConnections(server: http.Server, cap: ConnectionCap, now: () => number = () => performance.now()): RequestTracker {
   caps.set(server, cap);
   const open = new Set<Tracked>();
   const byRaw = new WeakMap<Socket, Tracked>();
@@ -122,7 +129,7 @@ export function capConnections(server: http.Server, cap: ConnectionCap, now: () 
     tls.once('close', () => forget(t));
   });
 
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+  return function trackRequest(req: http.IncomingMessage, res: http.ServerResponse) {
     const socket = req.socket as Socket & { _parent?: Socket };
     const t = byRaw.get(socket) ?? (socket._parent && byRaw.get(socket._parent));
     if (!t) return;
@@ -131,7 +138,7 @@ export function capConnections(server: http.Server, cap: ConnectionCap, now: () 
     // once-wrapper per request ('close' is emitted once per response).
     (res as TrackedResponse)[TRACKED] = t;
     res.on('close', responseClosed);
-  });
+  };
   function responseClosed(this: TrackedResponse) {
     const t = this[TRACKED]!;
     t.inFlight--;
