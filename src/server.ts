@@ -123,7 +123,7 @@ export const HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 15_000, requestTimeou
 
 /** Plain HTTP, or HTTPS with the configured certificate (--tls: both halves on their usual ports); the same limits either way. */
 export function createHttpServer(app: http.RequestListener, limits: HttpLimits, tls: TlsCredentials | null = null): http.Server {
-  const create = (tls ? (options: http.ServerOptions, handler: http.RequestListener) => https.createServer({ ...options, key: tls.key, cert: tls.cert, handshakeTimeout: limits.headersTimeoutMs }, handler) : http.createServer) as (options: http.ServerOptions, handler: http.RequestListener) => http.Server;
+  const create = (tls ? (options: http.ServerOptions) => https.createServer({ ...options, key: tls.key, cert: tls.cert, handshakeTimeout: limits.headersTimeoutMs }) : http.createServer) as (options: http.ServerOptions) => http.Server;
   const server = create(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -132,13 +132,14 @@ export function createHttpServer(app: http.RequestListener, limits: HttpLimits, 
       // How often node checks the two timeouts above (default 30 s: far too coarse for them).
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
-    (req, res) => {
-      track(req, res);
-      app(req, res);
-    },
   );
   // Not server.maxConnections: node would refuse new clients while idle sockets hold every slot.
   const track = capConnections(server, { maxConnections: limits.maxConnections, maxPerAddress: limits.maxConnectionsPerAddress ?? Math.max(1, Math.floor(limits.maxConnections / 2)), silentGraceMs: Math.min(limits.silentGraceMs, limits.headersTimeoutMs) });
+  // One request listener: the cap's bookkeeping, then the app.
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    track(req, res);
+    app(req, res);
+  });
   return server;
 }
 
