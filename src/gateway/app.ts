@@ -27,7 +27,7 @@ import { RejectionLog, type GatewayContext, type GatewayDeps } from './context.t
 import { LoginAttemptLog, samlDebugEnabled } from '../sp/login-attempts.ts';
 import { PendingLoginCookie } from '../sp/pending-login-cookie.ts';
 import { browserSessionCookie, GatewaySessionStore } from './session-store.ts';
-import { isAnonymousLoginStart, spRoutes } from '../sp/sp-routes.ts';
+import { isAnonymousLoginStart, loginStart, spRoutes } from '../sp/sp-routes.ts';
 import { webSessionMiddleware } from './web-session-middleware.ts';
 import { SESSION_COOKIE } from './web-session.ts';
 import { webRoutes } from '../pages/web-routes.ts';
@@ -210,6 +210,10 @@ export function createGateway(o: GatewayOptions): Gateway {
   addResourceApiRoutes(api, ctx);
   api.use((_req, res) => sendErrors(res, 404, [{ status: '404', title: 'not found' }]));
   app.use(table.mountAt('/api/v2'));
+  // The login start next: nothing mounted below answers GET /session, and the anonymous one (any
+  // web page can make a browser send it) then skips their layers (issue 15). Its session as on
+  // the pages: loaded when a session cookie was sent (browserSession).
+  app.get('/session', browserSession, loginStart(ctx));
 
   // Capability URLs (uploads, state downloads, logs) and the legacy v1 state API carry their own
   // credentials: no browser session, no /api/v2 principal.

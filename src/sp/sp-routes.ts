@@ -1,8 +1,10 @@
 /**
- * TFE's SAML paths on the gateway: /session (start login), /users/saml/metadata (SP metadata,
- * also the entity ID), /users/saml/auth (ACS), /users/saml/slo, and POST /logout.
+ * TFE's SAML paths on the gateway: /session (start login: loginStart, which the app mounts on
+ * its own), /users/saml/metadata (SP metadata, also the entity ID), /users/saml/auth (ACS),
+ * /users/saml/slo, and POST /logout.
  */
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { sendRedirect } from '../http/redirect.ts';
 import { SamlRejection } from '../saml/rejection.ts';
 import { spMetadataXml } from '../saml/metadata.ts';
 import { encodeRedirectMessage, signRedirectQuery } from '../saml/sign.ts';
@@ -100,6 +102,38 @@ function sendSsoDisabled(ctx: GatewayContext, req: Request, res: Response): void
   res.status(403).type('html').send(messagePage(pageContext(ctx, req), 'Single sign-on is turned off', 'SAML single sign-on is disabled in the admin SAML settings. A site admin can turn it back on (PATCH /api/v2/admin/saml-settings with "enabled": true).'));
 }
 
+/**
+ * GET /session, the start of every login: a 303 home for a signed-in browser, otherwise the
+ * AuthnRequest redirect to the IdP. The gateway mounts it right after the request prelude
+ * (src/gateway/app.ts), ahead of the other routers, with the browser session only when a session
+ * cookie was sent (isAnonymousLoginStart): any web page can make a browser send it, so it is
+ * kept to the work it needs (issue 15).
+ *
+ * Costs no stored state: the AuthnRequest's ID, RelayState and return path go into the browser's
+ * signed pending-login cookie, and nothing here touches req.session (with saveUninitialized off,
+ * an untouched new session is never written).
+ */
+export function loginStart(ctx: GatewayContext): RequestHandler {
+  const gw = ctx.config.gateway;
+  return function loginStart(req, res) {
+    if (req.webUser && req.query.force === undefined) return res.redirect(303, safeReturnPath(req.query.return_to));
+    const saml = ctx.samlSettings.current();
+    if (!saml.enabled) return sendSsoDisabled(ctx, req, res);
+    const now = ctx.clock.now();
+    const requestId = ctx.ids.samlId();
+    const relayState = ctx.ids.random(24);
+    const { logins } = ctx.pendingLogins.read(req, now);
+    ctx.pendingLogins.write(req, res, [...logins, { requestId, relayState, expiresAt: now + PENDING_LOGIN_TTL_MS, returnTo: safeReturnPath(req.query.return_to) }], now);
+    const url = authnRequestRedirectUrl(
+      { id: requestId, issueInstant: now, spEntityId: gw.entityId, acsUrl: gw.acsUrl, destination: ctx.idp.ssoRedirectUrl },
+      relayState,
+      // TFE's authn-requests-signed; samlgate's default is true (the embedded IdP wants signed requests).
+      saml['authn-requests-signed'] ? ctx.sp.privateKey : null,
+    );
+    sendRedirect(req, res, 302, url);
+  };
+}
+
 export function spRoutes(ctx: GatewayContext): Router {
   const router = Router();
   const gw = ctx.config.gateway;
@@ -153,27 +187,6 @@ export function spRoutes(ctx: GatewayContext): Router {
 
   router.get('/users/saml/metadata', (_req, res) => {
     res.type('application/samlmetadata+xml').send(ctx.samlSettings.current()['authn-requests-signed'] ? metadata.signed : metadata.unsigned);
-  });
-
-  // Costs no stored state: the AuthnRequest's ID, RelayState and return path go into the
-  // browser's signed pending-login cookie, and nothing here touches req.session (with
-  // saveUninitialized off, an untouched new session is never written).
-  router.get('/session', (req, res) => {
-    if (req.webUser && req.query.force === undefined) return res.redirect(303, safeReturnPath(req.query.return_to));
-    const saml = ctx.samlSettings.current();
-    if (!saml.enabled) return sendSsoDisabled(ctx, req, res);
-    const now = ctx.clock.now();
-    const requestId = ctx.ids.samlId();
-    const relayState = ctx.ids.random(24);
-    const { logins } = ctx.pendingLogins.read(req, now);
-    ctx.pendingLogins.write(req, res, [...logins, { requestId, relayState, expiresAt: now + PENDING_LOGIN_TTL_MS, returnTo: safeReturnPath(req.query.return_to) }], now);
-    const url = authnRequestRedirectUrl(
-      { id: requestId, issueInstant: now, spEntityId: gw.entityId, acsUrl: gw.acsUrl, destination: ctx.idp.ssoRedirectUrl },
-      relayState,
-      // TFE's authn-requests-signed; samlgate's default is true (the embedded IdP wants signed requests).
-      saml['authn-requests-signed'] ? ctx.sp.privateKey : null,
-    );
-    res.redirect(302, url);
   });
 
   /**

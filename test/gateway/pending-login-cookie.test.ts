@@ -15,9 +15,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import express from 'express';
 import request from 'supertest';
 import { hiddenFields, parseAutoPostForm } from '../../src/client/saml-browser.ts';
-import { MAX_PENDING_COOKIE_BYTES, MAX_PENDING_LOGINS, PENDING_COOKIE } from '../../src/sp/pending-login-cookie.ts';
+import { MAX_PENDING_COOKIE_BYTES, MAX_PENDING_LOGINS, PENDING_COOKIE, PendingLoginCookie } from '../../src/sp/pending-login-cookie.ts';
 import { PENDING_LOGIN_TTL_MS } from '../../src/gateway/web-session.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
 import { createSqliteStore } from '../../src/store/sqlite/index.ts';
@@ -225,6 +226,29 @@ describe('the pending-login cookie', () => {
     assert.equal(claims.p.length, 1);
     assert.equal(claims.p[0].rs, location.searchParams.get('RelayState'));
     assert.equal(claims.p[0].until, h.clock.now() + PENDING_LOGIN_TTL_MS, 'on the injected clock');
+  });
+
+  it("writes the Set-Cookie line express's res.cookie writes with the same attributes (plain and Secure)", async () => {
+    for (const secure of [false, true]) {
+      const cookie = new PendingLoginCookie({ secret: 'a-session-secret-of-the-gateway', secure });
+      const now = Date.UTC(2026, 11, 7);
+      const logins = [{ requestId: '_abc', relayState: 'rs1', expiresAt: now + PENDING_LOGIN_TTL_MS, returnTo: '/app' }];
+      const app = express();
+      app.set('trust proxy', true);
+      app.get('/ours', (req, res) => {
+        cookie.write(req, res, logins, now);
+        res.end();
+      });
+      app.get('/express', (req, res) => {
+        res.cookie(PENDING_COOKIE, String(req.query.value), cookie.attributes());
+        res.end();
+      });
+      const ours = setCookieLine(await request(app).get('/ours').set('X-Forwarded-Proto', 'https'), PENDING_COOKIE)!;
+      const value = ours.split(';')[0]!.slice(PENDING_COOKIE.length + 1);
+      const theirs = setCookieLine(await request(app).get('/express').query({ value }), PENDING_COOKIE)!;
+      assert.equal(ours, theirs);
+      assert.equal(ours.includes('; Secure'), secure);
+    }
   });
 
   it('keeps parallel logins (two tabs): each completes, in either order', async () => {
