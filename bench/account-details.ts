@@ -21,6 +21,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { ensureCompiled } from './compiled.ts';
 import { startProfile } from './profile.ts';
 import { fmt, interleave, isMain, log, median, meets, parseOptions, report, targetText, type BenchOptions, type BenchResult } from './lib.ts';
 
@@ -226,10 +227,11 @@ function rss(child: ChildProcess): Promise<{ rssMb: number; heapMb: number }> {
  */
 async function compiledGatewayRss(seconds: number): Promise<{ rssMb: number; maxMb: number; samples: number; count: number } | null> {
   const bin = path.join(ROOT, 'bin', 'samlgate.js');
-  if (!existsSync(path.join(ROOT, 'dist', 'cli.js')) || !existsSync('/proc/self/status')) {
-    log('account-details: dist/ missing (npm run build): the compiled RSS is not measured');
+  if (!existsSync('/proc/self/status')) {
+    log('account-details: no /proc: the compiled RSS is not measured');
     return null;
   }
+  if (!ensureCompiled('account-details')) return null;
   const { dataDirWith } = await import('./token-db.ts');
   const { openStore } = await import('../src/store/open.ts');
   const { generateTokenSecret, hashTokenSecret } = await import('../src/tfe/token-secrets.ts');

@@ -5,11 +5,11 @@
  * compiled CLI (bin/samlgate.js -> dist/) and for the tsx fallback (TypeScript compiled at load).
  * Absolute by nature: there is no baseline to take a ratio against; a noisy machine inflates it.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { ensureCompiled } from './compiled.ts';
 import { dataDirWith } from './token-db.ts';
 import { fmt, isMain, log, median, meets, parseOptions, report, targetText, type BenchOptions, type BenchResult } from './lib.ts';
 
@@ -46,29 +46,15 @@ function timeToReady(entry: string): Promise<number> {
   });
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) newest = Math.max(newest, statSync(path.join(e.parentPath ?? (e as any).path, e.name)).mtimeMs);
-  }
-  return newest;
-}
-
 export async function run(o: BenchOptions): Promise<BenchResult[]> {
   const runs = o.quick ? 3 : 5;
   const notes: string[] = [`an existing ${TOKENS.toLocaleString('en')}-token gateway database in --data`];
   const dir = dataDirWith(TOKENS, path.join(os.tmpdir(), `samlgate-bench-startup-${process.pid}`));
   ARGS = [...ARGS, '--data', dir];
-  const distCli = path.join(ROOT, 'dist', 'cli.js');
-  if (!existsSync(distCli)) {
-    log('startup: dist/ is missing: npm run build');
-    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
-    if (b.status !== 0) notes.push('npm run build failed: only the tsx path is measured');
-  } else if (newestMtime(path.join(ROOT, 'src')) > statSync(distCli).mtimeMs) {
-    notes.push('dist/ is older than src/ (not rebuilt here): the compiled number is for the last build');
-  }
+  const compiled = ensureCompiled('startup');
+  if (!compiled) notes.push('dist/ could not be built: only the tsx path is measured');
   const modes: { key: string; entry: string; what: string }[] = [];
-  if (existsSync(distCli)) modes.push({ key: 'compiled', entry: path.join(ROOT, 'bin', 'samlgate.js'), what: 'bin/samlgate.js -> dist/' });
+  if (compiled) modes.push({ key: 'compiled', entry: path.join(ROOT, 'bin', 'samlgate.js'), what: 'bin/samlgate.js -> dist/' });
   modes.push({ key: 'tsx', entry: path.join(ROOT, 'bench', 'support', 'bin-tsx.mjs'), what: "bin/samlgate.js's tsx fallback (src/ through tsx)" });
 
   await timeToReady(modes[0]!.entry); // warm the file cache, not recorded
