@@ -104,10 +104,10 @@ function sendSsoDisabled(ctx: GatewayContext, req: Request, res: Response): void
 
 /**
  * GET /session, the start of every login: a 303 home for a signed-in browser, otherwise the
- * AuthnRequest redirect to the IdP. The gateway mounts it right after the request prelude
- * (src/gateway/app.ts), ahead of the other routers, with the browser session only when a session
- * cookie was sent (isAnonymousLoginStart): any web page can make a browser send it, so it is
- * kept to the work it needs (issue 15).
+ * AuthnRequest redirect to the IdP. The gateway mounts it right after the prelude and the
+ * /api/v2 table (src/gateway/app.ts), ahead of the other routers, with the browser session only
+ * when a session cookie was sent (isAnonymousLoginStart): any web page can make a browser send
+ * it, so it is kept to the work it needs (issue 15).
  *
  * Costs no stored state: the AuthnRequest's ID, RelayState and return path go into the browser's
  * signed pending-login cookie, and nothing here touches req.session (with saveUninitialized off,
