@@ -1,38 +1,28 @@
 /**
  * The compiled product for the benchmarks that measure it (start-up, the gateway's RSS): dist/
- * as `npm run build` leaves it, rebuilt here when it is missing or older than src/.
+ * built from the src/ being measured, by `npm run build` (~3 s) before the first measurement.
  *
- * Why rebuild rather than note it: bin/samlgate.js runs src/ through tsx when dist/ is older than
- * src/ (so a checkout never runs stale code), so a "compiled" number taken on a stale dist/ was
- * the tsx number under the compiled name (regression, 2026-12-07: the compiled RSS line read
- * 178 MB right after an edit, tsx's footprint).
+ * Why always build: bin/samlgate.js runs src/ through tsx when dist/ is older than src/ (so a
+ * checkout never runs stale code), so a "compiled" number taken on a stale dist/ was the tsx
+ * number under the compiled name (regression, 2026-12-07: the compiled RSS line read 178 MB and
+ * start-up 1,130 ms right after an edit). Building every time keeps bin/samlgate.js the one place
+ * that decides what is stale.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log } from './lib.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const DIST_CLI = path.join(ROOT, 'dist', 'cli.js');
+let built: boolean | undefined;
 
-/** As bin/samlgate.js decides: any file or directory under src/ changed after dist/cli.js was written. */
-function changedSince(dir: string, since: number): boolean {
-  if (statSync(dir).mtimeMs > since) return true;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory() ? changedSince(full, since) : statSync(full).mtimeMs > since) return true;
-  }
-  return false;
-}
-
-/** True when dist/ is current (built now if needed); false, with the reason logged, when it cannot be. */
+/** True once dist/ is built from the current src/ (once per process); false, with the reason logged, when the build fails. */
 export function ensureCompiled(who: string): boolean {
-  const why = !existsSync(DIST_CLI) ? 'missing' : changedSince(path.join(ROOT, 'src'), statSync(DIST_CLI).mtimeMs) ? 'older than src/' : null;
-  if (why === null) return true;
-  log(`${who}: dist/ is ${why}: npm run build...`);
+  if (built !== undefined) return built;
+  log(`${who}: npm run build (the compiled product is measured from the current src/)...`);
   const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 180_000 });
-  if (b.status === 0 && existsSync(DIST_CLI)) return true;
-  log(`${who}: npm run build failed (exit ${b.status ?? b.signal}): the compiled product is not measured`);
-  return false;
+  built = b.status === 0 && existsSync(path.join(ROOT, 'dist', 'cli.js'));
+  if (!built) log(`${who}: npm run build failed (exit ${b.status ?? b.signal}): the compiled product is not measured`);
+  return built;
 }

@@ -24,8 +24,7 @@ export function sendRedirect(req: Request, res: Response, status: RedirectStatus
   // express's res.format({ text, html, default }): the first key (text) when Accept allows
   // anything, the negotiated one otherwise, an empty body without Content-Type when neither fits.
   const kind = accept === undefined || accept === '*/*' ? 'text' : req.accepts(['text', 'html']);
-  if (res.getHeader('Vary') === undefined) res.setHeader('Vary', 'Accept');
-  else res.vary('Accept');
+  res.vary('Accept');
   let body = '';
   if (kind === 'text') {
     body = `${message}. Redirecting to ${location}`;

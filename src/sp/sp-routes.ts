@@ -116,7 +116,7 @@ function sendSsoDisabled(ctx: GatewayContext, req: Request, res: Response): void
 export function loginStart(ctx: GatewayContext): RequestHandler {
   const gw = ctx.config.gateway;
   return function loginStart(req, res) {
-    if (req.webUser && req.query.force === undefined) return res.redirect(303, safeReturnPath(req.query.return_to));
+    if (req.webUser && req.query.force === undefined) return sendRedirect(req, res, 303, safeReturnPath(req.query.return_to));
     const saml = ctx.samlSettings.current();
     if (!saml.enabled) return sendSsoDisabled(ctx, req, res);
     const now = ctx.clock.now();
