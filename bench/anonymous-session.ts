@@ -1,8 +1,9 @@
 /**
  * anonymous-session: `GET /session` without a cookie (the start of every browser login: a signed
  * AuthnRequest redirect and the signed pending-login cookie) on the real gateway over the default
- * SQLite store, versus a bare express 5 route answering a 302 of the same size (the same Location,
- * Set-Cookie and body, replayed from one gateway answer). Each server runs in its own child
+ * SQLite store, versus a bare express 5 route answering a 302 of the same size (every header the
+ * gateway sent, in its order and case, and the same body, replayed from one gateway answer; express's
+ * defaults add X-Powered-By and an ETag). Each server runs in its own child
  * process; autocannon runs here, 10 connections, alternating rounds. Also reported (a note, the
  * assertion lives in test/gateway/pending-login-cookie.test.ts): SQLite rows changed per request.
  * Three variants: `anonymous-session` (samlgate's default, the AuthnRequest RSA-signed) and
@@ -12,6 +13,7 @@
  * redirect needs, so the ratio is the gateway's cost beyond work no implementation can skip.
  *
  *   node --import tsx bench/anonymous-session.ts [--quick]
+ *   BENCH_CPU_PROF=DIR ...   # CPU profiles of the measured phase, gateway and bare route alike
  *   (internal) node --import tsx bench/anonymous-session.ts --serve subject|baseline
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -64,8 +66,11 @@ async function serveSubject(): Promise<void> {
 
 async function serveBaseline(): Promise<void> {
   const express = (await import('express')).default;
-  const answer = JSON.parse(process.env.BENCH_ANSWER ?? '{}') as { location: string; setCookie: string[]; contentType: string; body: string };
-  // A bare express 5 app (defaults), one route replaying the gateway's 302 byte for byte.
+  const answer = JSON.parse(process.env.BENCH_ANSWER ?? '{}') as Answer;
+  // A bare express 5 app (defaults), one route replaying the gateway's 302 byte for byte: every
+  // header the gateway sent in its order and case (security headers, Set-Cookie, Location,
+  // Vary, Content-Type) and the body. Node writes Date, Connection, Keep-Alive and express
+  // Content-Length, as for the gateway; express's defaults add X-Powered-By and an ETag.
   const app = express();
   // BENCH_BASELINE_SIGNS=1: the baseline also makes the one RSA-2048 signature a signed redirect
   // needs (over the same signed query), so the ratio shows the gateway's cost beyond that
@@ -74,19 +79,51 @@ async function serveBaseline(): Promise<void> {
   const key = signed ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey : null;
   app.get('/session', (_req, res) => {
     if (signed && key) crypto.sign('sha256', Buffer.from(signed, 'utf8'), key);
-    res.status(302).setHeader('Location', answer.location);
-    res.setHeader('Set-Cookie', answer.setCookie);
-    res.type(answer.contentType).send(answer.body);
+    res.status(302);
+    for (const [name, value] of answer.headers) res.setHeader(name, value);
+    res.send(answer.body);
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 60_000;
   let served = 0;
   server.on('request', () => void served++);
   answerCpuQueries(() => served);
+  if (process.env.BENCH_CPU_PROF) await startProfile(process.env.BENCH_CPU_PROF, `anonymous-session-baseline${signed ? '-signs' : ''}`, () => ({ requests: served }));
   server.listen(0, '127.0.0.1', () => {
     process.stdout.write(`${READY}${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
   });
-  process.on('disconnect', () => process.exit(0));
+  if (!process.env.BENCH_CPU_PROF) process.on('disconnect', () => process.exit(0));
+}
+
+type Answer = { status: number; location: string; headers: Array<[string, string | string[]]>; body: string; bytes: number };
+
+/** Headers node writes itself on every response (and Content-Length, which express's send computes): not replayed. */
+const WRITTEN_BY_NODE = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+
+/** One GET /session as sent on the wire: status, headers in order and case (Set-Cookie lines grouped), body, total bytes. */
+function captureAnswer(port: number): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/session', timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => void (body += c));
+      res.on('end', () => {
+        const headers: Array<[string, string | string[]]> = [];
+        let bytes = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n\r\n`.length + Buffer.byteLength(body);
+        for (let i = 0; i < res.rawHeaders.length; i += 2) {
+          const [name, value] = [res.rawHeaders[i]!, res.rawHeaders[i + 1]!];
+          bytes += name.length + value.length + 4;
+          if (WRITTEN_BY_NODE.has(name.toLowerCase())) continue;
+          const same = headers.find(([n]) => n.toLowerCase() === name.toLowerCase());
+          if (same) same[1] = [...[same[1]].flat(), value];
+          else headers.push([name, value]);
+        }
+        resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? ''), headers, body, bytes });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('GET /session took over 10 s')));
+    req.on('error', reject);
+  });
 }
 
 /** The part of a Redirect-binding URL that is signed: `SAMLRequest=...&RelayState=...&SigAlg=...` (SAML bindings 3.4.4.1). */
@@ -155,15 +192,12 @@ async function measure(o: BenchOptions, variant: (typeof VARIANTS)[number]): Pro
   const subject = await startChild('subject', variant.unsigned ? { BENCH_UNSIGNED: '1' } : {});
   let baseline: { child: ChildProcess; port: number } | undefined;
   try {
-    const res = await fetch(`http://127.0.0.1:${subject.port}/session`, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-    const body = await res.text();
-    if (res.status !== 302) throw new Error(`gateway answered ${res.status} to GET /session (expected 302): ${body.slice(0, 300)}`);
-    const location = res.headers.get('location')!;
-    if (new URL(location).searchParams.has('Signature') === variant.unsigned) throw new Error(`${variant.name}: the gateway's redirect is ${variant.unsigned ? 'signed' : 'unsigned'}`);
-    const answer = { location, setCookie: res.headers.getSetCookie(), contentType: res.headers.get('content-type') ?? 'text/plain', body };
+    const answer = await captureAnswer(subject.port);
+    if (answer.status !== 302) throw new Error(`gateway answered ${answer.status} to GET /session (expected 302): ${answer.body.slice(0, 300)}`);
+    if (new URL(answer.location).searchParams.has('Signature') === variant.unsigned) throw new Error(`${variant.name}: the gateway's redirect is ${variant.unsigned ? 'signed' : 'unsigned'}`);
     await ask(subject.child, 'mark');
     baseline = await startChild('baseline', { BENCH_ANSWER: JSON.stringify(answer), ...(variant.baselineSigns ? { BENCH_BASELINE_SIGNS: '1' } : {}) });
-    const bytes = await fetch(`http://127.0.0.1:${baseline.port}/session`, { redirect: 'manual' }).then(async (r) => (await r.text()).length + [...r.headers].reduce((a, [k, v]) => a + k.length + v.length, 0));
+    const [gatewayBytes, bareBytes] = [answer.bytes, (await captureAnswer(baseline.port)).bytes];
     const cpuAtStart = await Promise.all([ask<CpuMark>(baseline.child, 'cpu'), ask<CpuMark>(subject.child, 'cpu')]);
     const samples = await interleave(
       rounds,
@@ -193,7 +227,7 @@ async function measure(o: BenchOptions, variant: (typeof VARIANTS)[number]): Pro
       pass: meets(ratio, TARGET),
       notes: [
         `no cookie: ${variant.what} and a new signed pending-login cookie per request; default SQLite store; medians of ${rounds} alternating ${seconds} s rounds, 10 connections`,
-        `baseline replays the gateway's answer (302, same Location, Set-Cookie and body: ~${fmt(bytes)} bytes of headers and body)${variant.baselineSigns ? ' and makes one RSA-2048 signature of the same SAMLRequest/RelayState/SigAlg query per request, as a signed redirect must' : ''}`,
+        `baseline replays the gateway's answer (302, every header the gateway sent, same body: ${fmt(bareBytes)} bytes on the wire against the gateway's ${fmt(gatewayBytes)}, with Date, X-Powered-By and ETag)${variant.baselineSigns ? ' and makes one RSA-2048 signature of the same SAMLRequest/RelayState/SigAlg query per request, as a signed redirect must' : ''}`,
         `server CPU (user + system) per request over all rounds: gateway ${fmt(cpuGateway)} us, bare express ${fmt(cpuBare)} us -> CPU ratio ${fmt(cpuBare / cpuGateway, 2)} (steadier than throughput on a shared box)`,
         `store writes during the load: ${writes.changes} SQLite rows changed for ${writes.requests.toLocaleString('en')} requests`,
         ...(variant.unsigned ? [] : [`one RSA-2048 private-key operation per answer (the Redirect binding's query signature): on this box ~330 us of CPU, about twice the bare route's whole request; see bench/README.md`]),
