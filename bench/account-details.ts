@@ -276,6 +276,14 @@ async function compiledGatewayRss(seconds: number): Promise<{ rssMb: number; max
   }
 }
 
+/** One server of a comparison: its label in the round lines, the URL and token to load it with, its process (for CPU). */
+interface Side {
+  name: string;
+  url: string;
+  secret: string;
+  child: ChildProcess;
+}
+
 interface Variant {
   key: 'flagged' | 'unflagged' | 'refused';
   label: string;
@@ -304,41 +312,37 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
     const baseline = await startChild('baseline', { BENCH_BODIES: JSON.stringify(bodies) });
     children.push(baseline.child);
 
-    const measure = async (port: number, secrets: Record<string, string>, v: Variant, tag: string, child: ChildProcess) => {
-      const subjUrl = `http://127.0.0.1:${port}${PATH}`;
-      const baseUrl = `http://127.0.0.1:${baseline.info.port}${PATH}-${v.key}`;
-      const secret = secrets[v.key]!;
+    // Two servers under the same load in alternating rounds: req/s, p99 and busy CPU per request of each.
+    const alternate = async (tag: string, base: Side, subj: Side, status: number) => {
       // Warm-up (JIT, connection pools, SQLite page cache), not recorded.
-      await cannon(baseUrl, secret, 1, v.status);
-      await cannon(subjUrl, secret, 1, v.status);
+      await cannon(base.url, base.secret, 1, status);
+      await cannon(subj.url, subj.secret, 1, status);
       let bad = 0;
       const p99 = { baseline: [] as number[], subject: [] as number[] };
       const us = { baseline: [] as number[], subject: [] as number[] };
+      const round = async (side: Side, into: 'baseline' | 'subject') => {
+        const { r, usPerRequest } = await withCpu(side.child, () => cannon(side.url, side.secret, seconds, status));
+        bad += r.bad;
+        p99[into].push(r.p99);
+        us[into].push(usPerRequest);
+        return r.rps;
+      };
       const samples = await interleave(
         rounds,
-        async () => {
-          const { r, usPerRequest } = await withCpu(baseline.child, () => cannon(baseUrl, secret, seconds, v.status));
-          bad += r.bad;
-          p99.baseline.push(r.p99);
-          us.baseline.push(usPerRequest);
-          return r.rps;
-        },
-        async () => {
-          const { r, usPerRequest } = await withCpu(child, () => cannon(subjUrl, secret, seconds, v.status));
-          bad += r.bad;
-          p99.subject.push(r.p99);
-          us.subject.push(usPerRequest);
-          return r.rps;
-        },
+        () => round(base, 'baseline'),
+        () => round(subj, 'subject'),
         (r, b, sv) =>
-          log(`  account-details[${tag}] round ${r + 1}/${rounds}: express ${fmt(b)} req/s, gateway ${fmt(sv)} req/s (${fmt(sv / b, 2)}); CPU/request express ${fmt(us.baseline.at(-1)!)} us, gateway ${fmt(us.subject.at(-1)!)} us (${fmt(us.baseline.at(-1)! / us.subject.at(-1)!, 2)})`),
+          log(`  account-details[${tag}] round ${r + 1}/${rounds}: ${base.name} ${fmt(b)} req/s, ${subj.name} ${fmt(sv)} req/s (${fmt(sv / b, 2)}); CPU/request ${base.name} ${fmt(us.baseline.at(-1)!)} us, ${subj.name} ${fmt(us.subject.at(-1)!)} us (${fmt(us.baseline.at(-1)! / us.subject.at(-1)!, 2)})`),
       );
       return { b: median(samples.baseline), sv: median(samples.subject), p99b: median(p99.baseline), p99s: median(p99.subject), usb: median(us.baseline), uss: median(us.subject), bad };
     };
+    const gatewaySide = (info: Record<string, any>, child: ChildProcess, v: Variant, name = 'gateway'): Side => ({ name, url: `http://127.0.0.1:${info.port}${PATH}`, secret: info.secrets[v.key], child });
+    const bareSide = (v: Variant, secret: string): Side => ({ name: 'express', url: `http://127.0.0.1:${baseline.info.port}${PATH}-${v.key}`, secret, child: baseline.child });
+    const measure = (v: Variant, tag: string) => alternate(tag, bareSide(v, s.secrets[v.key]), gatewaySide(s, subject.child, v), v.status);
 
     const results: BenchResult[] = [];
     for (const v of VARIANTS) {
-      const m = await measure(s.port, s.secrets, v, `${v.key}, ${s.count.toLocaleString('en')} tokens`, subject.child);
+      const m = await measure(v, `${v.key}, ${s.count.toLocaleString('en')} tokens`);
       const ratio = m.sv / m.b;
       const name = `account-details (${v.key})`;
       const notes = [
@@ -366,41 +370,21 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
     // (12.8% and 14.4% in two runs of the same cached path); rounds that alternate the two
     // gateways directly see the same host at the same time.
     const flagged = VARIANTS[0]!;
-    const bigUrl = `http://127.0.0.1:${s.port}${PATH}`;
-    const smallUrl = `http://127.0.0.1:${small.info.port}${PATH}`;
-    await cannon(smallUrl, small.info.secrets[flagged.key]!, 1, flagged.status);
-    let driftBad = 0;
-    const cpu = { small: [] as number[], big: [] as number[] };
-    const scale = await interleave(
-      rounds,
-      async () => {
-        const { r, usPerRequest } = await withCpu(small.child, () => cannon(smallUrl, small.info.secrets[flagged.key]!, seconds, flagged.status));
-        driftBad += r.bad;
-        cpu.small.push(usPerRequest);
-        return r.rps;
-      },
-      async () => {
-        const { r, usPerRequest } = await withCpu(subject.child, () => cannon(bigUrl, s.secrets[flagged.key]!, seconds, flagged.status));
-        driftBad += r.bad;
-        cpu.big.push(usPerRequest);
-        return r.rps;
-      },
-      (r, a, b) => log(`  account-details[drift] round ${r + 1}/${rounds}: ${small.info.count.toLocaleString('en')} tokens ${fmt(a)} req/s, ${s.count.toLocaleString('en')} tokens ${fmt(b)} req/s (${fmt(b / a, 2)}); CPU/request ${fmt(cpu.small.at(-1)!)} vs ${fmt(cpu.big.at(-1)!)} us`),
-    );
-    const [rpsSmall, rpsBig] = [median(scale.baseline), median(scale.subject)];
-    const scaleRatio = rpsBig / rpsSmall;
+    const [smallCount, bigCount] = [small.info.count, s.count].map((n: number) => `${n.toLocaleString('en')} tokens`);
+    const d = await alternate('drift', gatewaySide(small.info, small.child, flagged, smallCount), gatewaySide(s, subject.child, flagged, bigCount), flagged.status);
+    const scaleRatio = d.sv / d.b;
     const drift = Math.abs(1 - scaleRatio);
     results.push({
       name: 'account-details drift 1k -> 1M tokens',
-      line: `account-details drift: ${fmt(rpsBig)} req/s with ${s.count.toLocaleString('en')} tokens vs ${fmt(rpsSmall)} req/s with ${small.info.count.toLocaleString('en')} -> ratio ${fmt(scaleRatio, 2)}, drift ${fmt(drift * 100, 1)}% (${targetText(DRIFT_TARGET)})`,
+      line: `account-details drift: ${fmt(d.sv)} req/s with ${bigCount} vs ${fmt(d.b)} req/s with ${smallCount} -> ratio ${fmt(scaleRatio, 2)}, drift ${fmt(drift * 100, 1)}% (${targetText(DRIFT_TARGET)})`,
       value: drift,
       unit: 'ratio',
       target: DRIFT_TARGET,
-      pass: driftBad === 0 && meets(drift, DRIFT_TARGET),
+      pass: d.bad === 0 && meets(drift, DRIFT_TARGET),
       notes: [
         `|1 - req/s(1M) / req/s(1k)|, the two gateways (flagged token) in ${rounds} alternating ${seconds} s rounds against each other; the 1M gateway's ratio to the bare route is the flagged line above`,
-        `busy CPU per request (medians): ${fmt(median(cpu.big))} us with ${s.count.toLocaleString('en')} tokens, ${fmt(median(cpu.small))} us with ${small.info.count.toLocaleString('en')}`,
-        ...(driftBad > 0 ? [`${driftBad} unexpected responses or errors during the run: the numbers are not valid`] : []),
+        `busy CPU per request (medians): ${fmt(d.uss)} us with ${bigCount}, ${fmt(d.usb)} us with ${smallCount}`,
+        ...(d.bad > 0 ? [`${d.bad} unexpected responses or errors during the run: the numbers are not valid`] : []),
       ],
     });
 
